@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+//
+// canthus — embedded fever-screening daemon. Module map and data flow: docs/architecture.md.
+// System libraries are found through pkg-config; `make deps` installs their Debian packages.
+import PackageDescription
+
+let package = Package(
+    name: "canthus",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "canthus", targets: ["canthus"]),
+        .library(name: "CanthusCore", targets: ["Capture", "Radiometry", "Screening", "Records", "Simulation", "Daemon"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System libraries (apt providers are what `make deps` installs).
+        .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
+        .systemLibrary(name: "CUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // C shim: only what Swift cannot do (ioctl macros, variadic calls, setjmp for libjpeg).
+        .target(name: "CCapture", dependencies: ["CV4L2", "CUSB", "CJPEG", "CZlib"]),
+
+        .target(name: "Radiometry"),
+        .target(name: "Capture", dependencies: ["CCapture", "Radiometry"]),
+        .target(name: "Screening", dependencies: ["Radiometry"]),
+        .target(name: "Records", dependencies: ["Screening"]),
+        .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening"]),
+        .target(name: "Daemon", dependencies: [
+            "Capture", "Radiometry", "Screening", "Records",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "canthus", dependencies: [
+            "Daemon", "Simulation", "Capture", "Radiometry", "Screening", "Records",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "CCapture", "TestSupport"]),
+        .testTarget(name: "RadiometryTests", dependencies: ["TestSupport", "Radiometry"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["TestSupport", "Screening", "Radiometry"]),
+        .testTarget(name: "RecordsTests", dependencies: ["TestSupport", "Records", "Screening"]),
+        .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "Capture", "Screening"]),
+        .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Daemon", "Capture"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Daemon", "Simulation", "Capture", "Screening", "Radiometry"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

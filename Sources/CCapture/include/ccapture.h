@@ -1,0 +1,108 @@
+// CCapture — the C shim under canthus's Swift capture code.
+//
+// Only what Swift cannot do lives here: zlib's init macros, variadic ioctl() and the VIDIOC_*
+// macros, libjpeg's setjmp-based error handling. Every function returns 0 (or a count) on
+// success and -errno (or a negative CC_E* code) on failure. Nothing here logs or exits.
+#ifndef CCAPTURE_H
+#define CCAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- errors that are not errno values -------------------------------------------------------
+#define CC_ECORRUPT   (-1001)  ///< compressed or encoded data is damaged
+#define CC_ETRUNCATED (-1002)  ///< the input ends before the data does
+#define CC_ESPACE     (-1003)  ///< the output buffer is too small
+#define CC_EJPEG      (-1004)  ///< libjpeg reported an error (message via cc_jpeg_last_error)
+
+// ---- zlib ------------------------------------------------------------------------------------
+
+/// Inflates a gzip file that may hold several concatenated members (CPTV files do).
+/// Writes at most `cap` bytes to `out`; returns the number written, CC_ESPACE when `out` is too
+/// small (call again with a bigger buffer), CC_ETRUNCATED when the last member is cut short
+/// (`*produced` then holds the bytes recovered), CC_ECORRUPT on damaged data.
+/// Exists because inflateInit2() is a macro.
+long cc_gunzip(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, size_t *produced);
+
+/// zlib deflate of one buffer (raw zlib stream, level 1..9). Returns bytes written or CC_ESPACE.
+/// Exists because deflateInit() is a macro.
+long cc_zlib_compress(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, int level);
+
+/// zlib inflate of one buffer whose decompressed size is known exactly. Returns bytes written,
+/// CC_ECORRUPT or CC_ETRUNCATED. Exists because inflateInit() is a macro.
+long cc_zlib_uncompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t expected);
+
+/// Upper bound on cc_zlib_compress output for `in_len` input bytes.
+size_t cc_zlib_bound(size_t in_len);
+
+/// CRC-32 (ISO-HDLC, as zlib and Python's zlib.crc32) of `len` bytes, continuing from `crc`.
+uint32_t cc_crc32(uint32_t crc, const uint8_t *buf, size_t len);
+
+// ---- libjpeg(-turbo) -------------------------------------------------------------------------
+
+typedef struct {
+    int width;        ///< output width after scaling
+    int height;       ///< output height after scaling
+    int components;   ///< 1 (grey) or 3 (RGB)
+} cc_jpeg_info;
+
+/// Reads a JPEG header and reports the output size at 1/`scale_denom` (1, 2, 4 or 8).
+/// Returns 0 or CC_EJPEG. libjpeg's error_exit is replaced so a corrupt file never exits.
+int cc_jpeg_info_read(const uint8_t *jpeg, size_t len, int scale_denom, int grey, cc_jpeg_info *info);
+
+/// Decodes a JPEG at 1/`scale_denom` into `out` (rows of width*components bytes).
+/// `grey` != 0 decodes luminance only. Returns 0, CC_ESPACE or CC_EJPEG.
+int cc_jpeg_decode(const uint8_t *jpeg, size_t len, int scale_denom, int grey,
+                   uint8_t *out, size_t cap, cc_jpeg_info *info);
+
+/// Encodes 8-bit RGB (components 3) or grey (1) as a baseline JPEG. Returns bytes written,
+/// CC_ESPACE or CC_EJPEG.
+long cc_jpeg_encode(const uint8_t *pixels, int width, int height, int components, int quality,
+                    uint8_t *out, size_t cap);
+
+/// The message of the last libjpeg error on this thread (empty when none).
+const char *cc_jpeg_last_error(void);
+
+// ---- V4L2 ------------------------------------------------------------------------------------
+
+typedef struct {
+    char driver[16];
+    char card[32];
+    char bus_info[32];
+    uint32_t version;
+    uint32_t capabilities;        ///< device_caps when the driver reports them, else capabilities
+    int is_capture;               ///< single-planar video capture
+    int can_stream;               ///< V4L2_CAP_STREAMING
+} cc_v4l2_caps;
+
+typedef struct {
+    uint32_t fourcc;
+    uint32_t flags;
+    char description[32];
+} cc_v4l2_format_desc;
+
+/// open(path, O_RDWR|O_NONBLOCK|O_CLOEXEC). Returns the descriptor or -errno.
+int cc_v4l2_open(const char *path);
+
+/// Closes a descriptor opened by cc_v4l2_open. Returns 0 or -errno.
+int cc_v4l2_close(int fd);
+
+/// The corresponding ioctl is VIDIOC_QUERYCAP.
+int cc_v4l2_querycap(int fd, cc_v4l2_caps *caps);
+
+/// Format `index` of single-planar capture. Returns 0, -EINVAL past the last one, or -errno.
+/// The corresponding ioctl is VIDIOC_ENUM_FMT.
+int cc_v4l2_enum_format(int fd, uint32_t index, cc_v4l2_format_desc *desc);
+
+/// Discrete frame size `index` for `fourcc`; stepwise sizes report their maximum.
+/// The corresponding ioctl is VIDIOC_ENUM_FRAMESIZES.
+int cc_v4l2_enum_size(int fd, uint32_t fourcc, uint32_t index, uint32_t *width, uint32_t *height);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

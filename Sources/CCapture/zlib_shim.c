@@ -1,0 +1,62 @@
+// zlib helpers: the init functions are macros, and gzip files may hold several members.
+#include "ccapture.h"
+#include <string.h>
+#include <zlib.h>
+
+long cc_gunzip(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, size_t *produced) {
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    *produced = 0;
+    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return CC_ECORRUPT;
+    zs.next_in = (Bytef *)in;
+    zs.avail_in = (uInt)in_len;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    long result = 0;
+    for (;;) {
+        int rc = inflate(&zs, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) {
+            // Skip zero padding some writers leave between members, then go on if another starts.
+            while (zs.avail_in > 0 && *zs.next_in == 0) { zs.next_in++; zs.avail_in--; }
+            if (zs.avail_in == 0) break;
+            if (inflateReset(&zs) != Z_OK) { result = CC_ECORRUPT; break; }
+            continue;
+        }
+        if (rc == Z_OK) {
+            if (zs.avail_out == 0) { result = CC_ESPACE; break; }
+            continue;
+        }
+        if (rc == Z_BUF_ERROR) {
+            result = (zs.avail_out == 0) ? CC_ESPACE : CC_ETRUNCATED;
+            break;
+        }
+        result = CC_ECORRUPT;
+        break;
+    }
+    *produced = cap - zs.avail_out;
+    inflateEnd(&zs);
+    return result == 0 ? (long)*produced : result;
+}
+
+size_t cc_zlib_bound(size_t in_len) { return (size_t)compressBound((uLong)in_len); }
+
+long cc_zlib_compress(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, int level) {
+    uLongf out_len = (uLongf)cap;
+    int rc = compress2(out, &out_len, in, (uLong)in_len, level);
+    if (rc == Z_BUF_ERROR) return CC_ESPACE;
+    if (rc != Z_OK) return CC_ECORRUPT;
+    return (long)out_len;
+}
+
+long cc_zlib_uncompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t expected) {
+    uLongf out_len = (uLongf)expected;
+    int rc = uncompress(out, &out_len, in, (uLong)in_len);
+    if (rc == Z_BUF_ERROR) return out_len == expected ? CC_ECORRUPT : CC_ETRUNCATED;
+    if (rc != Z_OK) return CC_ECORRUPT;
+    if (out_len != expected) return CC_ETRUNCATED;
+    return (long)out_len;
+}
+
+uint32_t cc_crc32(uint32_t crc, const uint8_t *buf, size_t len) {
+    return (uint32_t)crc32((uLong)crc, buf, (uInt)len);
+}

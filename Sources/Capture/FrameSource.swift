@@ -1,0 +1,68 @@
+/// Anything that yields thermal frames: a camera, a recording, an imported file.
+///
+/// `next(into:)` fills the caller's frame in place and returns false at the end of a finite
+/// source. Live sources block up to their own bounded timeout.
+public protocol FrameSource: AnyObject {
+    /// File name or device, as events name their `source`.
+    var name: String { get }
+    var header: RecordingHeader { get }
+    /// Problems met so far that did not stop the source (damaged records, dropped frames).
+    var problems: [RecordingError] { get }
+    func next(into frame: inout Frame) throws -> Bool
+}
+
+/// Options for importing files that do not carry everything a recording header does.
+public struct ImportOptions: Sendable, Equatable {
+    public var rotation: Rotation?
+    public var reference: ReferenceSource?
+    /// Forget any reference the file declares.
+    public var noReference = false
+
+    public init(rotation: Rotation? = nil, reference: ReferenceSource? = nil, noReference: Bool = false) {
+        self.rotation = rotation
+        self.reference = reference
+        self.noReference = noReference
+    }
+
+    /// What the Cacophony fever-screening kiosks need (design brief): the camera is mounted
+    /// rotated (turn 90° clockwise to see it upright) and the heated reference disc, found
+    /// automatically, is set to 37.0 °C.
+    public static let feverscreenKiosk = ImportOptions(
+        rotation: .cw90, reference: ReferenceSource(radiusPx: 6, setTemperatureC: 37.0))
+
+    func apply(to header: inout RecordingHeader) {
+        if let rotation { header.camera.rotationDeg = rotation }
+        if noReference { header.reference = nil }
+        if let reference { header.reference = reference }
+    }
+}
+
+/// Opens a recording or an importable file by its contents (not its name).
+public func openSource(path: String, options: ImportOptions = ImportOptions()) throws -> FrameSource {
+    let source: FrameSource
+    switch try sniffFormat(path: path) {
+    case .recording: source = try RecordingReader(path: path)
+    case .cptv: source = try CPTVReader(path: path)
+    }
+    if let adjustable = source as? HeaderAdjustable { adjustable.adjustHeader { options.apply(to: &$0) } }
+    return source
+}
+
+protocol HeaderAdjustable: AnyObject {
+    func adjustHeader(_ change: (inout RecordingHeader) -> Void)
+}
+
+enum FileFormat { case recording, cptv }
+
+func sniffFormat(path: String) throws -> FileFormat {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw RecordingError(path: path, offset: 0, kind: .io("cannot open (missing or unreadable)"))
+    }
+    defer { try? handle.close() }
+    let head = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+    if head.starts(with: RecordingFormat.magic) { return .recording }
+    if head.starts(with: [0x1f, 0x8b]) || head.starts(with: Array("CPTV".utf8)) { return .cptv }
+    throw RecordingError(path: path, offset: 0, kind: .notARecording)
+}
+
+import Foundation

@@ -1,0 +1,121 @@
+import CCapture
+import Foundation
+
+/// Constants of recording format v1 (docs/recording-format.md is the specification).
+public enum RecordingFormat {
+    public static let magic: [UInt8] = Array("CNTHSREC".utf8)
+    public static let version: UInt16 = 1
+    public static let recordMagic: [UInt8] = Array("CNFR".utf8)
+    /// magic(8) version(2) flags(2) header_len(4)
+    public static let fileHeaderFixedSize = 16
+    /// record magic(4) payload_len(4)
+    public static let recordPrefixSize = 8
+    /// sequence(8) timestamp_ns(8) flags(4) ir_encoding(1) reserved(3) ir_len(4) visible_len(4)
+    public static let recordFixedPayloadSize = 32
+    /// IR encodings.
+    public static let irEncodingZlibRowDelta: UInt8 = 1
+    /// Largest payload a reader accepts (a 1024×1024 frame is 2 MiB raw; visible JPEGs are
+    /// well under 16 MiB).
+    public static let maxPayload = 64 << 20
+}
+
+/// Anything wrong with a recording file, with the file and byte offset it concerns.
+public struct RecordingError: Error, CustomStringConvertible, Equatable {
+    public enum Kind: Equatable, Sendable {
+        case notARecording, unsupportedVersion(UInt16), badHeader(String), truncated, corrupt(String), io(String)
+    }
+    public var path: String
+    public var offset: Int
+    public var kind: Kind
+
+    public var description: String {
+        switch kind {
+        case .notARecording:
+            return "\(path): not a canthus recording or CPTV file (no known magic at byte 0)"
+        case .unsupportedVersion(let v):
+            return "\(path): recording format version \(v) is not supported (this canthus reads version \(RecordingFormat.version))"
+        case .badHeader(let why):
+            return "\(path): header at byte \(offset) is invalid: \(why)"
+        case .truncated:
+            return "\(path): truncated at byte \(offset)"
+        case .corrupt(let why):
+            return "\(path): corrupt data at byte \(offset): \(why)"
+        case .io(let why):
+            return "\(path): \(why)"
+        }
+    }
+}
+
+/// Row-delta + zlib coding of a u16 image: within each row every pixel after the first is
+/// replaced by its difference from its left neighbour (mod 2¹⁶), stored little-endian, then
+/// zlib-compressed. Lossless; numpy undoes it with `np.cumsum(d, axis=1, dtype=np.uint16)`.
+struct RowDeltaCodec {
+    private var scratch: [UInt8] = []
+    private var packed: [UInt8] = []
+
+    mutating func encode(_ pixels: [UInt16], width: Int, level: Int32 = 6) -> [UInt8] {
+        let n = pixels.count
+        if scratch.count != n * 2 { scratch = [UInt8](repeating: 0, count: n * 2) }
+        scratch.withUnsafeMutableBufferPointer { out in
+            pixels.withUnsafeBufferPointer { px in
+                for i in 0..<n {
+                    let v: UInt16 = (i % width == 0) ? px[i] : px[i] &- px[i - 1]
+                    out[2 * i] = UInt8(truncatingIfNeeded: v)
+                    out[2 * i + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                }
+            }
+        }
+        let bound = cc_zlib_bound(scratch.count)
+        if packed.count < bound { packed = [UInt8](repeating: 0, count: bound) }
+        let written = scratch.withUnsafeBufferPointer { src in
+            packed.withUnsafeMutableBufferPointer { dst in
+                cc_zlib_compress(src.baseAddress, src.count, dst.baseAddress, dst.count, level)
+            }
+        }
+        precondition(written >= 0, "zlib compress failed with bound-sized buffer")
+        return Array(packed[0..<written])
+    }
+
+    /// Decodes into `pixels` (already `width × height`). Returns false when the data is damaged.
+    mutating func decode(_ bytes: UnsafeRawBufferPointer, width: Int, into pixels: inout [UInt16]) -> Bool {
+        let n = pixels.count
+        if scratch.count != n * 2 { scratch = [UInt8](repeating: 0, count: n * 2) }
+        let rc = scratch.withUnsafeMutableBufferPointer { dst in
+            cc_zlib_uncompress(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, dst.baseAddress, dst.count)
+        }
+        guard rc == n * 2 else { return false }
+        scratch.withUnsafeBufferPointer { src in
+            pixels.withUnsafeMutableBufferPointer { px in
+                for i in 0..<n {
+                    let d = UInt16(src[2 * i]) | UInt16(src[2 * i + 1]) << 8
+                    px[i] = (i % width == 0) ? d : px[i - 1] &+ d
+                }
+            }
+        }
+        return true
+    }
+}
+
+func crc32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    cc_crc32(crc, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    func readLE<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
+        var v: T = 0
+        Swift.withUnsafeMutableBytes(of: &v) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: self[offset..<offset + MemoryLayout<T>.size])) }
+        return T(littleEndian: v)
+    }
+}
+
+let recordingJSONEncoder: JSONEncoder = {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return e
+}()

@@ -1,0 +1,92 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes recording format v1. Every frame is one `write(2)` of a complete, checksummed record,
+/// so a crash or power loss leaves every complete record readable; `sync()` (and `close()`)
+/// fsync the file.
+public final class RecordingWriter {
+    public let path: String
+    public let header: RecordingHeader
+    public private(set) var framesWritten = 0
+    private var fd: Int32
+    private var codec = RowDeltaCodec()
+    private var record: [UInt8] = []
+
+    /// Creates (or truncates) `path` and writes the file header.
+    public init(path: String, header: RecordingHeader) throws {
+        self.path = path
+        self.header = header
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 { throw RecordingError(path: path, offset: 0, kind: .io("cannot create: \(String(cString: strerror(errno)))")) }
+        let json: Data
+        do { json = try recordingJSONEncoder.encode(header) } catch {
+            Glibc.close(fd)
+            throw RecordingError(path: path, offset: 0, kind: .badHeader("cannot encode header: \(error)"))
+        }
+        var bytes = RecordingFormat.magic
+        bytes.appendLE(RecordingFormat.version)
+        bytes.appendLE(UInt16(0))
+        bytes.appendLE(UInt32(json.count))
+        bytes.append(contentsOf: json)
+        let crc = bytes.withUnsafeBytes { crc32($0) }
+        bytes.appendLE(crc)
+        try writeAll(bytes)
+        try sync()
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    /// Appends one frame. Its size must match the header's camera size.
+    public func append(_ frame: Frame) throws {
+        guard frame.width == header.camera.width, frame.height == header.camera.height else {
+            throw RecordingError(path: path, offset: 0, kind: .io(
+                "frame \(framesWritten) is \(frame.width)×\(frame.height), the recording is \(header.camera.width)×\(header.camera.height)"))
+        }
+        let ir = codec.encode(frame.pixels, width: frame.width)
+        let payloadLength = RecordingFormat.recordFixedPayloadSize + ir.count + frame.visibleJPEG.count
+        record.removeAll(keepingCapacity: true)
+        record.append(contentsOf: RecordingFormat.recordMagic)
+        record.appendLE(UInt32(payloadLength))
+        record.appendLE(frame.sequence)
+        record.appendLE(frame.timestampNs)
+        record.appendLE(frame.flags.rawValue)
+        record.append(RecordingFormat.irEncodingZlibRowDelta)
+        record.append(contentsOf: [0, 0, 0])
+        record.appendLE(UInt32(ir.count))
+        record.appendLE(UInt32(frame.visibleJPEG.count))
+        record.append(contentsOf: ir)
+        record.append(contentsOf: frame.visibleJPEG)
+        let crc = record.withUnsafeBytes { crc32($0) }
+        record.appendLE(crc)
+        try writeAll(record)
+        framesWritten += 1
+    }
+
+    /// Flushes written frames to stable storage.
+    public func sync() throws {
+        if fsync(fd) != 0 { throw RecordingError(path: path, offset: 0, kind: .io("fsync: \(String(cString: strerror(errno)))")) }
+    }
+
+    public func close() throws {
+        guard fd >= 0 else { return }
+        try sync()
+        Glibc.close(fd)
+        fd = -1
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { buf in
+            var done = 0
+            while done < buf.count {
+                let n = write(fd, buf.baseAddress! + done, buf.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw RecordingError(path: path, offset: 0, kind: .io("write: \(String(cString: strerror(errno)))"))
+                }
+                done += n
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+public enum DaemonVersion { public static let value = 1 }

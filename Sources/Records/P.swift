@@ -1,0 +1,1 @@
+public enum RecordsVersion { public static let value = 1 }

@@ -1,0 +1,1 @@
+public enum ScreeningVersion { public static let value = 1 }

@@ -1,0 +1,1 @@
+public enum SimVersion { public static let value = 1 }
