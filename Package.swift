@@ -27,7 +27,7 @@ let package = Package(
 
         .target(name: "Radiometry"),
         .target(name: "Capture", dependencies: ["CCapture", "Radiometry"]),
-        .target(name: "Screening", dependencies: ["Radiometry"]),
+        .target(name: "Screening", dependencies: ["Capture", "Radiometry"]),
         .target(name: "Records", dependencies: ["Screening"]),
         .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening"]),
         .target(name: "Daemon", dependencies: [

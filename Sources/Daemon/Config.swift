@@ -1,0 +1,112 @@
+import Foundation
+import Radiometry
+import Screening
+import Yams
+
+/// The configuration file of `canthus run` (and `replay`/`eval --config`): YAML (JSON is YAML
+/// too). docs/configuration.md documents every field. Unknown keys are errors, and every error
+/// names the file and the field.
+public struct CanthusConfig: Codable, Equatable, Sendable {
+    /// Where the IR frames come from.
+    public var source = SourceConfig()
+    public var screening = ScreeningConfig()
+    /// The technician's calibration (canthus calibrate writes it); identity when absent.
+    public var calibration: LinearCalibration = .identity
+    public var records = RecordsConfig()
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case source, screening, calibration, records }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        source = try c.value(.source, default: SourceConfig())
+        screening = try c.value(.screening, default: ScreeningConfig())
+        calibration = try c.value(.calibration, default: .identity)
+        records = try c.value(.records, default: RecordsConfig())
+    }
+
+    /// Reads and checks a configuration file.
+    public static func load(path: String) throws -> CanthusConfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigFileError(path: path, message: "cannot read: \(error.localizedDescription)")
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws -> CanthusConfig {
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return CanthusConfig() }
+        do {
+            return try YAMLDecoder().decode(CanthusConfig.self, from: text)
+        } catch let error as ConfigError {
+            throw ConfigFileError(path: path, message: error.description)
+        } catch let error as DecodingError {
+            throw ConfigFileError(path: path, message: describe(error))
+        } catch {
+            throw ConfigFileError(path: path, message: "\(error)")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ c: DecodingError.Context, _ extra: String? = nil) -> String {
+            var parts = c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            if let extra { parts.append(extra) }
+            return parts.isEmpty ? "(top level)" : parts.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let c): return "\(path(c, key.stringValue)): missing"
+        case .typeMismatch(let type, let c): return "\(path(c)): expected \(type) (\(c.debugDescription))"
+        case .valueNotFound(let type, let c): return "\(path(c)): expected \(type), found nothing"
+        case .dataCorrupted(let c):
+            if let underlying = c.underlyingError as? ConfigError { return underlying.description }
+            return "\(path(c)): \(c.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+public struct ConfigFileError: Error, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "\(path): \(message)" }
+}
+
+public struct SourceConfig: Codable, Equatable, Sendable {
+    /// Recordings (own format or importable files) to replay, in order.
+    public var replay: [String] = []
+    /// Replay at the recording's own pace (true) or as fast as possible.
+    public var realTime = false
+    /// Import options for files that need them (`feverscreen-kiosk`).
+    public var importPreset: String?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case replay, realTime = "real_time", importPreset = "import_preset"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        replay = try c.value(.replay, default: [])
+        realTime = try c.value(.realTime, default: false)
+        importPreset = try c.decodeIfPresent(String.self, forKey: .importPreset)
+    }
+}
+
+public struct RecordsConfig: Codable, Equatable, Sendable {
+    /// Directory for the event log (events.ndjson) and, later, the store and snapshots.
+    public var directory = "./var"
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case directory }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        directory = try c.value(.directory, default: "./var")
+    }
+}

@@ -1,1 +1,0 @@
-public enum DaemonVersion { public static let value = 1 }

@@ -1,0 +1,47 @@
+import Capture
+import Foundation
+import Radiometry
+import Screening
+
+/// Import presets by name, for files whose own header lacks rotation or reference facts.
+public enum ImportPreset {
+    public static func named(_ name: String) throws -> ImportOptions {
+        switch name {
+        case "feverscreen-kiosk", "kiosk": return .feverscreenKiosk
+        case "none": return ImportOptions()
+        default: throw ConfigError(field: "import preset", message: "unknown preset '\(name)' (known: feverscreen-kiosk, none)")
+        }
+    }
+}
+
+/// What one source did in a replay.
+public struct SourceSummary: Sendable {
+    public var name: String
+    public var frames: Int
+    public var problems: [String]
+}
+
+/// Runs the pipeline over recordings, one after another, each with a fresh screener (each
+/// source's frames and times start at 0). `observe` sees every frame after it is screened.
+public func replay(paths: [String], config: CanthusConfig, importOptions: ImportOptions,
+                   observe: ((Screener, Frame, Int) -> Void)? = nil,
+                   emit: (Event) -> Void) throws -> [SourceSummary] {
+    var summaries: [SourceSummary] = []
+    var table: CountTable?
+    for path in paths {
+        let source = try openSource(path: path, options: importOptions)
+        let screener = Screener(header: source.header, config: config.screening, calibration: config.calibration,
+                                sourceName: source.name, table: table)
+        table = screener.table
+        var frame = Frame.empty
+        var index = 0
+        while try source.next(into: &frame) {
+            screener.process(frame, index: index, emit: emit)
+            observe?(screener, frame, index)
+            index += 1
+        }
+        screener.finish(emit: emit)
+        summaries.append(SourceSummary(name: source.name, frames: index, problems: source.problems.map(\.description)))
+    }
+    return summaries
+}

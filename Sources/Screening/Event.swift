@@ -1,0 +1,191 @@
+import Foundation
+
+/// One event of the stream every part of canthus speaks (docs/events.md). Serialised as one
+/// JSON object per line with a fixed key order, so equal streams are equal byte for byte.
+public struct Event: Sendable, Equatable {
+    /// File name or device.
+    public var source: String
+    /// 0-based index of the frame within its source.
+    public var frame: Int
+    /// Seconds since the source's first frame, from the source's own timestamps.
+    public var timeS: Double
+    public var body: Body
+
+    public enum Body: Sendable, Equatable {
+        case status(state: ScreeningState, reasons: [String])
+        case decision(Decision)
+        case rejected(track: Int, reasons: [String])
+        case count(track: Int, direction: CountDirection)
+    }
+
+    public init(source: String, frame: Int, timeS: Double, body: Body) {
+        self.source = source
+        self.frame = frame
+        self.timeS = timeS
+        self.body = body
+    }
+
+    public var type: String {
+        switch body {
+        case .status: return "status"
+        case .decision: return "decision"
+        case .rejected: return "rejected"
+        case .count: return "count"
+        }
+    }
+
+    /// The event as one line of NDJSON (no trailing newline).
+    public var json: String {
+        var w = JSONLineWriter()
+        w.field("type", string: type)
+        w.field("source", string: source)
+        w.field("frame", int: frame)
+        w.field("time_s", number: timeS)
+        switch body {
+        case .status(let state, let reasons):
+            w.field("state", string: state.rawValue)
+            w.field("reasons", strings: reasons)
+        case .decision(let d):
+            w.field("track", int: d.track)
+            w.field("canthus_c", number: d.canthusC)
+            w.field("temperature_c", number: d.temperatureC)
+            w.field("raw", int: d.raw)
+            w.field("level", string: d.level.rawValue)
+            w.field("mode", string: d.mode.rawValue)
+            w.field("threshold_c", number: d.thresholdC)
+            w.field("frames", int: d.frames)
+            w.field("reasons", strings: d.reasons)
+        case .rejected(let track, let reasons):
+            w.field("track", int: track)
+            w.field("reasons", strings: reasons)
+        case .count(let track, let direction):
+            w.field("track", int: track)
+            w.field("direction", string: direction.rawValue)
+        }
+        return w.finish()
+    }
+
+    /// The event as one line a person reads in a terminal.
+    public var text: String {
+        let head = String(format: "%@ %5d %8.3fs  ", source, frame, timeS)
+        switch body {
+        case .status(let state, let reasons):
+            let why = reasons.map { Reason.sentence(for: $0) }.joined(separator: "; ")
+            return head + "STATUS   \(state.rawValue)" + (why.isEmpty ? "" : " — \(why)")
+        case .decision(let d):
+            let flags = d.reasons.isEmpty ? "" : " [\(d.reasons.joined(separator: ", "))]"
+            return head + String(format: "%@ person %d: %.2f °C body (canthus %.2f °C, %@ threshold %.2f °C, %d frames)%@",
+                                 d.level.label, d.track, d.temperatureC, d.canthusC, d.mode.rawValue, d.thresholdC, d.frames, flags)
+        case .rejected(let track, let reasons):
+            return head + "REJECTED person \(track): " + reasons.map { Reason.sentence(for: $0) }.joined(separator: "; ")
+        case .count(let track, let direction):
+            return head + "COUNT    person \(track) \(direction.rawValue)"
+        }
+    }
+}
+
+public enum ScreeningState: String, Sendable, Equatable {
+    case screening, paused
+}
+
+public enum CountDirection: String, Sendable, Equatable {
+    case `in`, out, pass
+}
+
+public enum Level: String, Sendable, Equatable, Comparable {
+    case normal, prealarm, alarm
+
+    var rank: Int { self == .normal ? 0 : self == .prealarm ? 1 : 2 }
+    public static func < (a: Level, b: Level) -> Bool { a.rank < b.rank }
+
+    public var label: String {
+        switch self {
+        case .normal: return "NORMAL  "
+        case .prealarm: return "PREALARM"
+        case .alarm: return "ALARM   "
+        }
+    }
+}
+
+public enum DecisionMode: String, Sendable, Equatable, Codable {
+    case absolute, relative
+}
+
+public struct Decision: Sendable, Equatable {
+    public var track: Int
+    /// Skin temperature at the measuring site, after calibration and reference correction.
+    public var canthusC: Double
+    /// Estimated body temperature, compared with the threshold.
+    public var temperatureC: Double
+    /// Camera counts at the site (median of the frames used).
+    public var raw: Int
+    public var level: Level
+    public var mode: DecisionMode
+    public var thresholdC: Double
+    public var frames: Int
+    public var reasons: [String]
+}
+
+/// Stable reason codes and the sentence a person reads for each (docs/events.md lists them).
+public enum Reason {
+    public static let sentences: [String: String] = [
+        "reference_missing": "the blackbody reference is not where it should be; screening waits for it",
+        "reference_unstable": "the blackbody reference reading is unstable; screening waits until it settles",
+        "shutter": "the camera is recalibrating (shutter/FFC); readings resume in a moment",
+        "frozen": "the camera is sending the same frame again; its readings are not used",
+        "camera_lost": "the camera stopped delivering frames",
+        "camera_back": "the camera is delivering frames again",
+        "warming_up": "the reference has not been measured yet",
+        "too_far": "too far from the camera: too few pixels on the face for a trustworthy reading",
+        "too_close": "too close to the camera: the face does not fit the view",
+        "edge": "the face is cut by the edge of the view",
+        "motion": "moving too fast to be measured",
+        "cold": "the face is far below normal skin temperature (just came in from the cold?): please wait a moment",
+        "too_few_frames": "left before enough good frames were taken",
+        "glasses": "wears glasses: measured at the best visible site",
+        "paused": "screening was paused while this person was in view",
+    ]
+
+    public static func sentence(for code: String) -> String { sentences[code] ?? code }
+}
+
+/// A minimal JSON object writer with a fixed key order and three-decimal numbers.
+struct JSONLineWriter {
+    private var out = "{"
+    private var first = true
+
+    private mutating func key(_ k: String) {
+        if !first { out += "," }
+        first = false
+        out += "\"\(k)\":"
+    }
+
+    mutating func field(_ k: String, string: String) { key(k); out += Self.quote(string) }
+    mutating func field(_ k: String, int: Int) { key(k); out += String(int) }
+    mutating func field(_ k: String, number: Double) { key(k); out += Self.number(number) }
+    mutating func field(_ k: String, strings: [String]) { key(k); out += "[" + strings.map(Self.quote).joined(separator: ",") + "]" }
+
+    mutating func finish() -> String { out + "}" }
+
+    static func number(_ v: Double) -> String {
+        guard v.isFinite else { return "null" }
+        let s = String(format: "%.3f", v)
+        return s == "-0.000" ? "0.000" : s
+    }
+
+    static func quote(_ s: String) -> String {
+        var r = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": r += "\\\""
+            case "\\": r += "\\\\"
+            case "\n": r += "\\n"
+            case "\r": r += "\\r"
+            case "\t": r += "\\t"
+            default:
+                if scalar.value < 0x20 { r += String(format: "\\u%04x", scalar.value) } else { r.unicodeScalars.append(scalar) }
+            }
+        }
+        return r + "\""
+    }
+}

@@ -1,1 +1,0 @@
-public enum ScreeningVersion { public static let value = 1 }

@@ -1,0 +1,175 @@
+import Capture
+import Radiometry
+
+/// What the blackbody reference says this frame.
+public enum ReferenceStatus: Equatable, Sendable {
+    /// No reference is configured: readings are uncorrected.
+    case notConfigured
+    /// Present and stable; `offsetK` is the smoothed drift correction to add to readings.
+    case ok(offsetK: Double)
+    case missing
+    case unstable
+    /// Present, but no estimate yet (first frames, or right after a shutter).
+    case warmingUp
+}
+
+/// Finds, follows and reads the in-scene blackbody, and turns its readings into a drift
+/// correction (`DriftCorrector`). Works in upright frame coordinates.
+///
+/// Found automatically as the position of largest contrast between a small central square and a
+/// surrounding ring (box sums over an integral image) among places reading within `maxDriftK`
+/// of the set temperature — so a 60 °C cup never passes for it — or taken from the configuration.
+public struct ReferenceMonitor {
+    public let source: ReferenceSource?
+    public let config: ReferenceConfig
+    public let width: Int
+    public let height: Int
+    /// Where the reference is (upright pixels), once located.
+    public private(set) var position: (x: Double, y: Double)?
+    public private(set) var lastReadingC: Double?
+    public private(set) var drift: DriftCorrector?
+    private let fixedPosition: (x: Double, y: Double)?
+    private var missingFrames = 0
+    private var scratch: [UInt16]
+    private var integral: [Int64]
+
+    /// `source` positions are in sensor pixels; `rotation` maps them upright.
+    public init(source: ReferenceSource?, rotation: Rotation, sensorWidth: Int, sensorHeight: Int, config: ReferenceConfig) {
+        self.source = source
+        self.config = config
+        let size = rotation.size(width: sensorWidth, height: sensorHeight)
+        width = size.width
+        height = size.height
+        if let s = source, let x = s.x, let y = s.y {
+            let p = rotation.map(x: x, y: y, width: sensorWidth, height: sensorHeight)
+            fixedPosition = (p.x, p.y)
+            position = fixedPosition
+        } else {
+            fixedPosition = nil
+        }
+        drift = source.map { DriftCorrector(setTemperatureC: $0.setTemperatureC, timeConstantS: config.timeConstantS) }
+        let r = Int((source?.radiusPx ?? 1) * 2.6) + 2
+        scratch = [UInt16](repeating: 0, count: (2 * r + 1) * (2 * r + 1))
+        integral = [Int64](repeating: 0, count: (width + 1) * (height + 1))
+    }
+
+    /// Whether upright pixel (x, y) lies on the reference (with a margin), for excluding it.
+    public func covers(x: Double, y: Double) -> Bool {
+        guard let p = position, let s = source else { return false }
+        let r = s.radiusPx * 2.0
+        return (x - p.x) * (x - p.x) + (y - p.y) * (y - p.y) <= r * r
+    }
+
+    public mutating func update(_ pixels: UnsafeBufferPointer<UInt16>, table: CountTable, timeS: Double, shutter: Bool) -> ReferenceStatus {
+        guard let source else { return .notConfigured }
+        if shutter { return drift?.offsetK.map { .ok(offsetK: $0) } ?? .warmingUp }
+        if position == nil { position = locate(pixels, table: table, source: source) }
+        guard let p = position else { return .missing }
+        let (disc, ring) = measure(pixels, at: p, radius: source.radiusPx)
+        let discC = Double(table[disc]), ringC = Double(table[ring])
+        let plausible = abs(discC - source.setTemperatureC) <= config.maxDriftK
+        guard discC - ringC >= config.minContrastK, plausible else {
+            missingFrames += 1
+            // A reference that stays missing may have moved: search again (unless configured).
+            if missingFrames >= 3, fixedPosition == nil { position = nil; drift?.reset() }
+            lastReadingC = nil
+            return .missing
+        }
+        missingFrames = 0
+        lastReadingC = discC
+        if let offset = drift?.offsetK, abs((source.setTemperatureC - discC) - offset) > config.maxJumpK {
+            return .unstable
+        }
+        drift?.update(measuredC: discC, timeS: timeS)
+        return .ok(offsetK: drift!.offsetK!)
+    }
+
+    /// Median count of the central disc (radius 0.6 r) and of the ring 1.8 r … 2.6 r.
+    mutating func measure(_ pixels: UnsafeBufferPointer<UInt16>, at p: (x: Double, y: Double), radius: Double) -> (UInt16, UInt16) {
+        let inner = max(0.75, radius * 0.6), ringIn = radius * 1.8, ringOut = radius * 2.6
+        let reach = Int(ringOut.rounded(.up))
+        let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
+        var nIn = 0
+        var nRing = 0
+        let cap = scratch.count
+        return scratch.withUnsafeMutableBufferPointer { buf -> (UInt16, UInt16) in
+            // Disc values fill the buffer from the front, ring values from the back.
+            for y in max(0, cy - reach)...min(height - 1, cy + reach) {
+                for x in max(0, cx - reach)...min(width - 1, cx + reach) {
+                    let dx = Double(x) - p.x, dy = Double(y) - p.y
+                    let d = (dx * dx + dy * dy).squareRoot()
+                    let v = pixels[y * width + x]
+                    if d <= inner, nIn + nRing < cap { buf[nIn] = v; nIn += 1 }
+                    else if d >= ringIn && d <= ringOut, nIn + nRing < cap { nRing += 1; buf[cap - nRing] = v }
+                }
+            }
+            let disc = nIn > 0 ? median(UnsafeMutableBufferPointer(rebasing: buf[0..<nIn])) : 0
+            let ring = nRing > 0 ? median(UnsafeMutableBufferPointer(rebasing: buf[(cap - nRing)..<cap])) : 0
+            return (disc, ring)
+        }
+    }
+
+    mutating func locate(_ pixels: UnsafeBufferPointer<UInt16>, table: CountTable, source: ReferenceSource) -> (x: Double, y: Double)? {
+        let w = width, h = height, stride = w + 1
+        let a = max(1, Int((source.radiusPx * 0.6).rounded()))
+        let b = max(a + 2, Int((source.radiusPx * 2.2).rounded()))
+        let lowCount = table.firstCount(atLeast: source.setTemperatureC - config.maxDriftK)
+        let highCount = table.firstCount(atLeast: source.setTemperatureC + config.maxDriftK)
+        var best: (x: Int, y: Int, contrast: Double)?
+        integral.withUnsafeMutableBufferPointer { ii in
+            for y in 0..<h {
+                var rowSum: Int64 = 0
+                for x in 0..<w {
+                    rowSum += Int64(pixels[y * w + x])
+                    ii[(y + 1) * stride + x + 1] = ii[y * stride + x + 1] + rowSum
+                }
+            }
+            func box(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> Int64 {   // inclusive
+                ii[(y1 + 1) * stride + x1 + 1] - ii[y0 * stride + x1 + 1] - ii[(y1 + 1) * stride + x0] + ii[y0 * stride + x0]
+            }
+            if h > 2 * b, w > 2 * b {
+                for y in b..<(h - b) {
+                    for x in b..<(w - b) {
+                        let v = pixels[y * w + x]
+                        guard v >= lowCount, v < highCount else { continue }
+                        let innerSum = box(x - a, y - a, x + a, y + a)
+                        let innerN = Int64((2 * a + 1) * (2 * a + 1))
+                        let outerSum = box(x - b, y - b, x + b, y + b)
+                        let outerN = Int64((2 * b + 1) * (2 * b + 1))
+                        let contrast = Double(innerSum) / Double(innerN) - Double(outerSum - innerSum) / Double(outerN - innerN)
+                        if best == nil || contrast > best!.contrast { best = (x, y, contrast) }
+                    }
+                }
+            }
+        }
+        guard let best else { return nil }
+        // Refine to the centroid of the warm part of the window around the best place.
+        let peak = Int(pixels[best.y * w + best.x])
+        let level = (peak + Int(measure(pixels, at: (Double(best.x), Double(best.y)), radius: source.radiusPx).1)) / 2
+        var sx = 0.0, sy = 0.0, n = 0.0
+        let reach = Int(source.radiusPx * 1.5)
+        for y in max(0, best.y - reach)...min(h - 1, best.y + reach) {
+            for x in max(0, best.x - reach)...min(w - 1, best.x + reach) where Int(pixels[y * w + x]) >= level {
+                sx += Double(x); sy += Double(y); n += 1
+            }
+        }
+        return n > 0 ? (sx / n, sy / n) : (Double(best.x), Double(best.y))
+    }
+}
+
+/// Median by quickselect, in place (reorders `values`). Allocation-free.
+func median(_ values: UnsafeMutableBufferPointer<UInt16>) -> UInt16 {
+    var lo = 0, hi = values.count - 1
+    let k = values.count / 2
+    while lo < hi {
+        let pivot = values[(lo + hi) / 2]
+        var i = lo, j = hi
+        while i <= j {
+            while values[i] < pivot { i += 1 }
+            while values[j] > pivot { j -= 1 }
+            if i <= j { values.swapAt(i, j); i += 1; j -= 1 }
+        }
+        if k <= j { hi = j } else if k >= i { lo = i } else { break }
+    }
+    return values[k]
+}

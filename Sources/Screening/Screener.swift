@@ -1,0 +1,210 @@
+import Capture
+import Radiometry
+
+/// The whole screening pipeline for one source: frame → counts→°C → reference → blobs → faces →
+/// tracks → decisions, counts and status events. Pure and deterministic: the same frames and
+/// configuration give the same events. Buffers are sized for the source once and reused.
+public final class Screener {
+    public let sourceName: String
+    public let header: RecordingHeader
+    public let config: ScreeningConfig
+    public let table: CountTable
+    public private(set) var reference: ReferenceMonitor
+    public private(set) var tracker: Tracker
+    public private(set) var lastStatus: (state: ScreeningState, reasons: [String])?
+    public private(set) var detections: [Detection] = []
+    /// The current frame, upright.
+    public private(set) var upright: Frame
+    public private(set) var referenceStatus: ReferenceStatus = .notConfigured
+    public private(set) var lastFrame = -1
+    public private(set) var lastTimeS = 0.0
+    private var labeler: BlobLabeler
+    private var faces = FaceMeasurer()
+    private var policy: DecisionPolicy
+    private var firstTimestampNs: UInt64?
+    private var previousPixels: [UInt16] = []
+    private var pauseReasons: [String] = []
+
+    public init(header: RecordingHeader, config: ScreeningConfig, calibration: LinearCalibration = .identity,
+                sourceName: String, table: CountTable? = nil) {
+        self.sourceName = sourceName
+        self.header = header
+        self.config = config
+        self.table = CountTable.reuse(table, model: header.radiometry, calibration: calibration)
+        let rotation = header.camera.rotationDeg
+        let size = rotation.size(width: header.camera.width, height: header.camera.height)
+        upright = Frame(width: size.width, height: size.height)
+        labeler = BlobLabeler(width: size.width, height: size.height)
+        reference = ReferenceMonitor(source: header.reference, rotation: rotation, sensorWidth: header.camera.width,
+                                     sensorHeight: header.camera.height, config: config.reference)
+        tracker = Tracker(config: config)
+        policy = DecisionPolicy(config: config.decision)
+        detections.reserveCapacity(64)
+        previousPixels = [UInt16](repeating: 0, count: size.width * size.height)
+    }
+
+    /// Processes frame number `index` of the source (in sensor orientation) and hands every
+    /// event it causes to `emit`, in order.
+    public func process(_ frame: Frame, index: Int, emit: (Event) -> Void) {
+        let rotation = header.camera.rotationDeg
+        if rotation == .none {
+            upright = frame   // shares the frame's storage; nothing is copied
+        } else {
+            rotation.apply(frame, into: &upright)
+        }
+        let base = firstTimestampNs ?? frame.timestampNs
+        firstTimestampNs = base
+        let timeS = Double(Int64(bitPattern: frame.timestampNs &- base)) / 1e9
+        lastFrame = index
+        lastTimeS = timeS
+
+        var flags = frame.flags
+        if index > 0 && upright.pixels == previousPixels { flags.insert(.frozen) }
+        if previousPixels.count == upright.pixels.count {
+            previousPixels.withUnsafeMutableBufferPointer { dst in
+                upright.pixels.withUnsafeBufferPointer { src in dst.baseAddress!.update(from: src.baseAddress!, count: src.count) }
+            }
+        } else {
+            previousPixels = upright.pixels
+        }
+
+        // Status: camera flags and the reference decide whether readings can be trusted.
+        pauseReasons.removeAll(keepingCapacity: true)
+        if flags.contains(.shutter) { pauseReasons.append("shutter") }
+        if flags.contains(.frozen) { pauseReasons.append("frozen") }
+        let status = upright.pixels.withUnsafeBufferPointer { px in
+            reference.update(px, table: table, timeS: timeS, shutter: flags.contains(.shutter) || flags.contains(.frozen))
+        }
+        referenceStatus = status
+        var offset = 0.0
+        switch status {
+        case .notConfigured: break
+        case .ok(let o): offset = o
+        case .missing: pauseReasons.append("reference_missing")
+        case .unstable:
+            pauseReasons.append("reference_unstable")
+            offset = reference.drift?.offsetK ?? 0
+        case .warmingUp: pauseReasons.append("warming_up")
+        }
+        let state: ScreeningState = pauseReasons.isEmpty ? .screening : .paused
+        if lastStatus == nil || lastStatus!.state != state || lastStatus!.reasons != pauseReasons {
+            lastStatus = (state, pauseReasons)
+            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .status(state: state, reasons: pauseReasons)))
+        }
+
+        detect(offsetK: offset, frozen: flags.contains(.frozen))
+        tracker.update(detections, timeS: timeS, frame: index)
+        judge(offsetK: offset, paused: state == .paused, timeS: timeS, index: index, emit: emit)
+        for gone in tracker.expire(timeS: timeS) { end(gone, index: index, timeS: timeS, emit: emit) }
+    }
+
+    /// Ends every open track (the source ended) and emits what they owe.
+    public func finish(emit: (Event) -> Void) {
+        for gone in tracker.expire(timeS: lastTimeS, all: true) { end(gone, index: max(0, lastFrame), timeS: lastTimeS, emit: emit) }
+    }
+
+    /// Warm blobs → face detections, excluding the reference, hot objects and specks.
+    private func detect(offsetK: Double, frozen: Bool) {
+        detections.removeAll(keepingCapacity: true)
+        if frozen { return }
+        let w = upright.width, h = upright.height
+        let median = upright.pixels.withUnsafeBufferPointer { frameMedian($0) }
+        let background = Double(table[median]) + offsetK
+        let thresholdC = max(config.skinMinC, background + config.skinMarginK) - offsetK
+        let threshold = table.firstCount(atLeast: thresholdC)
+        upright.pixels.withUnsafeBufferPointer { px in labeler.label(px, threshold: threshold) }
+        let hotCount = table.firstCount(atLeast: config.hotObjectC - offsetK)
+        for blob in labeler.blobs where blob.area >= config.minBlobAreaPx {
+            if reference.covers(x: Double(blob.maxX_), y: Double(blob.maxY_))
+                || reference.covers(x: blob.centroidX, y: blob.centroidY) { continue }
+            if blob.maxCount >= hotCount { continue }
+            let d = labeler.labels.withUnsafeBufferPointer { labels in
+                upright.pixels.withUnsafeBufferPointer { px in
+                    faces.measure(blob: blob, labels: labels, pixels: px, width: w, height: h, table: table, k: config.canthusPixels)
+                }
+            }
+            detections.append(d)
+        }
+    }
+
+    private var histogram = [Int32](repeating: 0, count: 4096)
+
+    /// Median count of the frame from a 4096-bin histogram of count/16, refined within its bin.
+    private func frameMedian(_ px: UnsafeBufferPointer<UInt16>) -> UInt16 {
+        histogram.withUnsafeMutableBufferPointer { hist in
+            for i in 0..<hist.count { hist[i] = 0 }
+            for v in px { hist[Int(v >> 4)] += 1 }
+            let half = Int32(px.count / 2)
+            var acc: Int32 = 0
+            for bin in 0..<hist.count {
+                acc += hist[bin]
+                if acc > half { return UInt16(bin << 4 | 8) }
+            }
+            return 0
+        }
+    }
+
+    /// Applies the quality gates to each matched detection and decides when a track has enough.
+    private func judge(offsetK: Double, paused: Bool, timeS: Double, index: Int, emit: (Event) -> Void) {
+        let w = upright.width
+        for (di, d) in detections.enumerated() {
+            let ti = tracker.assignment[di]
+            var reason: String?
+            let canthus = d.canthusC + offsetK
+            if d.faceWidth < config.minFaceWidthPx { reason = "too_far" }
+            else if Double(d.faceWidth) > config.maxFaceFraction * Double(w) { reason = "too_close" }
+            else if d.touchesEdge { reason = "edge" }
+            else if tracker.tracks[ti].framesSeen > 1 && tracker.tracks[ti].speedFaceWidthsPerS > config.maxSpeedFaceWidthsPerS { reason = "motion" }
+            else if paused { reason = lastStatus?.reasons.first ?? "paused" }
+            else if canthus < config.coldCanthusC { reason = "cold" }
+            tracker.modify(ti) { t in
+                if let reason {
+                    t.reasonCounts[reason, default: 0] += 1
+                } else {
+                    t.readings.append(canthus)
+                    t.raws.append(d.raw)
+                    if d.glasses { t.glassesFrames += 1 }
+                }
+            }
+            let t = tracker.tracks[ti]
+            if !t.decided && t.readings.count >= config.framesForDecision {
+                let reasons = t.glassesFrames * 2 >= t.readings.count ? ["glasses"] : []
+                let decision = policy.decide(track: t.id, canthusC: medianOf(t.readings), raw: Int(medianOf(t.raws).rounded()),
+                                             frames: t.readings.count, reasons: reasons)
+                tracker.modify(ti) { $0.decided = true }
+                emit(Event(source: sourceName, frame: index, timeS: timeS, body: .decision(decision)))
+            }
+            if let line = config.countingLine, !t.counted, t.framesSeen >= config.minTrackFrames,
+               let direction = crossing(line, from: (t.startX, t.startY), to: (t.x, t.y)) {
+                tracker.modify(ti) { $0.counted = true }
+                emit(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: t.id, direction: direction)))
+            }
+        }
+    }
+
+    private func crossing(_ line: CountingLine, from a: (Double, Double), to b: (Double, Double)) -> CountDirection? {
+        let (p0, p1, limit) = line.axis == .vertical
+            ? (a.0, b.0, line.position * Double(upright.width))
+            : (a.1, b.1, line.position * Double(upright.height))
+        guard (p0 < limit) != (p1 < limit) else { return nil }
+        return (p1 > p0) == line.inTowardsPositive ? .in : .out
+    }
+
+    private func end(_ t: Track, index: Int, timeS: Double, emit: (Event) -> Void) {
+        guard t.framesSeen >= config.minTrackFrames else { return }
+        if !t.decided {
+            var reasons = t.reasonCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)
+            if !t.readings.isEmpty || reasons.isEmpty { reasons.append("too_few_frames") }
+            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: reasons)))
+        }
+        if config.countingLine == nil {
+            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: t.id, direction: .pass)))
+        }
+    }
+}
+
+func medianOf(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    let n = s.count
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+}

@@ -1,0 +1,204 @@
+/// Everything that tunes detection, measurement, tracking, decisions and counting.
+/// docs/configuration.md lists every field with its unit and default.
+public struct ScreeningConfig: Codable, Equatable, Sendable {
+    /// A pixel is candidate skin when it is this much warmer than the frame's median (K)…
+    public var skinMarginK = 2.0
+    /// …and at least this warm (°C, after reference correction).
+    public var skinMinC = 30.0
+    /// A blob whose hottest point is above this is an object (cup, lamp), never a person (°C).
+    public var hotObjectC = 41.0
+    /// Blobs smaller than this are noise (pixels).
+    public var minBlobAreaPx = 12
+    /// A face narrower than this is too far for a trustworthy canthus (pixels). IEC 80601-2-59
+    /// asks for about 4×4 px on the canthus region, a fifth of the face's width.
+    public var minFaceWidthPx = 16
+    /// A face wider than this fraction of the frame is too close.
+    public var maxFaceFraction = 0.85
+    /// Faster than this many face widths per second is too fast to measure.
+    public var maxSpeedFaceWidthsPerS = 10.0
+    /// A canthus colder than this (°C) means the person has just come in from the cold.
+    public var coldCanthusC = 33.0
+    /// The canthus reading is the mean of this many hottest pixels of the upper face.
+    public var canthusPixels = 4
+    /// Good frames needed before a decision.
+    public var framesForDecision = 3
+    /// A track unseen for this long has left (s).
+    public var trackTimeoutS = 1.0
+    /// Tracks shorter than this (frames seen) are noise and are not reported.
+    public var minTrackFrames = 2
+    /// Largest jump between frames for the same person, in face widths.
+    public var associationFaceWidths = 1.5
+
+    public var decision = DecisionConfig()
+    /// The counting line; nil counts each person when they leave the view (`pass`).
+    public var countingLine: CountingLine?
+    /// Reference source handling.
+    public var reference = ReferenceConfig()
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case skinMarginK = "skin_margin_k", skinMinC = "skin_min_c", hotObjectC = "hot_object_c"
+        case minBlobAreaPx = "min_blob_area_px", minFaceWidthPx = "min_face_width_px"
+        case maxFaceFraction = "max_face_fraction", maxSpeedFaceWidthsPerS = "max_speed_face_widths_per_s"
+        case coldCanthusC = "cold_canthus_c", canthusPixels = "canthus_pixels"
+        case framesForDecision = "frames_for_decision", trackTimeoutS = "track_timeout_s"
+        case minTrackFrames = "min_track_frames", associationFaceWidths = "association_face_widths"
+        case decision, countingLine = "counting_line", reference
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ScreeningConfig()
+        skinMarginK = try c.value(.skinMarginK, default: d.skinMarginK)
+        skinMinC = try c.value(.skinMinC, default: d.skinMinC)
+        hotObjectC = try c.value(.hotObjectC, default: d.hotObjectC)
+        minBlobAreaPx = try c.value(.minBlobAreaPx, default: d.minBlobAreaPx)
+        minFaceWidthPx = try c.value(.minFaceWidthPx, default: d.minFaceWidthPx)
+        maxFaceFraction = try c.value(.maxFaceFraction, default: d.maxFaceFraction)
+        maxSpeedFaceWidthsPerS = try c.value(.maxSpeedFaceWidthsPerS, default: d.maxSpeedFaceWidthsPerS)
+        coldCanthusC = try c.value(.coldCanthusC, default: d.coldCanthusC)
+        canthusPixels = try c.value(.canthusPixels, default: d.canthusPixels)
+        framesForDecision = try c.value(.framesForDecision, default: d.framesForDecision)
+        trackTimeoutS = try c.value(.trackTimeoutS, default: d.trackTimeoutS)
+        minTrackFrames = try c.value(.minTrackFrames, default: d.minTrackFrames)
+        associationFaceWidths = try c.value(.associationFaceWidths, default: d.associationFaceWidths)
+        decision = try c.value(.decision, default: d.decision)
+        countingLine = try c.decodeIfPresent(CountingLine.self, forKey: .countingLine)
+        reference = try c.value(.reference, default: d.reference)
+        try validate()
+    }
+
+    /// Checks ranges; the error names the field.
+    public func validate() throws {
+        func check(_ ok: Bool, _ field: String, _ why: String) throws {
+            if !ok { throw ConfigError(field: field, message: why) }
+        }
+        try check(skinMarginK >= 0, "skin_margin_k", "must be ≥ 0 K")
+        try check(minBlobAreaPx >= 1, "min_blob_area_px", "must be ≥ 1")
+        try check(minFaceWidthPx >= 2, "min_face_width_px", "must be ≥ 2")
+        try check(maxFaceFraction > 0 && maxFaceFraction <= 1, "max_face_fraction", "must be in (0, 1]")
+        try check(canthusPixels >= 1 && canthusPixels <= 64, "canthus_pixels", "must be 1…64")
+        try check(framesForDecision >= 1, "frames_for_decision", "must be ≥ 1")
+        try check(trackTimeoutS > 0, "track_timeout_s", "must be > 0 s")
+        try check(hotObjectC > skinMinC, "hot_object_c", "must be above skin_min_c")
+        try decision.validate()
+    }
+}
+
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public var field: String
+    public var message: String
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+    public var description: String { "\(field): \(message)" }
+}
+
+public struct DecisionConfig: Codable, Equatable, Sendable {
+    public var mode: DecisionMode = .absolute
+    /// Alarm when the estimated body temperature reaches this (°C).
+    public var alarmC = 37.5
+    /// Pre-alarm from this (°C).
+    public var prealarmC = 37.2
+    /// The gate's alarm output clears only when a person reads this much below the level (K).
+    public var hysteresisC = 0.2
+    /// Added to the canthus to estimate body (oral) temperature (K). Default: the mean
+    /// oral − canthus difference of the PhysioNet FDA/UMD data (1020 subjects), docs/screening.md.
+    public var skinToCoreOffsetC = 1.31
+    /// Relative mode: people in the running baseline.
+    public var relativeWindow = 10
+    /// Relative mode: alarm above baseline + this (K); pre-alarm at 0.7 of it.
+    public var relativeDeviationC = 1.0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case mode, alarmC = "alarm_c", prealarmC = "prealarm_c", hysteresisC = "hysteresis_c"
+        case skinToCoreOffsetC = "skin_to_core_offset_c", relativeWindow = "relative_window"
+        case relativeDeviationC = "relative_deviation_c"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DecisionConfig()
+        mode = try c.value(.mode, default: d.mode)
+        alarmC = try c.value(.alarmC, default: d.alarmC)
+        prealarmC = try c.value(.prealarmC, default: d.prealarmC)
+        hysteresisC = try c.value(.hysteresisC, default: d.hysteresisC)
+        skinToCoreOffsetC = try c.value(.skinToCoreOffsetC, default: d.skinToCoreOffsetC)
+        relativeWindow = try c.value(.relativeWindow, default: d.relativeWindow)
+        relativeDeviationC = try c.value(.relativeDeviationC, default: d.relativeDeviationC)
+    }
+
+    public func validate() throws {
+        if !(prealarmC <= alarmC) { throw ConfigError(field: "decision.prealarm_c", message: "must not exceed alarm_c (\(alarmC))") }
+        if !(30...45).contains(alarmC) { throw ConfigError(field: "decision.alarm_c", message: "\(alarmC) °C is not a body temperature threshold (30…45)") }
+        if hysteresisC < 0 { throw ConfigError(field: "decision.hysteresis_c", message: "must be ≥ 0") }
+        if relativeWindow < 3 { throw ConfigError(field: "decision.relative_window", message: "needs at least 3 people") }
+    }
+}
+
+/// A line across the view; crossing it counts a person once, with a direction.
+public struct CountingLine: Codable, Equatable, Sendable {
+    public enum Axis: String, Codable, Sendable { case vertical, horizontal }
+    /// `vertical`: a line x = position·width, crossed by walking left/right;
+    /// `horizontal`: y = position·height, crossed walking up/down.
+    public var axis: Axis
+    /// Position as a fraction of the frame (0…1).
+    public var position: Double
+    /// true: crossing towards larger x (or y) is `in`.
+    public var inTowardsPositive: Bool
+
+    public init(axis: Axis, position: Double, inTowardsPositive: Bool = true) {
+        self.axis = axis
+        self.position = position
+        self.inTowardsPositive = inTowardsPositive
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case axis, position, inTowardsPositive = "in_towards_positive"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        axis = try c.decode(Axis.self, forKey: .axis)
+        position = try c.decode(Double.self, forKey: .position)
+        inTowardsPositive = try c.value(.inTowardsPositive, default: true)
+        if !(0...1).contains(position) {
+            throw ConfigError(field: "counting_line.position", message: "\(position) is outside 0…1 (a fraction of the frame)")
+        }
+    }
+}
+
+public struct ReferenceConfig: Codable, Equatable, Sendable {
+    /// The reference must be this much warmer than its surroundings to count as present (K).
+    public var minContrastK = 1.5
+    /// A reading further than this from the smoothed one marks it unstable (K).
+    public var maxJumpK = 0.5
+    /// Before correction the reference must read within this of its set temperature (K).
+    public var maxDriftK = 8.0
+    /// Smoothing time constant of the drift correction (s).
+    public var timeConstantS = 2.0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case minContrastK = "min_contrast_k", maxJumpK = "max_jump_k", maxDriftK = "max_drift_k"
+        case timeConstantS = "time_constant_s"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ReferenceConfig()
+        minContrastK = try c.value(.minContrastK, default: d.minContrastK)
+        maxJumpK = try c.value(.maxJumpK, default: d.maxJumpK)
+        maxDriftK = try c.value(.maxDriftK, default: d.maxDriftK)
+        timeConstantS = try c.value(.timeConstantS, default: d.timeConstantS)
+    }
+}

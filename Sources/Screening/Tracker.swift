@@ -1,0 +1,122 @@
+/// One person followed across frames.
+public struct Track: Sendable {
+    public let id: Int
+    public var x: Double, y: Double
+    public var vx = 0.0, vy = 0.0
+    public var faceWidth: Int
+    public var firstTimeS: Double
+    public var lastTimeS: Double
+    public var lastFrame: Int
+    public var framesSeen = 1
+    /// Positions (frame, x, y) while seen.
+    public var trajectory: [TrajectoryPoint] = []
+    /// Good readings: corrected canthus °C and raw count.
+    public var readings: [Double] = []
+    public var raws: [Double] = []
+    /// How often each gate or pause reason stopped a reading.
+    public var reasonCounts: [String: Int] = [:]
+    public var glassesFrames = 0
+    public var decided = false
+    public var counted = false
+    public var startX: Double, startY: Double
+
+    init(id: Int, detection: Detection, timeS: Double, frame: Int) {
+        self.id = id
+        x = detection.x
+        y = detection.y
+        faceWidth = detection.faceWidth
+        firstTimeS = timeS
+        lastTimeS = timeS
+        lastFrame = frame
+        startX = x
+        startY = y
+        trajectory.reserveCapacity(64)
+        readings.reserveCapacity(16)
+        raws.reserveCapacity(16)
+        trajectory.append(TrajectoryPoint(frame: frame, x: x, y: y))
+    }
+
+    /// Face widths per second.
+    public var speedFaceWidthsPerS: Double { (vx * vx + vy * vy).squareRoot() / Double(max(1, faceWidth)) }
+}
+
+public struct TrajectoryPoint: Sendable, Equatable {
+    public var frame: Int
+    public var x: Double
+    public var y: Double
+}
+
+/// Associates detections with tracks: constant-velocity prediction, then greedy matching of the
+/// closest pairs within a gate of `associationFaceWidths` face widths. A track unseen for
+/// `trackTimeoutS` has left.
+public struct Tracker {
+    public let config: ScreeningConfig
+    public private(set) var tracks: [Track] = []
+    private var nextID = 1
+    private var pairs: [(distance: Double, track: Int, detection: Int)] = []
+    private var trackTaken: [Bool] = []
+    private var detectionTaken: [Bool] = []
+    /// For each detection of the last update, the index of its track in `tracks`.
+    public private(set) var assignment: [Int] = []
+
+    public init(config: ScreeningConfig) {
+        self.config = config
+        tracks.reserveCapacity(64)
+        pairs.reserveCapacity(256)
+    }
+
+    /// Matches `detections` to tracks; unmatched detections start tracks.
+    public mutating func update(_ detections: [Detection], timeS: Double, frame: Int) {
+        pairs.removeAll(keepingCapacity: true)
+        for (ti, t) in tracks.enumerated() {
+            let dt = timeS - t.lastTimeS
+            let px = t.x + t.vx * dt, py = t.y + t.vy * dt
+            for (di, d) in detections.enumerated() {
+                let gate = config.associationFaceWidths * Double(max(t.faceWidth, d.faceWidth)) + 2
+                let dist = ((d.x - px) * (d.x - px) + (d.y - py) * (d.y - py)).squareRoot()
+                if dist <= gate { pairs.append((dist, ti, di)) }
+            }
+        }
+        pairs.sort { $0.distance < $1.distance || ($0.distance == $1.distance && ($0.track, $0.detection) < ($1.track, $1.detection)) }
+        trackTaken = [Bool](repeating: false, count: tracks.count)
+        detectionTaken = [Bool](repeating: false, count: detections.count)
+        assignment = [Int](repeating: -1, count: detections.count)
+        for p in pairs where !trackTaken[p.track] && !detectionTaken[p.detection] {
+            trackTaken[p.track] = true
+            detectionTaken[p.detection] = true
+            assignment[p.detection] = p.track
+            let d = detections[p.detection]
+            var t = tracks[p.track]
+            let dt = max(1e-3, timeS - t.lastTimeS)
+            let nvx = (d.x - t.x) / dt, nvy = (d.y - t.y) / dt
+            t.vx = t.framesSeen == 1 ? nvx : 0.5 * t.vx + 0.5 * nvx
+            t.vy = t.framesSeen == 1 ? nvy : 0.5 * t.vy + 0.5 * nvy
+            t.x = d.x
+            t.y = d.y
+            t.faceWidth = d.faceWidth
+            t.lastTimeS = timeS
+            t.lastFrame = frame
+            t.framesSeen += 1
+            t.trajectory.append(TrajectoryPoint(frame: frame, x: d.x, y: d.y))
+            tracks[p.track] = t
+        }
+        for (di, d) in detections.enumerated() where !detectionTaken[di] {
+            assignment[di] = tracks.count
+            tracks.append(Track(id: nextID, detection: d, timeS: timeS, frame: frame))
+            nextID += 1
+        }
+    }
+
+    public mutating func modify(_ index: Int, _ change: (inout Track) -> Void) { change(&tracks[index]) }
+
+    /// Removes and returns tracks unseen for longer than the timeout (all of them when `all`).
+    public mutating func expire(timeS: Double, all: Bool = false) -> [Track] {
+        var gone: [Track] = []
+        tracks.removeAll { t in
+            let expired = all || timeS - t.lastTimeS > config.trackTimeoutS
+            if expired { gone.append(t) }
+            return expired
+        }
+        return gone
+    }
+}
