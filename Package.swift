@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CCapture", "Radiometry"]),
         .target(name: "Screening", dependencies: ["Capture", "Radiometry"]),
         .target(name: "Records", dependencies: ["Screening"]),
-        .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening"]),
+        .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening", .product(name: "Yams", package: "Yams")]),
         .target(name: "Daemon", dependencies: [
             "Capture", "Radiometry", "Screening", "Records",
             .product(name: "Yams", package: "Yams"),

@@ -3,13 +3,14 @@ import Capture
 import Daemon
 import Foundation
 import Screening
+import Simulation
 
 @main
 struct Canthus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
-        subcommands: [Replay.self])
+        subcommands: [Replay.self, Simulate.self, Eval.self])
 }
 
 /// Errors printed as one line naming what is wrong, exit status 1.
@@ -84,4 +85,63 @@ struct FileHandleOutput {
     static var standardOutput: FileHandleOutput { FileHandleOutput(handle: .standardOutput) }
     static var standardError: FileHandleOutput { FileHandleOutput(handle: .standardError) }
     func write(_ line: String) { handle.write(Data((line + "\n").utf8)) }
+}
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate a scene: write a recording and its truth file.",
+        discussion: "Presets: \(Presets.names.joined(separator: ", ")). A scenario file (YAML) describes any other scene; docs/simulator.md.")
+
+    @Option(help: "A named scene.")
+    var preset: String?
+    @Option(help: "A scenario file (YAML).")
+    var scenario: String?
+    @Option(help: "Random seed: the same seed gives the same bytes.")
+    var seed: UInt64 = 1
+    @Option(help: "Recording to write.")
+    var out: String
+    @Option(help: "Truth file to write (default: OUT with .truth.json).")
+    var truth: String?
+
+    func run() throws {
+        guard (preset == nil) != (scenario == nil) else { throw ValidationError("give exactly one of --preset or --scenario") }
+        let s = try preset.map(Presets.named) ?? Scenario.load(path: scenario!)
+        let truthPath = truth ?? Self.truthPath(for: out)
+        let t = try Simulator(scenario: s, seed: seed).run(recordingPath: out, truthPath: truthPath)
+        print("wrote \(out) (\(t.frameCount) frames, \(t.people.count) people, \(t.people.filter(\.measurable).count) measurable) and \(truthPath)")
+    }
+
+    static func truthPath(for recording: String) -> String {
+        (recording.hasSuffix(".canthus") ? String(recording.dropLast(8)) : recording) + ".truth.json"
+    }
+}
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score the pipeline on simulated recordings against their truth files.")
+
+    @Argument(help: "Recordings to evaluate.")
+    var recordings: [String]
+    @Option(parsing: .upToNextOption, help: "Truth files, one per recording, in the same order (default: each recording's .truth.json).")
+    var truth: [String] = []
+    @Option(help: "Configuration file (YAML).")
+    var config: String?
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        let truths = truth.isEmpty ? recordings.map(Simulate.truthPath) : truth
+        guard truths.count == recordings.count else {
+            throw ValidationError("\(recordings.count) recordings but \(truths.count) truth files")
+        }
+        let cfg = try config.map(CanthusConfig.load) ?? CanthusConfig()
+        let e = try Evaluator.evaluate(recordings: recordings, truths: truths, config: cfg.screening, calibration: cfg.calibration)
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: try enc.encode(e), as: UTF8.self))
+        } else {
+            print(e.table)
+        }
+    }
 }

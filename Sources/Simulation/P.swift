@@ -1,1 +1,0 @@
-public enum SimVersion { public static let value = 1 }
