@@ -10,7 +10,7 @@ struct Canthus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
-        subcommands: [Replay.self, Simulate.self, Eval.self])
+        subcommands: [Run.self, Replay.self, Simulate.self, Eval.self])
 }
 
 /// Errors printed as one line naming what is wrong, exit status 1.
@@ -143,5 +143,30 @@ struct Eval: ParsableCommand {
         } else {
             print(e.table)
         }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the screening service with a configuration file.",
+        discussion: "Events are appended to RECORDS_DIRECTORY/events.ndjson. On a terminal a live false-colour view is drawn; otherwise one line per event is printed.")
+
+    @Option(help: "Configuration file (YAML).")
+    var config: String
+    @Flag(inversion: .prefixedNo, help: "Draw the live view (default: when standard output is a terminal).")
+    var view: Bool?
+    @OptionGroup var importArguments: ImportArguments
+
+    func run() throws {
+        let cfg = try CanthusConfig.load(path: config)
+        let options = try importArguments.options(preset: cfg.source.importPreset)
+        let live = view ?? (isatty(STDOUT_FILENO) != 0)
+        let service = ScreeningService(config: cfg, importOptions: options, live: live)
+        let out = FileHandleOutput.standardOutput
+        let s = try service.run { out.handle.write(Data($0.utf8)) }
+        for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") }
+        out.write(String(format: "%@: %d frames, %d people measured (%d alarm, %d pre-alarm), %d rejected, %d counted; events in %@",
+                         s.stoppedBySignal ? "stopped" : "end of recording", s.frames, s.decisions, s.alarms, s.prealarms,
+                         s.rejected, s.counted, s.eventLog))
     }
 }

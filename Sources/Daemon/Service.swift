@@ -1,0 +1,101 @@
+import Capture
+import Foundation
+import Radiometry
+import Records
+import Screening
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGINT/SIGTERM; the frame loop checks it between frames and stops cleanly.
+nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
+
+/// `canthus run`: the screening service. This first version runs on recordings named in the
+/// configuration (`source.replay`); the capture issue adds live cameras. Events go to
+/// `records.directory/events.ndjson` and to the terminal, live.
+public struct ScreeningService {
+    public let config: CanthusConfig
+    public let importOptions: ImportOptions
+    /// Draw the live picture (a terminal); otherwise print one line per event.
+    public var live: Bool
+
+    public init(config: CanthusConfig, importOptions: ImportOptions, live: Bool) {
+        self.config = config
+        self.importOptions = importOptions
+        self.live = live
+    }
+
+    public struct Summary: Sendable {
+        public var frames = 0
+        public var decisions = 0
+        public var alarms = 0
+        public var prealarms = 0
+        public var counted = 0
+        public var rejected = 0
+        public var eventLog = ""
+        public var stoppedBySignal = false
+        public var problems: [String] = []
+    }
+
+    /// Runs until the sources end or a stop signal arrives. `output` receives terminal text.
+    public func run(output: (String) -> Void) throws -> Summary {
+        guard !config.source.replay.isEmpty else {
+            throw ConfigError(field: "source.replay", message: "no recording to run on (live cameras come with the capture issue)")
+        }
+        signal(SIGINT) { _ in stopRequested = 1 }
+        signal(SIGTERM) { _ in stopRequested = 1 }
+        defer { signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL) }
+        stopRequested = 0
+
+        let logPath = (config.records.directory as NSString).appendingPathComponent("events.ndjson")
+        let log = try EventLog(path: logPath)
+        var summary = Summary()
+        summary.eventLog = logPath
+        var view = TerminalView()
+        var table: CountTable?
+        outer: for path in config.source.replay {
+            let source = try openSource(path: path, options: importOptions)
+            let screener = Screener(header: source.header, config: config.screening, calibration: config.calibration,
+                                    sourceName: source.name, table: table)
+            table = screener.table
+            var frame = Frame.empty
+            var index = 0
+            var firstNs: UInt64?
+            let started = DispatchTime.now().uptimeNanoseconds
+            var failure: Error?
+            let handle: (Event) -> Void = { event in
+                do { try log.append(event) } catch { failure = error }
+                switch event.body {
+                case .decision(let d):
+                    summary.decisions += 1
+                    if d.level == .alarm { summary.alarms += 1; if !live { output("\u{07}") } }
+                    if d.level == .prealarm { summary.prealarms += 1 }
+                case .count: summary.counted += 1
+                case .rejected: summary.rejected += 1
+                case .status: break
+                }
+                if live { view.note(event) } else { output(event.text + "\n") }
+            }
+            while try source.next(into: &frame) {
+                if stopRequested != 0 { summary.stoppedBySignal = true; screener.finish(emit: handle); break outer }
+                if config.source.realTime {
+                    let base = firstNs ?? frame.timestampNs
+                    firstNs = base
+                    let due = started + (frame.timestampNs &- base)
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if due > now { usleep(UInt32(min(1_000_000, (due - now) / 1000))) }
+                }
+                screener.process(frame, index: index, emit: handle)
+                if let failure { throw failure }
+                if live { output(view.render(screener, frameIndex: index)) }
+                index += 1
+                summary.frames += 1
+            }
+            screener.finish(emit: handle)
+            if live { output(view.render(screener, frameIndex: max(0, index - 1))) }
+            summary.problems += source.problems.map(\.description)
+        }
+        try log.close()
+        return summary
+    }
+}

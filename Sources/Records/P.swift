@@ -1,1 +1,0 @@
-public enum RecordsVersion { public static let value = 1 }
