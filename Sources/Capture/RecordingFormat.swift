@@ -13,6 +13,7 @@ public enum RecordingFormat {
     /// sequence(8) timestamp_ns(8) flags(4) ir_encoding(1) reserved(3) ir_len(4) visible_len(4)
     public static let recordFixedPayloadSize = 32
     /// IR encodings.
+    /// IR encoding 1: row delta, byte planes, zlib (`RowDeltaCodec`).
     public static let irEncodingZlibRowDelta: UInt8 = 1
     /// Largest payload a reader accepts (a 1024×1024 frame is 2 MiB raw; visible JPEGs are
     /// well under 16 MiB).
@@ -46,22 +47,24 @@ public struct RecordingError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Row-delta + zlib coding of a u16 image: within each row every pixel after the first is
-/// replaced by its difference from its left neighbour (mod 2¹⁶), stored little-endian, then
-/// zlib-compressed. Lossless; numpy undoes it with `np.cumsum(d, axis=1, dtype=np.uint16)`.
+/// Row-delta + byte-plane + zlib coding of a u16 image. Within each row every pixel after the
+/// first is replaced by its difference from its left neighbour (mod 2¹⁶); the low bytes of all
+/// values come first, then all high bytes (mostly 0x00 or 0xFF, which zlib packs to almost
+/// nothing); the result is zlib-compressed. Lossless; numpy undoes it with
+/// `d = lo | hi << 8; np.cumsum(d.reshape(h, w), axis=1, dtype=np.uint16)`.
 struct RowDeltaCodec {
     private var scratch: [UInt8] = []
     private var packed: [UInt8] = []
 
-    mutating func encode(_ pixels: [UInt16], width: Int, level: Int32 = 6) -> [UInt8] {
+    mutating func encode(_ pixels: [UInt16], width: Int, level: Int32 = 9) -> [UInt8] {
         let n = pixels.count
         if scratch.count != n * 2 { scratch = [UInt8](repeating: 0, count: n * 2) }
         scratch.withUnsafeMutableBufferPointer { out in
             pixels.withUnsafeBufferPointer { px in
                 for i in 0..<n {
                     let v: UInt16 = (i % width == 0) ? px[i] : px[i] &- px[i - 1]
-                    out[2 * i] = UInt8(truncatingIfNeeded: v)
-                    out[2 * i + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                    out[i] = UInt8(truncatingIfNeeded: v)
+                    out[n + i] = UInt8(truncatingIfNeeded: v >> 8)
                 }
             }
         }
@@ -87,7 +90,7 @@ struct RowDeltaCodec {
         scratch.withUnsafeBufferPointer { src in
             pixels.withUnsafeMutableBufferPointer { px in
                 for i in 0..<n {
-                    let d = UInt16(src[2 * i]) | UInt16(src[2 * i + 1]) << 8
+                    let d = UInt16(src[i]) | UInt16(src[n + i]) << 8
                     px[i] = (i % width == 0) ? d : px[i - 1] &+ d
                 }
             }

@@ -43,7 +43,7 @@ public enum Presets {
             s.people = [person(enter: 0.5, distance: 4.0, speed: 0.8, direction: .right, height: 0.4)]
         case "hot-cup":
             s.camera = "lepton35"
-            s.durationS = 10
+            s.durationS = 7
             s.reference = SimReference(xPx: 147, yPx: 13, radiusPx: 5, setTemperatureC: 35)
             s.hotObjects = [HotObject(xPx: 30, yPx: 90, widthPx: 8, heightPx: 10, temperatureC: 60)]
             s.people = [person(enter: 1.0, distance: 0.9, speed: 0.5, direction: .right, height: 0.35)]
@@ -65,10 +65,10 @@ public enum Presets {
             s.reference?.covered = [Interval(fromS: 5.0, toS: 8.0)]
         case "calibration":
             s.camera = "lepton35"
-            s.durationS = 9
+            s.durationS = 4.5
             s.cameraGain = 1.02
             s.cameraOffsetK = -0.6
-            s.blackbody = BlackbodyScene(setpointsC: [30, 35, 40], secondsEach: 3)
+            s.blackbody = BlackbodyScene(setpointsC: [30, 35, 40], secondsEach: 1.5)
         case "calibration-region":
             s = try named("calibration")
             s.blackbody?.region = [60, 40, 40, 40]

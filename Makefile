@@ -1,0 +1,52 @@
+# canthus — set-up, build, test, demo. Everything a fresh Debian 12 machine with the Swift
+# toolchain needs is installed by `make deps` (Debian packages) and `make pydeps` (Python
+# packages for the reader, the OpenCV comparisons and the baselines).
+
+SWIFT     ?= swift
+PYTHON    ?= python3
+DEB_PKGS  := pkg-config libv4l-dev libusb-1.0-0-dev libjpeg62-turbo-dev zlib1g-dev
+PY_PKGS   := numpy opencv-python-headless
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps pydeps build release test demo bench fixtures clean
+
+all: build
+
+## deps: install the Debian packages the build links against (only those missing).
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## pydeps: Python packages for tools/ and the comparisons in tests and benchmarks.
+pydeps:
+	@$(PYTHON) -c "import numpy, cv2" 2>/dev/null || $(PYTHON) -m pip install -q $(PY_PKGS)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product canthus
+
+## test: every test (unit, real reference data, golden fixtures, Python reader).
+test: deps pydeps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## demo: build a release binary and screen the bundled gate recording, live.
+demo: release
+	@mkdir -p var
+	$$($(SWIFT) build -c release --show-bin-path)/canthus run --config examples/demo.yaml
+
+## bench: Swift benchmarks beside the numpy + OpenCV baseline, with ratios.
+bench: deps pydeps
+	Benchmarks/run.sh
+
+## fixtures: regenerate Fixtures/ from the simulator (the fixture test checks they match).
+fixtures: build
+	Fixtures/regenerate.sh $$($(SWIFT) build --show-bin-path)/canthus
+
+clean:
+	rm -rf .build var
