@@ -64,8 +64,10 @@ public struct BlobLabeler {
         return rb
     }
 
-    /// Labels `pixels` (row-major, `width × height`) where `count ≥ threshold`.
-    public mutating func label(_ pixels: UnsafeBufferPointer<UInt16>, threshold: UInt16) {
+    /// Labels `pixels` (row-major, `width × height`) where `count ≥ threshold`, treating the
+    /// disc `exclude` (centre x, y and radius, pixels) as background.
+    public mutating func label(_ pixels: UnsafeBufferPointer<UInt16>, threshold: UInt16,
+                               exclude: (x: Double, y: Double, r: Double)? = nil) {
         precondition(pixels.count == width * height, "BlobLabeler: frame is not \(width)×\(height)")
         let w = width, h = height
         var next: Int32 = 1
@@ -81,6 +83,10 @@ public struct BlobLabeler {
                         for x in 0..<w {
                             let i = row + x
                             guard pixels[i] >= threshold else { lab[i] = 0; continue }
+                            if let e = exclude {
+                                let dx = Double(x) - e.x, dy = Double(y) - e.y
+                                if dx * dx + dy * dy <= e.r * e.r { lab[i] = 0; continue }
+                            }
                             var l: Int32 = 0
                             if y > 0 {
                                 let up = i - w

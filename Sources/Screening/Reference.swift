@@ -53,11 +53,10 @@ public struct ReferenceMonitor {
         integral = [Int64](repeating: 0, count: (width + 1) * (height + 1))
     }
 
-    /// Whether upright pixel (x, y) lies on the reference (with a margin), for excluding it.
-    public func covers(x: Double, y: Double) -> Bool {
-        guard let p = position, let s = source else { return false }
-        let r = s.radiusPx * 2.0
-        return (x - p.x) * (x - p.x) + (y - p.y) * (y - p.y) <= r * r
+    /// The area to keep out of person detection: the reference and its mount (twice its radius).
+    public var exclusion: (x: Double, y: Double, r: Double)? {
+        guard let p = position, let s = source else { return nil }
+        return (p.x, p.y, s.radiusPx * 2.0)
     }
 
     public mutating func update(_ pixels: UnsafeBufferPointer<UInt16>, table: CountTable, timeS: Double, shutter: Bool) -> ReferenceStatus {

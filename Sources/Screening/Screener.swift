@@ -112,11 +112,9 @@ public final class Screener {
         let background = Double(table[median]) + offsetK
         let thresholdC = max(config.skinMinC, background + config.skinMarginK) - offsetK
         let threshold = table.firstCount(atLeast: thresholdC)
-        upright.pixels.withUnsafeBufferPointer { px in labeler.label(px, threshold: threshold) }
+        upright.pixels.withUnsafeBufferPointer { px in labeler.label(px, threshold: threshold, exclude: reference.exclusion) }
         let hotCount = table.firstCount(atLeast: config.hotObjectC - offsetK)
         for blob in labeler.blobs where blob.area >= config.minBlobAreaPx {
-            if reference.covers(x: Double(blob.maxX_), y: Double(blob.maxY_))
-                || reference.covers(x: blob.centroidX, y: blob.centroidY) { continue }
             if blob.maxCount >= hotCount { continue }
             let d = labeler.labels.withUnsafeBufferPointer { labels in
                 upright.pixels.withUnsafeBufferPointer { px in

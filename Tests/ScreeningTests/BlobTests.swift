@@ -1,0 +1,78 @@
+@testable import Screening
+import Testing
+
+/// An independent reference: flood fill with an explicit stack, 8-connectivity.
+func floodFillBlobs(_ mask: [Bool], width: Int, height: Int) -> [(area: Int, minX: Int, minY: Int, maxX: Int, maxY: Int, sumX: Int, sumY: Int)] {
+    var seen = [Bool](repeating: false, count: mask.count)
+    var out: [(Int, Int, Int, Int, Int, Int, Int)] = []
+    for start in 0..<mask.count where mask[start] && !seen[start] {
+        var stack = [start]
+        seen[start] = true
+        var s = (0, Int.max, Int.max, -1, -1, 0, 0)
+        while let i = stack.popLast() {
+            let x = i % width, y = i / width
+            s.0 += 1; s.1 = min(s.1, x); s.2 = min(s.2, y); s.3 = max(s.3, x); s.4 = max(s.4, y); s.5 += x; s.6 += y
+            for dy in -1...1 { for dx in -1...1 where dx != 0 || dy != 0 {
+                let nx = x + dx, ny = y + dy
+                guard nx >= 0, ny >= 0, nx < width, ny < height else { continue }
+                let j = ny * width + nx
+                if mask[j] && !seen[j] { seen[j] = true; stack.append(j) }
+            } }
+        }
+        out.append(s)
+    }
+    return out.map { (area: $0.0, minX: $0.1, minY: $0.2, maxX: $0.3, maxY: $0.4, sumX: $0.5, sumY: $0.6) }
+}
+
+@Suite struct BlobTests {
+    @Test(arguments: [0.2, 0.45, 0.6, 0.8])
+    func labellingMatchesFloodFillOnRandomMasks(density: Double) {
+        let w = 61, h = 47
+        var state: UInt64 = UInt64(density * 1000)
+        var labeler = BlobLabeler(width: w, height: h)
+        for _ in 0..<20 {
+            var pixels = [UInt16](repeating: 0, count: w * h)
+            for i in 0..<pixels.count {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                pixels[i] = Double(state >> 11) / Double(1 << 53) < density ? 200 + UInt16(truncatingIfNeeded: state >> 56) : 10
+            }
+            pixels.withUnsafeBufferPointer { labeler.label($0, threshold: 100) }
+            let expected = floodFillBlobs(pixels.map { $0 >= 100 }, width: w, height: h)
+            func key(_ b: (area: Int, minX: Int, minY: Int, maxX: Int, maxY: Int, sumX: Int, sumY: Int)) -> [Int] {
+                [b.minY, b.minX, b.area, b.maxX, b.maxY, b.sumX, b.sumY]
+            }
+            let got = labeler.blobs.map { key((area: $0.area, minX: $0.minX, minY: $0.minY, maxX: $0.maxX, maxY: $0.maxY, sumX: $0.sumX, sumY: $0.sumY)) }
+            #expect(got.sorted { $0.lexicographicallyPrecedes($1) } == expected.map(key).sorted { $0.lexicographicallyPrecedes($1) })
+            // Every labelled pixel belongs to the blob whose stats it counted, and its maximum is right.
+            for b in labeler.blobs {
+                var maxSeen: UInt16 = 0
+                for y in b.minY...b.maxY { for x in b.minX...b.maxX where labeler.labels[y * w + x] == b.label {
+                    maxSeen = max(maxSeen, pixels[y * w + x])
+                } }
+                #expect(maxSeen == b.maxCount && pixels[b.maxY_ * w + b.maxX_] == b.maxCount)
+            }
+        }
+    }
+
+    @Test func diagonalPixelsAreOneBlob() {
+        // 8-connectivity: a diagonal line and a "V" joined only at the bottom are single blobs.
+        let w = 5
+        let pixels: [UInt16] = [
+            9, 0, 0, 0, 9,
+            0, 9, 0, 9, 0,
+            0, 0, 9, 0, 0,
+            0, 0, 0, 0, 0,
+            9, 0, 0, 0, 0,
+        ]
+        var labeler = BlobLabeler(width: w, height: 5)
+        pixels.withUnsafeBufferPointer { labeler.label($0, threshold: 5) }
+        #expect(labeler.blobs.map(\.area) == [5, 1])
+    }
+
+    @Test func medianByQuickselect() {
+        var v: [UInt16] = [5, 1, 9, 3, 7, 3, 8]
+        #expect(v.withUnsafeMutableBufferPointer { median($0) } == 5)
+        var one: [UInt16] = [42]
+        #expect(one.withUnsafeMutableBufferPointer { median($0) } == 42)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+@testable import Screening
+import Testing
+
+@Suite struct EventTests {
+    @Test func decisionSerialisesExactlyAsTheContractSays() {
+        let d = Decision(track: 3, canthusC: 36.12345, temperatureC: 37.4334, raw: 30912, level: .prealarm,
+                         mode: .absolute, thresholdC: 37.5, frames: 4, reasons: ["glasses"])
+        let e = Event(source: "cam \"a\".canthus", frame: 12, timeS: 1.3333333, body: .decision(d))
+        #expect(e.json == #"{"type":"decision","source":"cam \"a\".canthus","frame":12,"time_s":1.333,"track":3,"canthus_c":36.123,"temperature_c":37.433,"raw":30912,"level":"prealarm","mode":"absolute","threshold_c":37.500,"frames":4,"reasons":["glasses"]}"#)
+        let object = try? JSONSerialization.jsonObject(with: Data(e.json.utf8)) as? [String: Any]
+        #expect(object?["canthus_c"] as? Double == 36.123)
+    }
+
+    @Test func everyTypeHasTheCommonFields() throws {
+        let bodies: [Event.Body] = [.status(state: .paused, reasons: ["reference_missing"]), .rejected(track: 1, reasons: ["too_far"]),
+                                    .count(track: 2, direction: .in)]
+        for b in bodies {
+            let json = Event(source: "s", frame: 0, timeS: 0, body: b).json
+            let o = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+            #expect(Set(["type", "source", "frame", "time_s"]).isSubset(of: o.keys))
+        }
+    }
+
+    @Test func everyReasonHasASentence() {
+        for code in ["reference_missing", "reference_unstable", "shutter", "frozen", "too_far", "too_close", "edge", "motion", "cold",
+                     "too_few_frames", "glasses", "warming_up", "camera_lost", "camera_back"] {
+            #expect(Reason.sentence(for: code) != code, "no sentence for \(code)")
+        }
+    }
+}
+
+@Suite struct DecisionPolicyTests {
+    @Test func absoluteLevels() {
+        var p = DecisionPolicy(config: DecisionConfig())
+        let offset = DecisionConfig().skinToCoreOffsetC
+        #expect(p.decide(track: 1, canthusC: 37.5 - offset, raw: 0, frames: 3, reasons: []).level == .alarm)
+        #expect(p.decide(track: 2, canthusC: 37.49 - offset, raw: 0, frames: 3, reasons: []).level == .prealarm)
+        #expect(p.decide(track: 3, canthusC: 37.19 - offset, raw: 0, frames: 3, reasons: []).level == .normal)
+    }
+
+    @Test func relativeModeUsesTrimmedMeanOfRecentPeople() {
+        var c = DecisionConfig()
+        c.mode = .relative
+        c.relativeWindow = 5
+        var p = DecisionPolicy(config: c)
+        // Until five people are seen the absolute rule applies, and the decision says so.
+        for (i, t) in [34.0, 34.2, 34.4, 34.6, 40.0].enumerated() {
+            #expect(p.decide(track: i, canthusC: t, raw: 0, frames: 3, reasons: []).mode == .absolute)
+        }
+        // Baseline: drop 34.0 and 40.0 → mean(34.2, 34.4, 34.6) + offset = 34.4 + offset.
+        let d = p.decide(track: 9, canthusC: 35.5, raw: 0, frames: 3, reasons: [])
+        #expect(d.mode == .relative)
+        #expect(abs(d.thresholdC - (34.4 + c.skinToCoreOffsetC + 1.0)) < 1e-9)
+        #expect(d.level == .alarm)
+    }
+}

@@ -1,0 +1,54 @@
+import Capture
+import Foundation
+@testable import Screening
+import Testing
+import TestSupport
+
+/// The four real Lepton 3.5 kiosk recordings (refdata/feverscreen), replayed with the kiosk
+/// import preset (rotated mounting, reference disc at 37.0 °C found automatically).
+@Suite struct KioskTests {
+    struct Disc: Decodable {
+        struct D: Decodable { let center_yx: [Double] }
+        let thermal_reference_disc: D
+    }
+
+    @Test(arguments: RefData.kioskRecordings)
+    func referenceDiscIsFoundInEveryFrameAndNeverAPerson(name: String) throws {
+        guard let path = RefData.path("feverscreen/\(name).cptv"),
+              let json = RefData.path("feverscreen/derived/\(name)_frames.json") else {
+            Issue.record(Comment(rawValue: RefData.absentMessage))
+            return
+        }
+        let disc = try JSONDecoder().decode(Disc.self, from: Data(contentsOf: URL(fileURLWithPath: json))).thermal_reference_disc
+        let source = try openSource(path: path, options: .feverscreenKiosk)
+        let screener = Screener(header: source.header, config: ScreeningConfig(), sourceName: source.name)
+        let h = source.header.camera
+        let expected = Rotation.cw90.map(x: disc.center_yx[1], y: disc.center_yx[0], width: h.width, height: h.height)
+        var frame = Frame.empty
+        var index = 0
+        var worst = 0.0
+        var missing: [Int] = []
+        while try source.next(into: &frame) {
+            screener.process(frame, index: index) { _ in }
+            if let p = screener.reference.position, case .ok = screener.referenceStatus {
+                worst = max(worst, ((p.x - expected.x) * (p.x - expected.x) + (p.y - expected.y) * (p.y - expected.y)).squareRoot())
+            } else {
+                missing.append(index)
+            }
+            // No detection may read the disc: faces read 0.6–1.4 K below it (SOURCES.md), so a
+            // detection whose hottest pixels include disc pixels would read at least the disc.
+            if let disc = screener.reference.lastReadingC {
+                for d in screener.detections {
+                    #expect(d.canthusC < disc - 0.2, "frame \(index): a detection reads \(d.canthusC) °C, the disc \(disc) °C")
+                }
+            }
+            index += 1
+        }
+        #expect(missing.isEmpty, "reference not found in frames \(missing)")
+        // The published centres (derived/*_frames.json, "max disc/ring contrast") sit 2.2–3.2 px
+        // from the disc's intensity centroid and from every circular or square contrast maximum
+        // tried (see the closing note of issue 2); the radiometry issue owns the 2 px target.
+        // Here: the found point lies well inside the 6 px disc.
+        #expect(worst <= 4.0, "reference found up to \(worst) px from the published centre")
+    }
+}
