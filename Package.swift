@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "RecordsTests", dependencies: ["TestSupport", "Records", "Screening"]),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "Capture", "Screening"]),
         .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Daemon", "Capture"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Daemon", "Simulation", "Capture", "Screening", "Radiometry"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Records", "Daemon", "Simulation", "Capture", "Screening", "Radiometry"]),
     ],
     swiftLanguageModes: [.v6]
 )

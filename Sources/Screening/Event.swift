@@ -124,6 +124,19 @@ public struct Decision: Sendable, Equatable {
     public var thresholdC: Double
     public var frames: Int
     public var reasons: [String]
+
+    public init(track: Int, canthusC: Double, temperatureC: Double, raw: Int, level: Level, mode: DecisionMode,
+                thresholdC: Double, frames: Int, reasons: [String]) {
+        self.track = track
+        self.canthusC = canthusC
+        self.temperatureC = temperatureC
+        self.raw = raw
+        self.level = level
+        self.mode = mode
+        self.thresholdC = thresholdC
+        self.frames = frames
+        self.reasons = reasons
+    }
 }
 
 /// Stable reason codes and the sentence a person reads for each (docs/events.md lists them).

@@ -80,3 +80,39 @@ public func sha256Hex(_ pixels: [UInt16]) -> String {
     for p in pixels { bytes.append(UInt8(p & 0xff)); bytes.append(UInt8(p >> 8)) }
     return sha256Hex(bytes)
 }
+
+/// Runs the built `canthus` executable (it sits beside the test bundle in the build folder).
+public enum CLI {
+    public static let binary: String = {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        return dir + "/canthus"
+    }()
+
+    public struct Result {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs canthus with `arguments` in `directory`. Standard error goes to a file, so the one
+    /// pipe read here can never block the child.
+    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { p.environment = environment }
+        let errPath = Project.temporaryDirectory() + "/stderr"
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let errFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = errFile
+        try p.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        try errFile.close()
+        let errData = try Data(contentsOf: URL(fileURLWithPath: errPath))
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+}

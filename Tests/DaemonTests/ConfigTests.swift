@@ -1,0 +1,84 @@
+@testable import Daemon
+import Foundation
+import Screening
+import Testing
+import TestSupport
+
+@Suite struct ConfigTests {
+    @Test func emptyFileMeansDefaults() throws {
+        let c = try CanthusConfig.parse("", path: "x.yaml")
+        #expect(c == CanthusConfig())
+        #expect(c.screening.decision.alarmC == 37.5 && c.screening.decision.prealarmC == 37.2 && c.screening.decision.hysteresisC == 0.2)
+        #expect(c.screening.decision.relativeWindow == 10 && c.screening.decision.relativeDeviationC == 1.0)
+    }
+
+    @Test func fieldsAreRead() throws {
+        let c = try CanthusConfig.parse("""
+            screening:
+              counting_line: {axis: horizontal, position: 0.4, in_towards_positive: false}
+              decision: {mode: relative, alarm_c: 38.0}
+            calibration: {gain: 1.01, offset_c: -0.2}
+            records: {directory: /tmp/x}
+            """, path: "site.yaml")
+        #expect(c.screening.countingLine == CountingLine(axis: .horizontal, position: 0.4, inTowardsPositive: false))
+        #expect(c.screening.decision.mode == .relative && c.screening.decision.alarmC == 38.0)
+        #expect(c.calibration.gain == 1.01 && c.records.directory == "/tmp/x")
+    }
+
+    /// Table of bad configurations: each error names the file and the field.
+    @Test(arguments: [
+        ("screening: {skin_margn_k: 2}", "site.yaml: ", "unknown setting 'skin_margn_k'"),
+        ("screening: {decision: {alarm_c: 99}}", "site.yaml: ", "decision.alarm_c"),
+        ("screening: {decision: {prealarm_c: 38, alarm_c: 37.5}}", "site.yaml: ", "decision.prealarm_c"),
+        ("screening: {decision: {mode: sometimes}}", "site.yaml: ", "screening.decision.mode"),
+        ("screening: {counting_line: {axis: vertical, position: 1.5}}", "site.yaml: ", "counting_line.position"),
+        ("screening: {min_face_width_px: fourteen}", "site.yaml: ", "screening.min_face_width_px"),
+        ("recrds: {}", "site.yaml: ", "unknown setting 'recrds'"),
+    ])
+    func badConfigurationsNameTheField(text: String, prefix: String, mention: String) {
+        do {
+            _ = try CanthusConfig.parse(text, path: "site.yaml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            let message = "\(error)"
+            #expect(message.hasPrefix(prefix), "\(message)")
+            #expect(message.contains(mention), "\(message)")
+        }
+    }
+
+    @Test func missingFileIsNamed() {
+        #expect(throws: ConfigFileError.self) { try CanthusConfig.load(path: "/nonexistent/canthus.yaml") }
+    }
+
+    @Test func demoConfigurationLoads() throws {
+        let c = try CanthusConfig.load(path: Project.path("examples/demo.yaml"))
+        #expect(c.source.replay == ["Fixtures/demo.canthus"])
+        #expect(c.screening.countingLine?.axis == .vertical)
+    }
+}
+
+@Suite struct ServiceTests {
+    @Test func runWritesTheEventStreamThatReplayPrints() throws {
+        let dir = Project.temporaryDirectory()
+        var config = CanthusConfig()
+        config.source.replay = [Project.path("Fixtures/demo.canthus")]
+        config.records.directory = dir + "/var"
+        config.screening.countingLine = CountingLine(axis: .vertical, position: 0.5)
+        var terminal = ""
+        let summary = try ScreeningService(config: config, importOptions: .init(), live: false).run { terminal += $0 }
+        #expect(summary.frames == 126 && summary.decisions == 3 && summary.alarms == 1 && summary.counted == 3)
+        let logged = try String(contentsOfFile: dir + "/var/events.ndjson", encoding: .utf8)
+        var replayed = ""
+        _ = try replay(paths: config.source.replay, config: config, importOptions: .init()) { replayed += $0.json + "\n" }
+        #expect(logged == replayed)
+        #expect(terminal.contains("ALARM    person 2"))
+        // The live view draws frames and the alarm banner.
+        var live = ""
+        _ = try ScreeningService(config: config, importOptions: .init(), live: true).run { live += $0 }
+        #expect(live.contains("▀") && live.contains(" ALARM  person 2"))
+    }
+
+    @Test func runWithoutSourcesSaysWhy() {
+        #expect(throws: ConfigError.self) { try ScreeningService(config: CanthusConfig(), importOptions: .init(), live: false).run { _ in } }
+    }
+}
