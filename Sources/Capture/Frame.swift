@@ -88,7 +88,8 @@ public enum Rotation: Int, Codable, Sendable, CaseIterable {
         }
     }
 
-    /// Writes `source` rotated into `target`, reusing `target`'s storage.
+    /// Writes `source` rotated into `target`, reusing `target`'s storage (a copy for `.none`:
+    /// the target never shares the source's buffer, so the source can be refilled in place).
     public func apply(_ source: Frame, into target: inout Frame) {
         let (w, h) = size(width: source.width, height: source.height)
         target.reshape(width: w, height: h)
@@ -98,6 +99,12 @@ public enum Rotation: Int, Codable, Sendable, CaseIterable {
         if target.visibleJPEG != source.visibleJPEG { target.visibleJPEG = source.visibleJPEG }
         let sw = source.width, sh = source.height
         let rotation = self
+        if rotation == .none {
+            target.pixels.withUnsafeMutableBufferPointer { dst in
+                source.pixels.withUnsafeBufferPointer { src in dst.baseAddress!.update(from: src.baseAddress!, count: src.count) }
+            }
+            return
+        }
         source.pixels.withUnsafeBufferPointer { src in
             target.pixels.withUnsafeMutableBufferPointer { dst in
                 // SAFETY: both buffers hold sw×sh pixels; map() stays inside w×h.

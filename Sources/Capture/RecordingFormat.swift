@@ -56,7 +56,7 @@ struct RowDeltaCodec {
     private var scratch: [UInt8] = []
     private var packed: [UInt8] = []
 
-    mutating func encode(_ pixels: [UInt16], width: Int, level: Int32 = 9) -> [UInt8] {
+    mutating func encode(_ pixels: [UInt16], width: Int, level: Int32) -> [UInt8] {
         let n = pixels.count
         if scratch.count != n * 2 { scratch = [UInt8](repeating: 0, count: n * 2) }
         scratch.withUnsafeMutableBufferPointer { out in

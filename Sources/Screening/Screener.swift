@@ -46,12 +46,7 @@ public final class Screener {
     /// Processes frame number `index` of the source (in sensor orientation) and hands every
     /// event it causes to `emit`, in order.
     public func process(_ frame: Frame, index: Int, emit: (Event) -> Void) {
-        let rotation = header.camera.rotationDeg
-        if rotation == .none {
-            upright = frame   // shares the frame's storage; nothing is copied
-        } else {
-            rotation.apply(frame, into: &upright)
-        }
+        header.camera.rotationDeg.apply(frame, into: &upright)
         let base = firstTimestampNs ?? frame.timestampNs
         firstTimestampNs = base
         let timeS = Double(Int64(bitPattern: frame.timestampNs &- base)) / 1e9

@@ -78,9 +78,12 @@ public struct Tracker {
             }
         }
         pairs.sort { $0.distance < $1.distance || ($0.distance == $1.distance && ($0.track, $0.detection) < ($1.track, $1.detection)) }
-        trackTaken = [Bool](repeating: false, count: tracks.count)
-        detectionTaken = [Bool](repeating: false, count: detections.count)
-        assignment = [Int](repeating: -1, count: detections.count)
+        trackTaken.removeAll(keepingCapacity: true)
+        trackTaken.append(contentsOf: repeatElement(false, count: tracks.count))
+        detectionTaken.removeAll(keepingCapacity: true)
+        detectionTaken.append(contentsOf: repeatElement(false, count: detections.count))
+        assignment.removeAll(keepingCapacity: true)
+        assignment.append(contentsOf: repeatElement(-1, count: detections.count))
         for p in pairs where !trackTaken[p.track] && !detectionTaken[p.detection] {
             trackTaken[p.track] = true
             detectionTaken[p.detection] = true

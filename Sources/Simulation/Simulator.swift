@@ -179,12 +179,14 @@ public struct Simulator {
                     scene.withUnsafeBufferPointer { s in
                         nuc.withUnsafeBufferPointer { u in
                             gauss.withUnsafeBufferPointer { g in
-                                var bits: UInt64 = 0
-                                for j in 0..<n {
-                                    if j & 3 == 0 { bits = noiseRNG.next() }
-                                    let noise = g[Int(bits & 0xffff)] * netd
-                                    bits >>= 16
-                                    px[j] = inverse.count(Double(gain * s[j] + offset + u[j] + noise))
+                                inverse.counts.withUnsafeBufferPointer { table in
+                                    var bits: UInt64 = 0
+                                    for j in 0..<n {
+                                        if j & 3 == 0 { bits = noiseRNG.next() }
+                                        let noise = g[Int(bits & 0xffff)] * netd
+                                        bits >>= 16
+                                        px[j] = InverseTable.count(Double(gain * s[j] + offset + u[j] + noise), table: table)
+                                    }
                                 }
                             }
                         }
@@ -324,8 +326,8 @@ struct InverseTable {
     }
 
     @inline(__always)
-    func count(_ celsius: Double) -> UInt16 {
-        let u = (celsius - Self.lowC) / Self.stepC
+    static func count(_ celsius: Double, table counts: UnsafeBufferPointer<Double>) -> UInt16 {
+        let u = (celsius - lowC) / stepC
         let i = max(0, min(counts.count - 2, Int(u)))
         let f = u - Double(i)
         let c = counts[i] + (counts[i + 1] - counts[i]) * f

@@ -69,7 +69,7 @@ struct Replay: ParsableCommand {
         guard format == "text" || format == "ndjson" else { throw ValidationError("--format must be text or ndjson") }
         let cfg = try config.map(CanthusConfig.load) ?? CanthusConfig()
         let options = try importArguments.options(preset: cfg.source.importPreset)
-        var out = FileHandleOutput.standardOutput
+        let out = FileHandleOutput.standardOutput
         let summaries = try replay(paths: files, config: cfg, importOptions: options) { event in
             out.write(format == "ndjson" ? event.json : event.text)
         }

@@ -103,7 +103,7 @@ public enum CLI {
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if let environment { p.environment = environment }
         let errPath = Project.temporaryDirectory() + "/stderr"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let errFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         let out = Pipe()
         p.standardOutput = out
