@@ -12,12 +12,16 @@ public struct TerminalView {
     private var banner: String?
     private var bannerUntilS = 0.0
     private var drawnOnce = false
+    /// What each recently decided person read, for the label beside their track number.
+    private var decided: [Int: String] = [:]
 
     public init(maxColumns: Int = 100) { self.maxColumns = maxColumns }
 
     public mutating func note(_ event: Event) {
         switch event.body {
         case .decision(let d):
+            if decided.count > 200 { decided.removeAll() }
+            decided[d.track] = String(format: "%.2f °C %@", d.temperatureC, d.level.rawValue)
             if d.level == .alarm {
                 banner = String(format: " ALARM  person %d  %.2f °C (threshold %.2f °C) ", d.track, d.temperatureC, d.thresholdC)
                 bannerUntilS = event.timeS + 4
@@ -54,18 +58,21 @@ public struct TerminalView {
             for c in 0..<cols {
                 let top = colour(table[frame[c * step, 2 * r * step]], lo, hi)
                 let bottom = colour(table[frame[c * step, (2 * r + 1) * step]], lo, hi)
-                let onBox = boxes.contains { b in
-                    (c == b.0 || c == b.2) && (2 * r + 1 >= b.1 && 2 * r <= b.3) || (2 * r <= b.1 && b.1 <= 2 * r + 1 || 2 * r <= b.3 && b.3 <= 2 * r + 1) && c >= b.0 && c <= b.2
+                // Box outlines in white: a pixel row of the cell is white when it lies on an edge.
+                var topWhite = false, bottomWhite = false
+                for b in boxes {
+                    for (half, y) in [(0, 2 * r), (1, 2 * r + 1)] {
+                        let onVertical = (c == b.0 || c == b.2) && y >= b.1 && y <= b.3
+                        let onHorizontal = (y == b.1 || y == b.3) && c >= b.0 && c <= b.2
+                        if onVertical || onHorizontal { if half == 0 { topWhite = true } else { bottomWhite = true } }
+                    }
                 }
-                if onBox {
-                    out += "\u{1B}[38;2;255;255;255;48;2;\(bottom.0);\(bottom.1);\(bottom.2)m▀"
-                } else {
-                    out += "\u{1B}[38;2;\(top.0);\(top.1);\(top.2);48;2;\(bottom.0);\(bottom.1);\(bottom.2)m▀"
-                }
+                let t = topWhite ? (255, 255, 255) : top, u = bottomWhite ? (255, 255, 255) : bottom
+                out += "\u{1B}[38;2;\(t.0);\(t.1);\(t.2);48;2;\(u.0);\(u.1);\(u.2)m▀"
             }
             out += "\u{1B}[0m\u{1B}[K\n"
         }
-        let labels = boxes.map { "#\($0.4)" }.joined(separator: " ")
+        let labels = boxes.map { b in decided[b.4].map { "#\(b.4) \($0)" } ?? "#\(b.4)" }.joined(separator: ", ")
         let status = screener.lastStatus.map { $0.state == .screening ? "screening" : "PAUSED (\($0.reasons.joined(separator: ", ")))" } ?? "starting"
         out += String(format: "%@  frame %d  t=%.1fs  scale %.1f…%.1f °C  people in view: %@\u{1B}[K\n",
                       status, frameIndex, screener.lastTimeS, lo, hi, labels.isEmpty ? "none" : labels)
