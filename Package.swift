@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Radiometry"),
         .target(name: "Capture", dependencies: ["CCapture", "Radiometry"]),
         .target(name: "Screening", dependencies: ["Capture", "Radiometry"]),
-        .target(name: "Records", dependencies: ["Screening"]),
+        .target(name: "Records", dependencies: ["Capture", "Screening"]),
         .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening", .product(name: "Yams", package: "Yams")]),
         .target(name: "Daemon", dependencies: [
             "Capture", "Radiometry", "Screening", "Records",

@@ -81,16 +81,7 @@ public final class RecordingWriter {
     }
 
     private func writeAll(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { buf in
-            var done = 0
-            while done < buf.count {
-                let n = write(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RecordingError(path: path, offset: 0, kind: .io("write: \(String(cString: strerror(errno)))"))
-                }
-                done += n
-            }
-        }
+        let code = bytes.withUnsafeBytes { writeFully(fd, $0) }
+        if code != 0 { throw RecordingError(path: path, offset: 0, kind: .io("write: \(errnoDescription(code))")) }
     }
 }

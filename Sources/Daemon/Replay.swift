@@ -19,12 +19,18 @@ public struct SourceSummary: Sendable {
     public var name: String
     public var frames: Int
     public var problems: [String]
+    /// The replay was stopped before the source's end.
+    public var stopped: Bool
 }
 
 /// Runs the pipeline over recordings, one after another, each with a fresh screener (each
-/// source's frames and times start at 0). `observe` sees every frame after it is screened.
+/// source's frames and times start at 0); `canthus replay`, `canthus run` and the tests share it.
+/// `beforeFrame` sees each frame and its index before it is screened and may pace or stop the
+/// replay (return false to stop: open tracks are still finished); `observe` sees every frame
+/// after it is screened.
 public func replay(paths: [String], config: CanthusConfig, importOptions: ImportOptions,
-                   observe: ((Screener, Frame, Int) -> Void)? = nil,
+                   beforeFrame: (Frame, Int) -> Bool = { _, _ in true },
+                   observe: (Screener, Int) -> Void = { _, _ in },
                    emit: (Event) -> Void) throws -> [SourceSummary] {
     var summaries: [SourceSummary] = []
     var table: CountTable?
@@ -35,13 +41,16 @@ public func replay(paths: [String], config: CanthusConfig, importOptions: Import
         table = screener.table
         var frame = Frame.empty
         var index = 0
+        var stopped = false
         while try source.next(into: &frame) {
+            if !beforeFrame(frame, index) { stopped = true; break }
             screener.process(frame, index: index, emit: emit)
-            observe?(screener, frame, index)
+            observe(screener, index)
             index += 1
         }
         screener.finish(emit: emit)
-        summaries.append(SourceSummary(name: source.name, frames: index, problems: source.problems.map(\.description)))
+        summaries.append(SourceSummary(name: source.name, frames: index, problems: source.problems.map(\.description), stopped: stopped))
+        if stopped { break }
     }
     return summaries
 }

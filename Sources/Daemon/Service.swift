@@ -44,6 +44,12 @@ public struct ScreeningService {
         }
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }
+        // A parent may have left these blocked in the mask we inherited; a service must hear them.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         defer { signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL) }
         stopRequested = 0
 
@@ -52,19 +58,29 @@ public struct ScreeningService {
         var summary = Summary()
         summary.eventLog = logPath
         var view = TerminalView()
-        var table: CountTable?
-        outer: for path in config.source.replay {
-            let source = try openSource(path: path, options: importOptions)
-            let screener = Screener(header: source.header, config: config.screening, calibration: config.calibration,
-                                    sourceName: source.name, table: table)
-            table = screener.table
-            var frame = Frame.empty
-            var index = 0
-            var firstNs: UInt64?
-            let started = DispatchTime.now().uptimeNanoseconds
-            var failure: Error?
-            let handle: (Event) -> Void = { event in
-                do { try log.append(event) } catch { failure = error }
+        var failure: Error?
+        var firstNs: UInt64 = 0
+        var startedNs: UInt64 = 0
+        let summaries = try replay(paths: config.source.replay, config: config, importOptions: importOptions,
+            beforeFrame: { frame, index in
+                if stopRequested != 0 || failure != nil { return false }
+                if index == 0 {   // each source has its own clock
+                    firstNs = frame.timestampNs
+                    startedNs = DispatchTime.now().uptimeNanoseconds
+                }
+                if config.source.realTime {
+                    let due = startedNs + (frame.timestampNs &- firstNs)
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if due > now { usleep(UInt32(min(1_000_000, (due - now) / 1000))) }
+                }
+                return true
+            },
+            observe: { screener, index in
+                summary.frames += 1
+                if live { output(view.render(screener, frameIndex: index)) }
+            },
+            emit: { event in
+                do { try log.append(event) } catch { failure = failure ?? error }
                 switch event.body {
                 case .decision(let d):
                     summary.decisions += 1
@@ -75,26 +91,10 @@ public struct ScreeningService {
                 case .status: break
                 }
                 if live { view.note(event) } else { output(event.text + "\n") }
-            }
-            while try source.next(into: &frame) {
-                if stopRequested != 0 { summary.stoppedBySignal = true; screener.finish(emit: handle); break outer }
-                if config.source.realTime {
-                    let base = firstNs ?? frame.timestampNs
-                    firstNs = base
-                    let due = started + (frame.timestampNs &- base)
-                    let now = DispatchTime.now().uptimeNanoseconds
-                    if due > now { usleep(UInt32(min(1_000_000, (due - now) / 1000))) }
-                }
-                screener.process(frame, index: index, emit: handle)
-                if let failure { throw failure }
-                if live { output(view.render(screener, frameIndex: index)) }
-                index += 1
-                summary.frames += 1
-            }
-            screener.finish(emit: handle)
-            if live { output(view.render(screener, frameIndex: max(0, index - 1))) }
-            summary.problems += source.problems.map(\.description)
-        }
+            })
+        if let failure { throw failure }
+        summary.stoppedBySignal = summaries.contains { $0.stopped }
+        summary.problems = summaries.flatMap(\.problems)
         try log.close()
         return summary
     }

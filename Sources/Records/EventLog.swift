@@ -1,3 +1,4 @@
+import Capture
 import Foundation
 import Screening
 #if canImport(Glibc)
@@ -32,17 +33,8 @@ public final class EventLog {
 
     public func append(_ event: Event) throws {
         let line = Array((event.json + "\n").utf8)
-        try line.withUnsafeBytes { buf in
-            var done = 0
-            while done < buf.count {
-                let n = write(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RecordsError(path: path, message: "write failed: \(String(cString: strerror(errno)))")
-                }
-                done += n
-            }
-        }
+        let code = line.withUnsafeBytes { writeFully(fd, $0) }
+        if code != 0 { throw RecordsError(path: path, message: "write failed: \(errnoDescription(code))") }
         written += 1
         unsynced += 1
         switch event.body {

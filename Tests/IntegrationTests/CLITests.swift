@@ -109,6 +109,31 @@ import TestSupport
         #expect(log.split(separator: "\n").count == 7)
     }
 
+    @Test func runStopsCleanlyOnSIGTERM() throws {
+        let dir = Project.temporaryDirectory()
+        let config = dir + "/demo.yaml"
+        try "source: {replay: [\(Project.path("Fixtures/demo.canthus"))], real_time: true}\nrecords: {directory: ./var}\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["run", "--config", config, "--no-view"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        Thread.sleep(forTimeInterval: 7.0)   // the febrile person is decided at 5.6 s
+        p.terminate()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text.contains("stopped: "), "\(text)")
+        #expect(text.contains("ALARM    person 2"))
+        let log = try String(contentsOfFile: dir + "/var/events.ndjson", encoding: .utf8)
+        let lines = log.split(separator: "\n")
+        #expect(lines.count >= 3 && lines.count < 7)
+        for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil) }
+    }
+
     @Test func helpNamesTheSubcommands() throws {
         let r = try CLI.run(["--help"])
         for sub in ["run", "replay", "simulate", "eval"] { #expect(r.stdout.contains(sub)) }
