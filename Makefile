@@ -4,7 +4,7 @@
 
 SWIFT     ?= swift
 PYTHON    ?= python3
-DEB_PKGS  := pkg-config libv4l-dev libusb-1.0-0-dev libjpeg62-turbo-dev zlib1g-dev
+DEB_PKGS  := pkg-config libv4l-dev libusb-1.0-0-dev libjpeg62-turbo-dev zlib1g-dev libpng-dev libtiff-dev
 PY_PKGS   := numpy opencv-python-headless
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

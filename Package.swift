@@ -21,9 +21,11 @@ let package = Package(
         .systemLibrary(name: "CUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
 
-        // C shim: only what Swift cannot do (ioctl macros, variadic calls, setjmp for libjpeg).
-        .target(name: "CCapture", dependencies: ["CV4L2", "CUSB", "CJPEG", "CZlib"]),
+        // C shim: only what Swift cannot do (ioctl macros, variadic calls, setjmp for libjpeg/libpng).
+        .target(name: "CCapture", dependencies: ["CV4L2", "CUSB", "CJPEG", "CZlib", "CPNG", "CTIFF"]),
 
         .target(name: "Radiometry"),
         .target(name: "Capture", dependencies: ["CCapture", "Radiometry"]),

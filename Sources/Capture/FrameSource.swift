@@ -40,9 +40,19 @@ public struct ImportOptions: Sendable, Equatable {
 /// Opens a recording or an importable file by its contents (not its name).
 public func openSource(path: String, options: ImportOptions = ImportOptions()) throws -> FrameSource {
     let source: FrameSource
+    let name = (path as NSString).lastPathComponent
     switch try sniffFormat(path: path) {
     case .recording: source = try RecordingReader(path: path)
     case .cptv: source = try CPTVReader(path: path)
+    case .flirJPEG:
+        let (header, frame) = try FLIRImage(path: path).recording(origin: "flir-jpeg")
+        source = StillSource(name: name, header: header, frame: frame)
+    case .tiff:
+        let (header, frame) = try RadiometricTIFF.read(path: path)
+        source = StillSource(name: name, header: header, frame: frame)
+    case .infirayDump:
+        let (header, frame) = try InfiRayFrame.readDump(path: path)
+        source = StillSource(name: name, header: header, frame: frame)
     }
     if let adjustable = source as? HeaderAdjustable { adjustable.adjustHeader { options.apply(to: &$0) } }
     return source
@@ -52,7 +62,7 @@ protocol HeaderAdjustable: AnyObject {
     func adjustHeader(_ change: (inout RecordingHeader) -> Void)
 }
 
-enum FileFormat { case recording, cptv }
+enum FileFormat { case recording, cptv, flirJPEG, tiff, infirayDump }
 
 func sniffFormat(path: String) throws -> FileFormat {
     guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -62,6 +72,9 @@ func sniffFormat(path: String) throws -> FileFormat {
     let head = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
     if head.starts(with: RecordingFormat.magic) { return .recording }
     if head.starts(with: [0x1f, 0x8b]) || head.starts(with: Array("CPTV".utf8)) { return .cptv }
+    if head.starts(with: [0xFF, 0xD8]) { return .flirJPEG }
+    if head.starts(with: [0x49, 0x49, 0x2A, 0x00]) || head.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) { return .tiff }
+    if InfiRayFrame.isDumpHeader(head) { return .infirayDump }
     throw RecordingError(path: path, offset: 0, kind: .notARecording)
 }
 

@@ -13,6 +13,8 @@ public struct RecordingHeader: Codable, Equatable, Sendable {
     public var origin: String
     /// Wall-clock time of the first frame (ISO 8601, UTC), when known.
     public var createdUTC: String?
+    /// The visible camera, when frames carry visible JPEGs.
+    public var visible: VisibleDescription?
 
     public init(camera: CameraDescription, radiometry: RadiometricModel, reference: ReferenceSource? = nil,
                 origin: String, createdUTC: String? = nil) {
@@ -24,7 +26,7 @@ public struct RecordingHeader: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case camera, radiometry, reference, origin
+        case camera, radiometry, reference, origin, visible
         case createdUTC = "created_utc"
     }
 }
@@ -87,4 +89,12 @@ public struct ReferenceSource: Codable, Equatable, Sendable {
         case radiusPx = "radius_px"
         case setTemperatureC = "set_temperature_c"
     }
+}
+
+/// The visible camera paired with the IR one.
+public struct VisibleDescription: Codable, Equatable, Sendable {
+    /// How its image maps onto the IR image, when known.
+    public var registration: VisibleRegistration?
+
+    public init(registration: VisibleRegistration?) { self.registration = registration }
 }

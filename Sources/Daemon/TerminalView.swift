@@ -86,15 +86,8 @@ public struct TerminalView {
         return out
     }
 
-    /// Iron-like false colour: black → purple → red → orange → yellow → white.
     private func colour(_ t: Float, _ lo: Float, _ hi: Float) -> (Int, Int, Int) {
-        guard t.isFinite else { return (0, 0, 0) }
-        let x = max(0, min(1, (t - lo) / (hi - lo)))
-        let stops: [(Float, Float, Float)] = [(0, 0, 0), (80, 0, 140), (200, 30, 60), (250, 130, 0), (255, 230, 60), (255, 255, 255)]
-        let f = x * Float(stops.count - 1)
-        let i = min(stops.count - 2, Int(f))
-        let u = f - Float(i)
-        let a = stops[i], b = stops[i + 1]
-        return (Int(a.0 + (b.0 - a.0) * u), Int(a.1 + (b.1 - a.1) * u), Int(a.2 + (b.2 - a.2) * u))
+        let c = FalseColour.rgb(Double(t), lo: Double(lo), hi: Double(hi))
+        return (Int(c.0), Int(c.1), Int(c.2))
     }
 }

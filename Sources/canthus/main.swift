@@ -10,7 +10,7 @@ struct Canthus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
-        subcommands: [Run.self, Replay.self, Simulate.self, Eval.self])
+        subcommands: [Run.self, Replay.self, Simulate.self, Eval.self, Convert.self])
 }
 
 /// Errors printed as one line naming what is wrong, exit status 1.
@@ -168,5 +168,41 @@ struct Run: ParsableCommand {
         out.write(String(format: "%@: %d frames, %d people measured (%d alarm, %d pre-alarm), %d rejected, %d counted; events in %@",
                          s.stoppedBySignal ? "stopped" : "end of recording", s.frames, s.decisions, s.alarms, s.prealarms,
                          s.rejected, s.counted, s.eventLog))
+    }
+}
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Per-pixel temperatures of one frame (FLIR radiometric JPEG, 16-bit TIFF, TC001 dump, recording, CPTV).",
+        discussion: "Object parameters default to the file's own; humidity is a fraction (0.5 for 50 %).")
+
+    @Argument(help: "The file to convert.")
+    var file: String
+    @Option(help: "Write °C per pixel: comma-separated, three decimals, one line per image row.")
+    var temperatures: String?
+    @Option(help: "Write a false-colour PNG with a temperature scale.")
+    var image: String?
+    @Option(help: "Frame to convert (0-based) for multi-frame files.")
+    var frame: Int = 0
+    @Option(help: "Object emissivity (0…1].") var emissivity: Double?
+    @Option(help: "Object distance in metres.") var distance: Double?
+    @Option(help: "Reflected apparent temperature in °C.") var reflected: Double?
+    @Option(help: "Atmospheric temperature in °C.") var atmosphere: Double?
+    @Option(help: "Relative humidity as a fraction (0.5 for 50 %).") var humidity: Double?
+    @OptionGroup var importArguments: ImportArguments
+
+    func run() throws {
+        guard temperatures != nil || image != nil else { throw ValidationError("give --temperatures OUT.csv and/or --image OUT.png") }
+        let overrides = ThermalConversion.Overrides(emissivity: emissivity, distanceM: distance, reflectedC: reflected,
+                                                    atmosphereC: atmosphere, relativeHumidity: humidity)
+        let c = try ThermalConversion(path: file, frame: frame, overrides: overrides, options: try importArguments.options(preset: nil))
+        if let temperatures {
+            do { try c.csv().write(toFile: temperatures, atomically: true, encoding: .utf8) } catch {
+                throw Failure(description: "\(temperatures): cannot write: \(error.localizedDescription)")
+            }
+        }
+        if let image { try c.writePNG(path: image) }
+        let finite = c.celsius.filter(\.isFinite)
+        print(String(format: "%@: %d×%d, %.3f … %.3f °C", file, c.width, c.height, finite.min() ?? .nan, finite.max() ?? .nan))
     }
 }

@@ -98,7 +98,7 @@ func writeRecording(_ frames: [Frame], header: RecordingHeader = sampleHeader())
         try Data("hello, this is text".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: RecordingError(path: path, offset: 0, kind: .notARecording)) { try openSource(path: path) }
         let message = RecordingError(path: path, offset: 0, kind: .notARecording).description
-        #expect(message.contains(path) && message.contains("not a canthus recording"))
+        #expect(message.contains(path) && message.contains("not a file canthus reads"))
     }
 
     @Test func unknownVersionIsRefusedClearly() throws {

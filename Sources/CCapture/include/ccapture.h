@@ -67,6 +67,27 @@ long cc_jpeg_encode(const uint8_t *pixels, int width, int height, int components
 /// The message of the last libjpeg error on this thread (empty when none).
 const char *cc_jpeg_last_error(void);
 
+// ---- libpng / libtiff ------------------------------------------------------------------------
+
+#define CC_EPNG  (-1005)  ///< libpng reported an error (message via cc_image_last_error)
+#define CC_ETIFF (-1006)  ///< libtiff reported an error (message via cc_image_last_error)
+
+/// Decodes a single-channel 8- or 16-bit PNG from memory into `out` (width × height values, the
+/// PNG's big-endian samples as host integers). Returns 0, CC_ESPACE (with `*width`/`*height`
+/// set) or CC_EPNG. libpng's longjmp error path stays inside this function.
+int cc_png_read_gray16(const uint8_t *png, size_t len, uint16_t *out, size_t cap, int *width, int *height);
+
+/// Writes 8-bit RGB rows as a PNG file at `path`. Returns 0, -errno or CC_EPNG.
+int cc_png_write_rgb(const char *path, const uint8_t *rgb, int width, int height);
+
+/// Reads the first image of a single-channel 16-bit TIFF (any compression libtiff knows, e.g.
+/// LZW) into `out`. Returns 0, CC_ESPACE (with the size set) or CC_ETIFF. libtiff's warnings
+/// and errors are captured, not printed.
+int cc_tiff_read_gray16(const char *path, uint16_t *out, size_t cap, int *width, int *height);
+
+/// The message of the last libpng/libtiff error on this thread (empty when none).
+const char *cc_image_last_error(void);
+
 // ---- V4L2 ------------------------------------------------------------------------------------
 
 typedef struct {
