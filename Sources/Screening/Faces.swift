@@ -17,9 +17,11 @@ public struct Detection: Sendable, Equatable {
     public var touchesEdge: Bool
 }
 
-/// Turns a warm blob into a face and measures its canthus: the mean of the `k` hottest pixels of
-/// the blob in the upper two thirds of the face (robust against one hot pixel), and looks for
-/// glasses (a cold band across the eyes: pixels inside the face box that fall below threshold).
+/// Turns a warm blob into a face and measures its canthus: among the `k` hottest pixels of the
+/// blob in the upper two thirds of the face, the mean of those within `band` °C of the hottest.
+/// The band (a few pixel-noise standard deviations) keeps the canthus pixels and drops the skin
+/// around them; averaging them removes most of the upward bias a maximum of noisy pixels has.
+/// Also looks for glasses (a cold band across the eyes: face-box pixels below threshold).
 ///
 ///     minY ┌──────────┐
 ///          │ forehead │
@@ -33,7 +35,7 @@ public struct FaceMeasurer {
     public init(maxPixels: Int = 64) { top = [UInt16](repeating: 0, count: maxPixels) }
 
     public mutating func measure(blob: Blob, labels: UnsafeBufferPointer<Int32>, pixels: UnsafeBufferPointer<UInt16>,
-                                 width: Int, height: Int, table: CountTable, k: Int) -> Detection {
+                                 width: Int, height: Int, table: CountTable, k: Int, band: Double) -> Detection {
         let faceHeight = min(blob.height, Int((Double(blob.width) * 1.3).rounded()))
         let faceBottom = blob.minY + faceHeight - 1
         let searchBottom = blob.minY + max(1, Int((Double(faceHeight) * 0.65).rounded())) - 1
@@ -57,8 +59,15 @@ public struct FaceMeasurer {
                 }
             }
         }
-        var sumC = 0.0, sumRaw = 0.0
-        for i in 0..<n { sumC += Double(table[top[i]]); sumRaw += Double(top[i]) }
+        var sumC = 0.0, sumRaw = 0.0, used = 0
+        if n > 0 {
+            let hottest = Double(table[top[n - 1]])
+            for i in 0..<n where Double(table[top[i]]) >= hottest - band {
+                sumC += Double(table[top[i]])
+                sumRaw += Double(top[i])
+                used += 1
+            }
+        }
         // Glasses: holes in the eye band.
         let bandTop = blob.minY + Int(Double(faceHeight) * 0.25)
         let bandBottom = max(bandTop, blob.minY + Int(Double(faceHeight) * 0.55) - 1)
@@ -76,7 +85,7 @@ public struct FaceMeasurer {
             x: Double(blob.minX + blob.maxX) / 2, y: Double(blob.minY + faceBottom) / 2,
             faceWidth: blob.width, faceHeight: faceHeight,
             minX: blob.minX, minY: blob.minY, maxX: blob.maxX, maxY: faceBottom,
-            canthusC: n > 0 ? sumC / Double(n) : -.infinity, raw: n > 0 ? sumRaw / Double(n) : 0,
+            canthusC: used > 0 ? sumC / Double(used) : -.infinity, raw: used > 0 ? sumRaw / Double(used) : 0,
             glasses: band > 0 && Double(holes) / Double(band) > 0.2,
             touchesEdge: blob.minX == 0 || blob.minY == 0 || blob.maxX == width - 1 || (faceBottom == height - 1))
     }

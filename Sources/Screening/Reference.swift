@@ -76,7 +76,7 @@ public struct ReferenceMonitor {
         }
         missingFrames = 0
         lastReadingC = discC
-        if let offset = drift?.offsetK, abs((source.setTemperatureC - discC) - offset) > config.maxJumpK {
+        if let expected = drift?.predicted(at: timeS), abs((source.setTemperatureC - discC) - expected) > config.maxJumpK {
             return .unstable
         }
         drift?.update(measuredC: discC, timeS: timeS)

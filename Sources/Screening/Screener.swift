@@ -24,6 +24,9 @@ public final class Screener {
     private var firstTimestampNs: UInt64?
     private var previousPixels: [UInt16] = []
     private var pauseReasons: [String] = []
+    /// Pixel noise (temporal + fixed pattern), K: a running estimate from every frame.
+    public private(set) var noiseK: Double?
+    private var differenceHistogram = [Int32](repeating: 0, count: 1024)
 
     public init(header: RecordingHeader, config: ScreeningConfig, calibration: LinearCalibration = .identity,
                 sourceName: String, table: CountTable? = nil) {
@@ -109,11 +112,14 @@ public final class Screener {
         let threshold = table.firstCount(atLeast: thresholdC)
         upright.pixels.withUnsafeBufferPointer { px in labeler.label(px, threshold: threshold, exclude: reference.exclusion) }
         let hotCount = table.firstCount(atLeast: config.hotObjectC - offsetK)
+        let noise = updateNoise(median: median, threshold: threshold)
+        let band = config.canthusBandSigma * noise
         for blob in labeler.blobs where blob.area >= config.minBlobAreaPx {
             if blob.maxCount >= hotCount { continue }
             let d = labeler.labels.withUnsafeBufferPointer { labels in
                 upright.pixels.withUnsafeBufferPointer { px in
-                    faces.measure(blob: blob, labels: labels, pixels: px, width: w, height: h, table: table, k: config.canthusPixels)
+                    faces.measure(blob: blob, labels: labels, pixels: px, width: w, height: h, table: table,
+                                  k: config.canthusPixels, band: band)
                 }
             }
             detections.append(d)
@@ -121,6 +127,39 @@ public final class Screener {
     }
 
     private var histogram = [Int32](repeating: 0, count: 4096)
+
+    /// Robust pixel noise from horizontal neighbour differences in the background (pixels below
+    /// `threshold`) on every other row: σ = median|Δ| / 0.6745 / √2, converted to kelvin by the
+    /// table's slope at the median, then smoothed over frames (weight 0.1 per frame).
+    private func updateNoise(median: UInt16, threshold: UInt16) -> Double {
+        let w = upright.width, h = upright.height
+        var total: Int32 = 0
+        differenceHistogram.withUnsafeMutableBufferPointer { hist in
+            for i in 0..<hist.count { hist[i] = 0 }
+            upright.pixels.withUnsafeBufferPointer { px in
+                for y in stride(from: 0, to: h, by: 2) {
+                    let row = y * w
+                    for x in 1..<w {
+                        let a = px[row + x - 1], b = px[row + x]
+                        guard a < threshold, b < threshold else { continue }
+                        hist[min(1023, Int(a > b ? a - b : b - a))] += 1
+                        total += 1
+                    }
+                }
+            }
+        }
+        guard total > 100 else { return noiseK ?? 0.1 }
+        var acc: Int32 = 0, mad = 0.0
+        for (d, count) in differenceHistogram.enumerated() {
+            acc += count
+            if acc * 2 >= total { mad = Double(d); break }
+        }
+        let m = Int(median)
+        let slope = Double(table[UInt16(min(65_535, m + 50))] - table[UInt16(max(0, m - 50))]) / 100
+        let estimate = max(mad, 0.5) / 0.6745 / 2.0.squareRoot() * slope
+        noiseK = noiseK.map { $0 + 0.1 * (estimate - $0) } ?? estimate
+        return noiseK!
+    }
 
     /// Median count of the frame from a 4096-bin histogram of count/16, refined within its bin.
     private func frameMedian(_ px: UnsafeBufferPointer<UInt16>) -> UInt16 {

@@ -18,8 +18,12 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     public var maxSpeedFaceWidthsPerS = 10.0
     /// A canthus colder than this (°C) means the person has just come in from the cold.
     public var coldCanthusC = 33.0
-    /// The canthus reading is the mean of this many hottest pixels of the upper face.
-    public var canthusPixels = 4
+    /// The canthus reading averages at most this many of the hottest upper-face pixels (the
+    /// 4×4 px region IEC 80601-2-59 asks for)…
+    public var canthusPixels = 16
+    /// …those within this many pixel-noise standard deviations of the hottest (the noise is
+    /// estimated from every frame), so the reading is neither one lucky pixel nor diluted by skin.
+    public var canthusBandSigma = 3.0
     /// Good frames needed before a decision.
     public var framesForDecision = 3
     /// A track unseen for this long has left (s).
@@ -41,7 +45,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         case skinMarginK = "skin_margin_k", skinMinC = "skin_min_c", hotObjectC = "hot_object_c"
         case minBlobAreaPx = "min_blob_area_px", minFaceWidthPx = "min_face_width_px"
         case maxFaceFraction = "max_face_fraction", maxSpeedFaceWidthsPerS = "max_speed_face_widths_per_s"
-        case coldCanthusC = "cold_canthus_c", canthusPixels = "canthus_pixels"
+        case coldCanthusC = "cold_canthus_c", canthusPixels = "canthus_pixels", canthusBandSigma = "canthus_band_sigma"
         case framesForDecision = "frames_for_decision", trackTimeoutS = "track_timeout_s"
         case minTrackFrames = "min_track_frames", associationFaceWidths = "association_face_widths"
         case decision, countingLine = "counting_line", reference
@@ -60,6 +64,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         maxSpeedFaceWidthsPerS = try c.value(.maxSpeedFaceWidthsPerS, default: d.maxSpeedFaceWidthsPerS)
         coldCanthusC = try c.value(.coldCanthusC, default: d.coldCanthusC)
         canthusPixels = try c.value(.canthusPixels, default: d.canthusPixels)
+        canthusBandSigma = try c.value(.canthusBandSigma, default: d.canthusBandSigma)
         framesForDecision = try c.value(.framesForDecision, default: d.framesForDecision)
         trackTimeoutS = try c.value(.trackTimeoutS, default: d.trackTimeoutS)
         minTrackFrames = try c.value(.minTrackFrames, default: d.minTrackFrames)
@@ -80,6 +85,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         try check(minFaceWidthPx >= 2, "min_face_width_px", "must be ≥ 2")
         try check(maxFaceFraction > 0 && maxFaceFraction <= 1, "max_face_fraction", "must be in (0, 1]")
         try check(canthusPixels >= 1 && canthusPixels <= 64, "canthus_pixels", "must be 1…64")
+        try check(canthusBandSigma > 0, "canthus_band_sigma", "must be > 0")
         try check(framesForDecision >= 1, "frames_for_decision", "must be ≥ 1")
         try check(trackTimeoutS > 0, "track_timeout_s", "must be > 0 s")
         try check(hotObjectC > skinMinC, "hot_object_c", "must be above skin_min_c")

@@ -35,6 +35,8 @@ public struct Evaluation: Codable, Equatable, Sendable {
     /// Extra tracks on one person plus tracks spanning two people.
     public var idSwitches = 0
     public var tracks = 0
+    /// One row per person who got a correct decision.
+    public var details: [PersonOutcome] = []
 
     enum CodingKeys: String, CodingKey {
         case recordings, people, measurable, decisions, recall, precision, tracks
@@ -43,6 +45,7 @@ public struct Evaluation: Codable, Equatable, Sendable {
         case feverSensitivity = "fever_sensitivity", feverSpecificity = "fever_specificity"
         case feverSensitivityMargin = "fever_sensitivity_margin", feverSpecificityMargin = "fever_specificity_margin"
         case headcountError = "headcount_error", headcountExact = "headcount_exact", idSwitches = "id_switches"
+        case details
     }
 
     public init() {}
@@ -69,6 +72,23 @@ public struct Evaluation: Codable, Equatable, Sendable {
         ]
         let width = rows.map(\.0.count).max()!
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+    }
+}
+
+/// A decided person: what the truth says and what canthus said.
+public struct PersonOutcome: Codable, Equatable, Sendable {
+    public var recording: String
+    public var person: Int
+    public var track: Int
+    public var trueCanthusC: Double
+    public var measuredCanthusC: Double
+    public var level: String
+    public var glasses: Bool
+    public var distanceM: Double
+
+    enum CodingKeys: String, CodingKey {
+        case recording, person, track, level, glasses
+        case trueCanthusC = "true_canthus_c", measuredCanthusC = "measured_canthus_c", distanceM = "distance_m"
     }
 }
 
@@ -145,6 +165,9 @@ public enum Evaluator {
                     decided.insert(pid)
                     e.correctDecisions += 1
                     errors.append(d.canthusC - truthPerson.canthusC)
+                    e.details.append(PersonOutcome(recording: o.truth.recording, person: pid, track: d.track,
+                                                   trueCanthusC: truthPerson.canthusC, measuredCanthusC: d.canthusC,
+                                                   level: d.level.rawValue, glasses: truthPerson.glasses, distanceM: truthPerson.distanceM))
                     let trueBody = truthPerson.canthusC + offset
                     let febrile = trueBody >= threshold
                     let alarmed = d.level == .alarm

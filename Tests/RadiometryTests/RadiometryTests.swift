@@ -66,14 +66,35 @@ import Testing
 }
 
 @Suite struct DriftCorrectorTests {
-    @Test func smoothsTowardTheReferenceOffset() {
-        var d = DriftCorrector(setTemperatureC: 35, timeConstantS: 1)
-        d.update(measuredC: 34, timeS: 0)
-        #expect(d.offsetK == 1)
-        d.update(measuredC: 35, timeS: 1)          // new sample 0; weight 1 − e⁻¹
-        #expect(abs(d.offsetK! - exp(-1.0)) < 1e-12)
-        for t in 2...20 { d.update(measuredC: 35, timeS: Double(t)) }
-        #expect(abs(d.offsetK!) < 1e-6)
+    @Test func aConstantOffsetIsTakenAsItIs() {
+        var d = DriftCorrector(setTemperatureC: 35, timeConstantS: 2)
+        for i in 0..<50 { d.update(measuredC: 34.2, timeS: Double(i) / 9) }
+        #expect(abs(d.offsetK! - 0.8) < 1e-9)
+    }
+
+    @Test func aSteadyDriftIsFollowedWithoutLag() {
+        // The camera reads 0.05 K/s higher over time: 1 K in 20 s.
+        var d = DriftCorrector(setTemperatureC: 35, timeConstantS: 2)
+        for i in 0...(20 * 9) {
+            let t = Double(i) / 9
+            d.update(measuredC: 35 + 0.05 * t, timeS: t)
+        }
+        #expect(abs(d.offsetK! - (-1.0)) < 0.01, "offset \(d.offsetK!) after 20 s")
+        #expect(abs(d.trendKPerS - (-0.05)) < 0.002)
+        #expect(abs(d.predicted(at: 21)! - (-1.05)) < 0.01)
+    }
+
+    @Test func noiseIsSmoothed() {
+        var d = DriftCorrector(setTemperatureC: 35, timeConstantS: 2)
+        var state: UInt64 = 1
+        var worst = 0.0
+        for i in 0..<900 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let noise = (Double(state >> 11) / Double(1 << 53) - 0.5) * 0.2     // ±0.1 K
+            d.update(measuredC: 35 + noise, timeS: Double(i) / 9)
+            if i > 90 { worst = max(worst, abs(d.offsetK!)) }
+        }
+        #expect(worst < 0.05)
     }
 }
 
