@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "ScreeningTests", dependencies: ["TestSupport", "Screening", "Radiometry"]),
         .testTarget(name: "RecordsTests", dependencies: ["TestSupport", "Records", "Screening"]),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "Capture", "Screening"]),
-        .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Daemon", "Capture"]),
+        .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Simulation", "Radiometry", "Daemon", "Capture"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Records", "Daemon", "Simulation", "Capture", "Screening", "Radiometry"]),
     ],
     swiftLanguageModes: [.v6]

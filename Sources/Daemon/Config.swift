@@ -10,13 +10,15 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
     /// Where the IR frames come from.
     public var source = SourceConfig()
     public var screening = ScreeningConfig()
-    /// The technician's calibration (canthus calibrate writes it); identity when absent.
+    /// The technician's calibration; identity when absent. Inline, or from `calibration_file`.
     public var calibration: LinearCalibration = .identity
+    /// The file `canthus calibrate` writes; its gain and offset are used when set.
+    public var calibrationFile: String?
     public var records = RecordsConfig()
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case source, screening, calibration, records }
+    enum CodingKeys: String, CodingKey, CaseIterable { case source, screening, calibration, records, calibrationFile = "calibration_file" }
 
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
@@ -24,7 +26,11 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
         source = try c.value(.source, default: SourceConfig())
         screening = try c.value(.screening, default: ScreeningConfig())
         calibration = try c.value(.calibration, default: .identity)
+        calibrationFile = try c.decodeIfPresent(String.self, forKey: .calibrationFile)
         records = try c.value(.records, default: RecordsConfig())
+        if calibrationFile != nil && c.contains(.calibration) {
+            throw ConfigError(field: "calibration", message: "give either calibration or calibration_file, not both")
+        }
     }
 
     /// Reads and checks a configuration file.
@@ -39,7 +45,18 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
     public static func parse(_ text: String, path: String) throws -> CanthusConfig {
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return CanthusConfig() }
         do {
-            return try YAMLDecoder().decode(CanthusConfig.self, from: text)
+            var config = try YAMLDecoder().decode(CanthusConfig.self, from: text)
+            if let file = config.calibrationFile {
+                // Relative to the configuration file, as a service's files usually are.
+                let resolved = file.hasPrefix("/") ? file
+                    : (URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file).path)
+                do { config.calibration = try CalibrationStore.load(path: resolved).calibration } catch let e as CalibrationError {
+                    throw ConfigFileError(path: path, message: "calibration_file: \(e.description)")
+                }
+            }
+            return config
+        } catch let error as ConfigFileError {
+            throw error
         } catch let error as ConfigError {
             throw ConfigFileError(path: path, message: error.description)
         } catch let error as DecodingError {

@@ -3,7 +3,8 @@ import Screening
 /// Named scenarios. `canthus simulate --preset NAME`; docs/simulator.md describes each.
 public enum Presets {
     public static let names = ["demo", "crowd", "crowd-640", "kiosk", "far", "hot-cup", "edge", "runner",
-                               "drift", "covered", "calibration", "calibration-region"]
+                               "drift", "covered", "calibration", "calibration-region", "calibration-noisy",
+                               "calibration-drifting"]
 
     public static func named(_ name: String) throws -> Scenario {
         var s = Scenario()
@@ -58,20 +59,28 @@ public enum Presets {
             s.reference = SimReference(xPx: 147, yPx: 13, radiusPx: 5, setTemperatureC: 35)
             s.people = [person(enter: 0.5, distance: 1.0, speed: 3.0, direction: .right, height: 0.4)]
         case "drift":
+            // The camera's reading drifts 1 K over the run; no glasses, so every canthus is visible.
             s = try named("crowd")
             s.driftK = 1.0
+            s.crowd?.glassesFraction = 0
         case "covered":
             s = try named("demo")
             s.reference?.covered = [Interval(fromS: 5.0, toS: 8.0)]
         case "calibration":
             s.camera = "lepton35"
-            s.durationS = 4.5
+            s.durationS = 12
             s.cameraGain = 1.02
             s.cameraOffsetK = -0.6
-            s.blackbody = BlackbodyScene(setpointsC: [30, 35, 40], secondsEach: 1.5)
+            s.blackbody = BlackbodyScene(setpointsC: [30, 35, 40], secondsEach: 4)
         case "calibration-region":
             s = try named("calibration")
             s.blackbody?.region = [60, 40, 40, 40]
+        case "calibration-noisy":
+            s = try named("calibration")
+            s.blackbody?.noiseK = 0.4
+        case "calibration-drifting":
+            s = try named("calibration")
+            s.blackbody?.driftKPerS = 0.6
         default:
             throw ConfigError(field: "preset", message: "unknown preset '\(name)' (known: \(names.joined(separator: ", ")))")
         }

@@ -202,8 +202,14 @@ public struct BlackbodyScene: Codable, Equatable, Sendable {
     public var secondsEach = 3.0
     /// Region in pixels as [x, y, width, height]; nil fills the view.
     public var region: [Double]?
+    /// A faulty blackbody: its temperature wanders with this standard deviation (K, every frame)…
+    public var noiseK = 0.0
+    /// …or drifts at this rate (K/s) while at a set-point.
+    public var driftKPerS = 0.0
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case setpointsC = "setpoints_c", secondsEach = "seconds_each", region }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case setpointsC = "setpoints_c", secondsEach = "seconds_each", region, noiseK = "noise_k", driftKPerS = "drift_k_per_s"
+    }
 
     public init(setpointsC: [Double], secondsEach: Double = 3, region: [Double]? = nil) {
         self.setpointsC = setpointsC; self.secondsEach = secondsEach; self.region = region
@@ -215,6 +221,8 @@ public struct BlackbodyScene: Codable, Equatable, Sendable {
         setpointsC = try c.decode([Double].self, forKey: .setpointsC)
         secondsEach = try c.value(.secondsEach, default: 3.0)
         region = try c.decodeIfPresent([Double].self, forKey: .region)
+        noiseK = try c.value(.noiseK, default: 0.0)
+        driftKPerS = try c.value(.driftKPerS, default: 0.0)
         if let region, region.count != 4 { throw ConfigError(field: "blackbody.region", message: "is [x, y, width, height]") }
     }
 }

@@ -149,7 +149,10 @@ public struct Simulator {
                 if let bb = scenario.blackbody {
                     let k = min(bb.setpointsC.count - 1, Int(t / bb.secondsEach))
                     let r = bb.region ?? [0, 0, Double(w), Double(h)]
-                    fillRect(&scene, w: w, h: h, x0: r[0], y0: r[1], x1: r[0] + r[2], y1: r[1] + r[3], value: Float(bb.setpointsC[k]))
+                    let sinceStep = t - Double(k) * bb.secondsEach
+                    let wander = bb.noiseK > 0 ? bb.noiseK * eventRNG.gaussian() : 0
+                    fillRect(&scene, w: w, h: h, x0: r[0], y0: r[1], x1: r[0] + r[2], y1: r[1] + r[3],
+                             value: Float(bb.setpointsC[k] + wander + bb.driftKPerS * sinceStep))
                     if setpoints.last?.setpointC == bb.setpointsC[k] { setpoints[setpoints.count - 1].lastFrame = written }
                     else { setpoints.append(TruthSetpoint(setpointC: bb.setpointsC[k], firstFrame: written, lastFrame: written, region: r)) }
                 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Daemon
 import Foundation
+import Radiometry
 import Screening
 import Simulation
 
@@ -10,12 +11,16 @@ struct Canthus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
-        subcommands: [Run.self, Replay.self, Simulate.self, Eval.self, Convert.self])
+        subcommands: [Run.self, Replay.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self])
 }
 
 /// Errors printed as one line naming what is wrong, exit status 1.
 struct Failure: Error, CustomStringConvertible {
     var description: String
+}
+
+extension Failure: CustomNSError {
+    static var errorDomain: String { "canthus" }
 }
 
 struct ImportArguments: ParsableArguments {
@@ -204,5 +209,102 @@ struct Convert: ParsableCommand {
         if let image { try c.writePNG(path: image) }
         let finite = c.celsius.filter(\.isFinite)
         print(String(format: "%@: %d×%d, %.3f … %.3f °C", file, c.width, c.height, finite.min() ?? .nan, finite.max() ?? .nan))
+    }
+}
+
+struct CalibrationArguments: ParsableArguments {
+    @Option(help: "Where the frames come from: a recording of the blackbody (live cameras come with the capture issue).")
+    var source: String
+    @Option(help: "Blackbody set temperatures in °C, comma-separated, in the order they will be set.")
+    var setpoints: String
+    @Option(help: "The blackbody's region in sensor pixels as X,Y,WIDTH,HEIGHT (default: the central half of the view).")
+    var region: String?
+    @Option(help: "Frames averaged per set-point once the reading holds steady.")
+    var frames: Int = 20
+    @Option(help: "Pass when every residual is within ± this many °C.")
+    var tolerance: Double = 0.3
+    @Flag(help: "Do not wait for Enter before each set-point (scripts, recordings).")
+    var nonInteractive = false
+
+    func plan() throws -> CalibrationPlan {
+        let values = setpoints.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw Failure(description: "--setpoints: '\(setpoints)' is not a list of °C values like 30,35,40") }
+        var plan = CalibrationPlan(setpointsC: values.map { $0! })
+        if let region {
+            let r = region.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard r.count == 4 else { throw Failure(description: "--region: '\(region)' is not X,Y,WIDTH,HEIGHT") }
+            plan.region = r
+        }
+        plan.frames = frames
+        plan.toleranceC = tolerance
+        return plan
+    }
+
+    func capture(plan: CalibrationPlan) throws -> (FrameSource, [SetpointReading]) {
+        let source = try openSource(path: self.source)
+        let interactive = !nonInteractive && isatty(STDIN_FILENO) != 0
+        let out = FileHandleOutput.standardOutput
+        let capture = CalibrationCapture(plan: plan, prompt: { text in
+            out.write(text)
+            if interactive { _ = readLine() }
+        }, progress: { out.write($0) })
+        do {
+            return (source, try capture.run(source: source))
+        } catch let e as CalibrationError {
+            throw Failure(description: "FAIL: \(e.description)")
+        }
+    }
+}
+
+struct Calibrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Calibrate the camera against a blackbody: residuals at every set-point, PASS or FAIL.",
+        discussion: """
+            One set-point fits an offset, several a gain and an offset. On PASS the calibration file is written \
+            atomically and the one it replaces is kept under history/ beside it; on FAIL nothing is written and the \
+            previous calibration stays in force (exit status 1). docs/calibration.md is the technician's guide.
+            """)
+
+    @OptionGroup var arguments: CalibrationArguments
+    @Option(help: "The calibration file to write on PASS.")
+    var out: String = "calibration.json"
+
+    func run() throws {
+        let plan = try arguments.plan()
+        let (source, readings) = try arguments.capture(plan: plan)
+        let (record, reasons) = CalibrationRecord.judge(readings, plan: plan, header: source.header, source: source.name)
+        print(record.report(title: "Calibration of \(source.header.camera.model) \(source.header.camera.serial) from \(source.name)", reasons: reasons))
+        guard record.passed else {
+            print("Nothing written; the previous calibration stays in force.")
+            throw ExitCode(1)
+        }
+        do {
+            if let kept = try CalibrationStore.write(record, to: out) { print("Wrote \(out); the previous calibration is kept as \(kept).") }
+            else { print("Wrote \(out).") }
+        } catch let e as CalibrationError {
+            throw Failure(description: e.description)
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the current calibration against a blackbody; reports the error at every set-point, PASS or FAIL.")
+
+    @OptionGroup var arguments: CalibrationArguments
+    @Option(help: "The calibration file in force.")
+    var calibration: String = "calibration.json"
+
+    func run() throws {
+        let current: CalibrationRecord
+        do { current = try CalibrationStore.load(path: calibration) } catch let e as CalibrationError {
+            throw Failure(description: e.description)
+        }
+        let plan = try arguments.plan()
+        let (source, readings) = try arguments.capture(plan: plan)
+        let (record, reasons) = CalibrationRecord.judge(readings, plan: plan, header: source.header, source: source.name,
+                                                        fit: current.calibration)
+        print(record.report(title: "Verification of \(calibration) (written \(current.createdUTC)) with \(source.name)", reasons: reasons))
+        if !record.passed { throw ExitCode(1) }
     }
 }
