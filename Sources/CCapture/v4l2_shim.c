@@ -3,6 +3,8 @@
 #include "ccapture.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -74,4 +76,148 @@ int cc_v4l2_enum_size(int fd, uint32_t fourcc, uint32_t index, uint32_t *width, 
         *height = s.stepwise.max_height;
     }
     return 0;
+}
+
+
+int cc_v4l2_set_input(int fd, uint32_t index) {
+    int i = (int)index;
+    return cc_xioctl(fd, VIDIOC_S_INPUT, &i);
+}
+
+int cc_v4l2_set_format(int fd, uint32_t fourcc, uint32_t width, uint32_t height, cc_v4l2_format *applied) {
+    struct v4l2_format f;
+    memset(&f, 0, sizeof f);
+    f.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    f.fmt.pix.pixelformat = fourcc;
+    f.fmt.pix.width = width;
+    f.fmt.pix.height = height;
+    f.fmt.pix.field = V4L2_FIELD_NONE;
+    int rc = cc_xioctl(fd, VIDIOC_S_FMT, &f);
+    if (rc) return rc;
+    memset(&f, 0, sizeof f);
+    f.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    rc = cc_xioctl(fd, VIDIOC_G_FMT, &f);
+    if (rc) return rc;
+    applied->fourcc = f.fmt.pix.pixelformat;
+    applied->width = f.fmt.pix.width;
+    applied->height = f.fmt.pix.height;
+    applied->bytes_per_line = f.fmt.pix.bytesperline;
+    applied->size_image = f.fmt.pix.sizeimage;
+    return 0;
+}
+
+int cc_v4l2_set_interval(int fd, uint32_t numerator, uint32_t denominator, uint32_t *applied_num, uint32_t *applied_den) {
+    struct v4l2_streamparm p;
+    memset(&p, 0, sizeof p);
+    p.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    p.parm.capture.timeperframe.numerator = numerator;
+    p.parm.capture.timeperframe.denominator = denominator;
+    int rc = cc_xioctl(fd, VIDIOC_S_PARM, &p);
+    if (rc) return rc;
+    *applied_num = p.parm.capture.timeperframe.numerator;
+    *applied_den = p.parm.capture.timeperframe.denominator;
+    return 0;
+}
+
+int cc_v4l2_enum_interval(int fd, uint32_t fourcc, uint32_t width, uint32_t height, uint32_t index,
+                          uint32_t *numerator, uint32_t *denominator) {
+    struct v4l2_frmivalenum e;
+    memset(&e, 0, sizeof e);
+    e.index = index;
+    e.pixel_format = fourcc;
+    e.width = width;
+    e.height = height;
+    int rc = cc_xioctl(fd, VIDIOC_ENUM_FRAMEINTERVALS, &e);
+    if (rc) return rc;
+    if (e.type == V4L2_FRMIVAL_TYPE_DISCRETE) {
+        *numerator = e.discrete.numerator;
+        *denominator = e.discrete.denominator;
+    } else {
+        *numerator = e.stepwise.min.numerator;
+        *denominator = e.stepwise.min.denominator;
+    }
+    return 0;
+}
+
+int cc_v4l2_stop(int fd, cc_v4l2_ring *ring) {
+    int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    int rc = cc_xioctl(fd, VIDIOC_STREAMOFF, &type);
+    for (uint32_t i = 0; i < ring->count; i++) {
+        if (ring->start[i] && ring->start[i] != MAP_FAILED) munmap(ring->start[i], ring->length[i]);
+        ring->start[i] = NULL;
+    }
+    ring->count = 0;
+    struct v4l2_requestbuffers req;
+    memset(&req, 0, sizeof req);
+    req.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    req.memory = V4L2_MEMORY_MMAP;
+    req.count = 0;
+    (void)cc_xioctl(fd, VIDIOC_REQBUFS, &req);
+    return rc;
+}
+
+int cc_v4l2_start(int fd, uint32_t count, cc_v4l2_ring *ring) {
+    memset(ring, 0, sizeof *ring);
+    struct v4l2_requestbuffers req;
+    memset(&req, 0, sizeof req);
+    req.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    req.memory = V4L2_MEMORY_MMAP;
+    req.count = count > CC_V4L2_MAX_BUFFERS ? CC_V4L2_MAX_BUFFERS : count;
+    int rc = cc_xioctl(fd, VIDIOC_REQBUFS, &req);
+    if (rc) return rc;
+    if (req.count < 2) { cc_v4l2_stop(fd, ring); return -ENOMEM; }
+    if (req.count > CC_V4L2_MAX_BUFFERS) req.count = CC_V4L2_MAX_BUFFERS;
+    for (uint32_t i = 0; i < req.count; i++) {
+        struct v4l2_buffer b;
+        memset(&b, 0, sizeof b);
+        b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+        b.memory = V4L2_MEMORY_MMAP;
+        b.index = i;
+        rc = cc_xioctl(fd, VIDIOC_QUERYBUF, &b);
+        if (rc) { cc_v4l2_stop(fd, ring); return rc; }
+        void *p = mmap(NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, b.m.offset);
+        if (p == MAP_FAILED) { rc = -errno; cc_v4l2_stop(fd, ring); return rc; }
+        ring->start[i] = p;
+        ring->length[i] = b.length;
+        ring->count = i + 1;
+        rc = cc_xioctl(fd, VIDIOC_QBUF, &b);
+        if (rc) { cc_v4l2_stop(fd, ring); return rc; }
+    }
+    int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    rc = cc_xioctl(fd, VIDIOC_STREAMON, &type);
+    if (rc) { cc_v4l2_stop(fd, ring); return rc; }
+    return 0;
+}
+
+int cc_v4l2_wait(int fd, int timeout_ms) {
+    struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
+    int rc;
+    do { rc = poll(&p, 1, timeout_ms); } while (rc < 0 && errno == EINTR);
+    if (rc < 0) return -errno;
+    if (rc == 0) return 0;
+    return p.revents ? p.revents : POLLIN;
+}
+
+int cc_v4l2_dequeue(int fd, cc_v4l2_buffer *buffer) {
+    struct v4l2_buffer b;
+    memset(&b, 0, sizeof b);
+    b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    b.memory = V4L2_MEMORY_MMAP;
+    int rc = cc_xioctl(fd, VIDIOC_DQBUF, &b);
+    if (rc) return rc;
+    buffer->index = b.index;
+    buffer->bytes_used = b.bytesused;
+    buffer->sequence = b.sequence;
+    buffer->flags = b.flags;
+    buffer->timestamp_ns = (uint64_t)b.timestamp.tv_sec * 1000000000ull + (uint64_t)b.timestamp.tv_usec * 1000ull;
+    return 0;
+}
+
+int cc_v4l2_requeue(int fd, uint32_t index) {
+    struct v4l2_buffer b;
+    memset(&b, 0, sizeof b);
+    b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    b.memory = V4L2_MEMORY_MMAP;
+    b.index = index;
+    return cc_xioctl(fd, VIDIOC_QBUF, &b);
 }

@@ -7,9 +7,6 @@ import Screening
 import Glibc
 #endif
 
-/// Set by SIGINT/SIGTERM; the frame loop checks it between frames and stops cleanly.
-nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
-
 /// `canthus run`: the screening service. This first version runs on recordings named in the
 /// configuration (`source.replay`); the capture issue adds live cameras. Events go to
 /// `records.directory/events.ndjson` and to the terminal, live.
@@ -42,16 +39,8 @@ public struct ScreeningService {
         guard !config.source.replay.isEmpty else {
             throw ConfigError(field: "source.replay", message: "no recording to run on (live cameras come with the capture issue)")
         }
-        signal(SIGINT) { _ in stopRequested = 1 }
-        signal(SIGTERM) { _ in stopRequested = 1 }
-        // A parent may have left these blocked in the mask we inherited; a service must hear them.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        defer { signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL) }
-        stopRequested = 0
+        let disarm = StopSignals.arm()
+        defer { disarm() }
 
         let logPath = (config.records.directory as NSString).appendingPathComponent("events.ndjson")
         let log = try EventLog(path: logPath)
@@ -63,7 +52,7 @@ public struct ScreeningService {
         var startedNs: UInt64 = 0
         let summaries = try replay(paths: config.source.replay, config: config, importOptions: importOptions,
             beforeFrame: { frame, index in
-                if stopRequested != 0 || failure != nil { return false }
+                if StopSignals.requested || failure != nil { return false }
                 if index == 0 {   // each source has its own clock
                     firstNs = frame.timestampNs
                     startedNs = DispatchTime.now().uptimeNanoseconds

@@ -11,7 +11,7 @@ struct Canthus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
-        subcommands: [Run.self, Replay.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self])
+        subcommands: [Run.self, Replay.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, Record.self])
 }
 
 /// Errors printed as one line naming what is wrong, exit status 1.
@@ -306,5 +306,83 @@ struct Verify: ParsableCommand {
                                                         fit: current.calibration)
         print(record.report(title: "Verification of \(calibration) (written \(current.createdUTC)) with \(source.name)", reasons: reasons))
         if !record.passed { throw ExitCode(1) }
+    }
+}
+
+struct Devices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List V4L2 cameras: driver, bus, USB ids, formats, sizes, rates, and the role canthus would give each.")
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let devices = V4L2.devices()
+        if json {
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try e.encode(devices), as: UTF8.self))
+            return
+        }
+        guard !devices.isEmpty else {
+            print("No V4L2 capture devices found (/dev/video*). Is the camera plugged in, and may this user open it?")
+            return
+        }
+        for d in devices {
+            print("\(d.path): \(d.card) (driver \(d.driver), bus \(d.bus)\(d.usbVendor.map { ", USB \($0):\(d.usbProduct ?? "?")" } ?? "")\(d.usbSerial.map { " serial \($0)" } ?? ""))")
+            for n in d.stableNames { print("  also \(n)") }
+            print("  role: \(d.role) — \(d.reason)")
+            for f in d.formats {
+                let sizes = f.sizes.prefix(8).map { size in
+                    let rates = f.fps[size].map { " @ " + $0.prefix(4).map { String(format: "%g", $0) }.joined(separator: "/") + " fps" } ?? ""
+                    return size + rates
+                }
+                print("  \(f.fourcc.trimmingCharacters(in: .whitespaces)) (\(f.description)): \(sizes.joined(separator: ", "))\(f.sizes.count > 8 ? ", …" : "")")
+            }
+        }
+    }
+}
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record a camera to a canthus recording.",
+        discussion: "Ctrl-C or SIGTERM stops cleanly; whenever it stops the file holds every frame received. Cameras: \(CameraPreset.all.map(\.name).joined(separator: ", ")).")
+
+    @Option(help: "The thermal camera's device node (or a /dev/v4l/by-id name).")
+    var ir: String
+    @Option(help: "Camera model: how to read it and its radiometric block.")
+    var camera: String = "lepton35"
+    @Option(help: "Override the buffer size as WIDTHxHEIGHT.")
+    var size: String?
+    @Option(help: "Override the frame rate.")
+    var fps: Double?
+    @Option(help: "Select the device's video input (e.g. vivid's HDMI input is 1).")
+    var input: UInt32?
+    @Option(help: "The recording to write.")
+    var out: String
+    @Option(help: "Stop after this many seconds.")
+    var duration: Double?
+    @Option(help: "Stop after this many frames.")
+    var frames: Int?
+
+    func run() throws {
+        guard (duration == nil) != (frames == nil) else { throw ValidationError("give exactly one of --duration or --frames") }
+        var preset: CameraPreset
+        do { preset = try CameraPreset.named(camera) } catch { throw Failure(description: "--camera: \(error)") }
+        if let size {
+            let p = size.lowercased().split(separator: "x").compactMap { Int($0) }
+            guard p.count == 2, p[0] > 0, p[1] > 0 else { throw Failure(description: "--size: '\(size)' is not WIDTHxHEIGHT") }
+            preset.width = p[0]
+            preset.height = p[1]
+        }
+        if let fps { preset.fps = fps }
+        let recorder = Recorder(settings: preset.settings(device: ir, input: input), out: out, maxFrames: frames, durationS: duration)
+        let err = FileHandleOutput.standardError
+        let tty = isatty(STDERR_FILENO) != 0
+        let r = try recorder.run(log: { err.write($0) }, progress: { line in
+            if tty { err.handle.write(Data(("\r" + line + "\u{1B}[K").utf8)) } else { err.write(line) }
+        })
+        if tty { err.handle.write(Data("\n".utf8)) }
+        print("\(r.stoppedBySignal ? "stopped" : "done"): \(r.frames) frames in \(out); \(r.stats.sequenceGaps) dropped by the driver, \(r.stats.handoffDrops) not taken, \(r.stats.badBuffers) bad buffers, \(r.stats.streamingRestarts) streaming restarts, \(r.stats.reconnects) reconnects")
     }
 }

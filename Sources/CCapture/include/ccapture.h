@@ -123,6 +123,68 @@ int cc_v4l2_enum_format(int fd, uint32_t index, cc_v4l2_format_desc *desc);
 /// The corresponding ioctl is VIDIOC_ENUM_FRAMESIZES.
 int cc_v4l2_enum_size(int fd, uint32_t fourcc, uint32_t index, uint32_t *width, uint32_t *height);
 
+typedef struct {
+    uint32_t fourcc;
+    uint32_t width;
+    uint32_t height;
+    uint32_t bytes_per_line;
+    uint32_t size_image;
+} cc_v4l2_format;
+
+#define CC_V4L2_MAX_BUFFERS 8
+
+/// The mmap'ed buffer ring of a streaming device.
+typedef struct {
+    uint32_t count;
+    void *start[CC_V4L2_MAX_BUFFERS];
+    size_t length[CC_V4L2_MAX_BUFFERS];
+} cc_v4l2_ring;
+
+/// One dequeued buffer.
+typedef struct {
+    uint32_t index;
+    uint32_t bytes_used;
+    uint32_t sequence;
+    uint32_t flags;          ///< V4L2_BUF_FLAG_* (bit 6, 0x40, is ERROR)
+    uint64_t timestamp_ns;   ///< the driver's timestamp (monotonic for most drivers)
+} cc_v4l2_buffer;
+
+/// Selects video input `index`. The corresponding ioctl is VIDIOC_S_INPUT.
+int cc_v4l2_set_input(int fd, uint32_t index);
+
+/// Requests a format and reports what the driver applied (it may differ).
+/// The corresponding ioctls are VIDIOC_S_FMT then VIDIOC_G_FMT.
+int cc_v4l2_set_format(int fd, uint32_t fourcc, uint32_t width, uint32_t height, cc_v4l2_format *applied);
+
+/// Requests a frame interval (1/fps) and reports the applied one; drivers without frame-rate
+/// control return -ENOTTY. The corresponding ioctl is VIDIOC_S_PARM.
+int cc_v4l2_set_interval(int fd, uint32_t numerator, uint32_t denominator, uint32_t *applied_num, uint32_t *applied_den);
+
+/// Discrete frame interval `index` for a format and size (stepwise: the minimum interval).
+/// The corresponding ioctl is VIDIOC_ENUM_FRAMEINTERVALS.
+int cc_v4l2_enum_interval(int fd, uint32_t fourcc, uint32_t width, uint32_t height, uint32_t index,
+                          uint32_t *numerator, uint32_t *denominator);
+
+/// Allocates `count` mmap buffers (the driver may give fewer), maps and queues them all, and
+/// starts streaming. On failure everything done is undone.
+/// The corresponding ioctls are VIDIOC_REQBUFS, VIDIOC_QUERYBUF, VIDIOC_QBUF, VIDIOC_STREAMON.
+int cc_v4l2_start(int fd, uint32_t count, cc_v4l2_ring *ring);
+
+/// Waits up to `timeout_ms` for a buffer. Returns the poll revents (POLLIN 0x1, POLLERR 0x8,
+/// POLLHUP 0x10, POLLNVAL 0x20) when something happened, 0 on timeout, -errno when poll failed.
+int cc_v4l2_wait(int fd, int timeout_ms);
+
+/// Dequeues a filled buffer: 0, -EAGAIN when none is ready, -ENODEV when the device is gone,
+/// -EIO on a fatal streaming error. The corresponding ioctl is VIDIOC_DQBUF.
+int cc_v4l2_dequeue(int fd, cc_v4l2_buffer *buffer);
+
+/// Gives buffer `index` back to the driver. The corresponding ioctl is VIDIOC_QBUF.
+int cc_v4l2_requeue(int fd, uint32_t index);
+
+/// Stops streaming, unmaps and frees the buffers. Safe on a device that is gone.
+/// The corresponding ioctls are VIDIOC_STREAMOFF and VIDIOC_REQBUFS(0).
+int cc_v4l2_stop(int fd, cc_v4l2_ring *ring);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,90 @@
+import Capture
+import Foundation
+import Radiometry
+
+/// Camera models `canthus record` knows: how to read the camera and its radiometric block.
+public struct CameraPreset: Sendable {
+    public var name: String
+    public var layout: FrameLayout
+    public var width: Int
+    public var height: Int
+    public var fps: Double
+    public var hfovDeg: Double
+    public var radiometry: RadiometricModel
+
+    public static let all: [CameraPreset] = [
+        CameraPreset(name: "lepton35", layout: .y16, width: 160, height: 120, fps: 9, hfovDeg: 57, radiometry: .leptonTLinearHigh),
+        CameraPreset(name: "lepton35-telemetry", layout: .lepton122, width: 160, height: 122, fps: 9, hfovDeg: 57, radiometry: .leptonTLinearHigh),
+        CameraPreset(name: "tc001", layout: .infirayYUYV, width: 256, height: 384, fps: 25, hfovDeg: 56, radiometry: .infiray64),
+        CameraPreset(name: "core640", layout: .y16, width: 640, height: 512, fps: 30, hfovDeg: 50, radiometry: .leptonTLinearHigh),
+        CameraPreset(name: "grey", layout: .grey, width: 640, height: 480, fps: 30, hfovDeg: 50, radiometry: .leptonTLinearHigh),
+        CameraPreset(name: "webcam", layout: .visibleYUYV, width: 640, height: 480, fps: 30, hfovDeg: 60, radiometry: .leptonTLinearHigh),
+    ]
+
+    public static func named(_ name: String) throws -> CameraPreset {
+        guard let p = all.first(where: { $0.name == name }) else {
+            throw CalibrationError("unknown camera '\(name)' (known: \(all.map(\.name).joined(separator: ", ")))")
+        }
+        return p
+    }
+
+    public func settings(device: String, input: UInt32?) -> V4L2Settings {
+        V4L2Settings(device: device, layout: layout, width: width, height: height, fps: fps, input: input,
+                     camera: CameraDescription(model: name, serial: "", width: width, height: height, fps: fps, hfovDeg: hfovDeg),
+                     radiometry: radiometry)
+    }
+}
+
+/// `canthus record`: a live camera to a recording, until a frame count, a duration, or
+/// SIGINT/SIGTERM. Every frame is one complete record, so whenever it stops — signal, crash,
+/// camera gone for good — the file holds every frame received.
+public struct Recorder {
+    public var settings: V4L2Settings
+    public var out: String
+    public var maxFrames: Int?
+    public var durationS: Double?
+
+    public init(settings: V4L2Settings, out: String, maxFrames: Int?, durationS: Double?) {
+        self.settings = settings
+        self.out = out
+        self.maxFrames = maxFrames
+        self.durationS = durationS
+    }
+
+    public struct Result: Sendable {
+        public var frames: Int
+        public var stats: CaptureStats
+        public var stoppedBySignal: Bool
+    }
+
+    public func run(log: @escaping @Sendable (String) -> Void, progress: (String) -> Void) throws -> Result {
+        let disarm = StopSignals.arm()
+        defer { disarm() }
+        let source = V4L2Source(settings: settings, log: log)
+        let writer = try RecordingWriter(path: out, header: source.header, compressionLevel: 1)
+        source.start()
+        defer { source.stop() }
+        let started = Date()
+        var frame = Frame.empty
+        var written = 0
+        var lastProgress = Date.distantPast
+        while !StopSignals.requested {
+            if let maxFrames, written >= maxFrames { break }
+            if let durationS, Date().timeIntervalSince(started) >= durationS { break }
+            guard let got = source.next(into: &frame, timeoutS: 0.25) else { continue }
+            if !got { break }
+            try writer.append(frame)
+            written += 1
+            if Date().timeIntervalSince(lastProgress) >= 1 {
+                lastProgress = Date()
+                let s = source.stats
+                progress(String(format: "recording %@: %d frames, %.1f s, %d dropped by the driver, %d bad buffers%@",
+                                settings.device, written, Date().timeIntervalSince(started), s.sequenceGaps, s.badBuffers,
+                                s.lost ? ", camera lost (waiting for it)" : ""))
+            }
+        }
+        source.stop()
+        try writer.close()
+        return Result(frames: written, stats: source.stats, stoppedBySignal: StopSignals.requested)
+    }
+}
