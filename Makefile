@@ -6,9 +6,11 @@ SWIFT     ?= swift
 PYTHON    ?= python3
 DEB_PKGS  := pkg-config libv4l-dev libusb-1.0-0-dev libjpeg62-turbo-dev zlib1g-dev libpng-dev libtiff-dev
 PY_PKGS   := numpy opencv-python-headless
+# The capture tests' guest: QEMU, busybox, and the tools that unpack Debian's kernel.
+VM_PKGS   := qemu-system-x86 busybox-static cpio kmod zstd xz-utils v4l-utils
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps pydeps build release test demo bench fixtures clean
+.PHONY: all deps pydeps vmdeps vm build release test demo bench fixtures clean
 
 all: build
 
@@ -20,6 +22,18 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+## vmdeps: what the VM capture tests need (Debian packages).
+vmdeps:
+	@missing=""; for p in $(VM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## vm: the test guest (Debian's kernel with vivid + a busybox initramfs) in vm/build/.
+vm: vmdeps
+	vm/build-initramfs.sh
+
 ## pydeps: Python packages for tools/ and the comparisons in tests and benchmarks.
 pydeps:
 	@$(PYTHON) -c "import numpy, cv2" 2>/dev/null || $(PYTHON) -m pip install -q $(PY_PKGS)
@@ -30,8 +44,8 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product canthus
 
-## test: every test (unit, real reference data, golden fixtures, Python reader).
-test: deps pydeps
+## test: every test (unit, real reference data, golden fixtures, Python reader, VM capture).
+test: deps pydeps vm
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -49,4 +63,4 @@ fixtures: build
 	Fixtures/regenerate.sh $$($(SWIFT) build --show-bin-path)/canthus
 
 clean:
-	rm -rf .build var
+	rm -rf .build var vm/build

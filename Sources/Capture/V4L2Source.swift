@@ -338,12 +338,7 @@ public final class V4L2Source: FrameSource, @unchecked Sendable {
             rc = cc_v4l2_dequeue(fd, &buffer)
             if rc == -EAGAIN { continue }
             if rc == -EIO || rc == -EPIPE {
-                // A fatal streaming error with the device still there: restart streaming.
-                log("capture \(path): DQBUF: EIO; restarting streaming")
-                update { $0.streamingRestarts += 1 }
-                _ = cc_v4l2_stop(fd, &ring)
-                rc = cc_v4l2_start(fd, settings.buffers, &ring)
-                guard rc == 0 else { throw V4L2Error(device: path, call: "STREAMON", code: -rc) }
+                try restartStreaming(fd: fd, ring: &ring, path: path, call: "DQBUF")
                 lastSequence = nil
                 continue
             }
@@ -353,9 +348,17 @@ public final class V4L2Source: FrameSource, @unchecked Sendable {
             let ok = index < Int(ring.count) && buffer.flags & 0x40 == 0 && convert(Self.bufferStart(&ring, index), length: Int(buffer.bytes_used),
                                                                                       applied: applied, into: &work)
             let requeue = cc_v4l2_requeue(fd, buffer.index)
+            if requeue == -EIO || requeue == -EPIPE {
+                // vivid (and real drivers) report a fatal streaming error on the next QBUF too.
+                try restartStreaming(fd: fd, ring: &ring, path: path, call: "QBUF")
+                lastSequence = nil
+                if !ok { update { $0.badBuffers += 1 } }
+                if !ok { continue }
+            } else if requeue != 0 {
+                throw V4L2Error(device: path, call: "QBUF", code: -requeue)
+            }
             if !ok {
                 update { $0.badBuffers += 1 }
-                if requeue != 0 { throw V4L2Error(device: path, call: "QBUF", code: -requeue) }
                 continue
             }
             var gap = 0
@@ -372,8 +375,16 @@ public final class V4L2Source: FrameSource, @unchecked Sendable {
             _stats.sequenceGaps += gap
             lock.signal()
             lock.unlock()
-            if requeue != 0 { throw V4L2Error(device: path, call: "QBUF", code: -requeue) }
         }
+    }
+
+    /// A fatal streaming error with the device still there: stop and start streaming again.
+    private func restartStreaming(fd: Int32, ring: inout cc_v4l2_ring, path: String, call: String) throws {
+        log("capture \(path): \(call): EIO; restarting streaming")
+        update { $0.streamingRestarts += 1 }
+        _ = cc_v4l2_stop(fd, &ring)
+        let rc = cc_v4l2_start(fd, settings.buffers, &ring)
+        guard rc == 0 else { throw V4L2Error(device: path, call: "STREAMON", code: -rc) }
     }
 
     /// The mapped address of buffer `index` (the ring's pointers are a C array, a tuple in Swift).

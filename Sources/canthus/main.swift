@@ -332,13 +332,16 @@ struct Devices: ParsableCommand {
             print("\(d.path): \(d.card) (driver \(d.driver), bus \(d.bus)\(d.usbVendor.map { ", USB \($0):\(d.usbProduct ?? "?")" } ?? "")\(d.usbSerial.map { " serial \($0)" } ?? ""))")
             for n in d.stableNames { print("  also \(n)") }
             print("  role: \(d.role) — \(d.reason)")
-            for f in d.formats {
+            let readable = Set(PixelFormat.allCases.map { PixelFormat.fourccString($0.fourcc) })
+            for f in d.formats where readable.contains(f.fourcc) {
                 let sizes = f.sizes.prefix(8).map { size in
                     let rates = f.fps[size].map { " @ " + $0.prefix(4).map { String(format: "%g", $0) }.joined(separator: "/") + " fps" } ?? ""
                     return size + rates
                 }
                 print("  \(f.fourcc.trimmingCharacters(in: .whitespaces)) (\(f.description)): \(sizes.joined(separator: ", "))\(f.sizes.count > 8 ? ", …" : "")")
             }
+            let others = d.formats.filter { !readable.contains($0.fourcc) }.count
+            if others > 0 { print("  and \(others) other formats canthus does not read (--json lists them)") }
         }
     }
 }

@@ -1,0 +1,96 @@
+import Capture
+import Foundation
+import Testing
+import TestSupport
+
+/// canthus's own capture code against the real vivid V4L2 driver, in a Debian kernel under QEMU
+/// (vm/README.md). `make test` builds the guest (`make vm`); without it these tests fail and say
+/// how to build it.
+@Suite(.serialized) struct VMTests {
+    /// Runs `vm/tests/SCRIPT` in a fresh guest; returns the directory the guest wrote to.
+    func runGuest(_ script: String, timeoutS: Int = 400) throws -> (dir: String, status: Int32, log: String) {
+        let built = FileManager.default.fileExists(atPath: Project.path("vm/build/vmlinuz"))
+            && FileManager.default.fileExists(atPath: Project.path("vm/build/initramfs.cpio.gz"))
+        try #require(built, "the test guest is not built: run `make vm` (make test does)")
+        let dir = Project.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: Project.path("vm/tests/\(script)"), toPath: dir + "/test.sh")
+        // The guest sees the host's root at /host.
+        try "CANTHUS=/host\(CLI.binary)\nexport CANTHUS\n".write(toFile: dir + "/env", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Project.path("vm/run.sh"))
+        p.arguments = [dir, "\(timeoutS)"]
+        try p.run()
+        p.waitUntilExit()
+        let log = (try? String(contentsOfFile: dir + "/test.log", encoding: .utf8)) ?? "(no guest log; console: \((try? String(contentsOfFile: dir + "/console.log", encoding: .utf8))?.suffix(2000) ?? ""))"
+        return (dir, p.terminationStatus, log)
+    }
+
+    func frames(_ path: String) throws -> [Frame] {
+        let r = try RecordingReader(path: path)
+        var out: [Frame] = []
+        var f = Frame.empty
+        while try r.next(into: &f) { out.append(f) }
+        return out
+    }
+
+    @Test func streamsEveryFormatAndRecordsWhatReplays() throws {
+        let (dir, status, log) = try runGuest("formats.sh")
+        #expect(status == 0, "guest failed:\n\(log)")
+        for (file, w, h, n) in [("y16-640x512", 640, 512, 12), ("y16-160x120", 160, 120, 12), ("grey-640x480", 640, 480, 8), ("yuyv-640x480", 640, 480, 8)] {
+            let fs = try frames("\(dir)/\(file).canthus")
+            #expect(fs.count == n, "\(file): \(fs.count) frames")
+            #expect(fs.allSatisfy { $0.width == w && $0.height == h }, "\(file): size")
+            let seq = fs.map(\.sequence), ts = fs.map(\.timestampNs)
+            #expect(zip(seq, seq.dropFirst()).allSatisfy { $0 < $1 }, "\(file): sequences \(seq)")
+            #expect(zip(ts, ts.dropFirst()).allSatisfy { $0 < $1 }, "\(file): timestamps")
+            #expect(Set(fs.map { $0.pixels[$0.pixels.count / 2] }).count >= 1)
+        }
+        // vivid's colour bars: the frames carry the driver's image, not zeros.
+        let y16 = try frames("\(dir)/y16-640x512.canthus")
+        #expect(Set(y16[0].pixels).count >= 4)
+        let replay = try String(contentsOfFile: dir + "/replay.ndjson", encoding: .utf8)
+        #expect(replay.hasPrefix(#"{"type":"status","source":"y16-160x120.canthus","frame":0"#))
+        let devices = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/devices.json"))) as! [[String: Any]]
+        #expect(devices.count == 1 && devices[0]["driver"] as? String == "vivid" && devices[0]["role"] as? String == "ir")
+        let text = try String(contentsOfFile: dir + "/devices.txt", encoding: .utf8)
+        #expect(text.contains("/dev/video0: vivid") && text.contains("Y16") && text.contains("640x480"))
+    }
+
+    @Test func faultsAreSurvivedReportedAndCounted() throws {
+        let (dir, status, log) = try runGuest("faults.sh", timeoutS: 600)
+        #expect(status == 0, "guest failed:\n\(log)")
+        func text(_ f: String) -> String { (try? String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8)) ?? "" }
+
+        // Disconnect: lost, kept running, back, streaming again, clean stop.
+        let d = text("disconnect.err")
+        #expect(d.contains("capture /dev/video0: DQBUF: ENODEV") && d.contains("camera lost"), "\(d)")
+        #expect(d.contains("camera back"), "\(d)")
+        #expect(d.components(separatedBy: "camera lost").count == 2, "the loss is logged once:\n\(d)")
+        #expect(text("disconnect.status").hasPrefix("0"))
+        #expect(text("disconnect.out").contains("1 reconnects"), "\(text("disconnect.out"))")
+        let dFrames = try frames(dir + "/disconnect.canthus")
+        let gaps = zip(dFrames, dFrames.dropFirst()).map { Double($1.timestampNs &- $0.timestampNs) / 1e9 }
+        #expect((gaps.max() ?? 0) > 1.5, "a gap while the camera was away")
+        #expect(dFrames.count > 20)
+
+        // EIO: streaming restarted, frames kept coming.
+        let e = text("eio.err")
+        #expect(e.contains("EIO; restarting streaming") && !e.contains("reopening"), "\(e)")
+        #expect(text("eio.out").contains("1 streaming restarts"), "\(text("eio.out"))")
+        #expect(try frames(dir + "/eio.canthus").count > 20)
+
+        // Dropped buffers are counted from the driver's sequence numbers and flagged.
+        let dropsOut = text("drops.out")
+        let dropped = Int(dropsOut.split(separator: ";").dropFirst().first?.split(separator: " ").first ?? "0") ?? 0
+        #expect(dropped > 3, "\(dropsOut)")
+        #expect(try frames(dir + "/drops.canthus").contains { $0.flags.contains(.afterDrop) })
+
+        // Unbound for good: retries with back-off without burning CPU; SIGTERM ends it cleanly.
+        let ticks = Int(text("unbound.cputicks").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        #expect(ticks >= 0 && ticks <= 30, "\(ticks) CPU ticks (1/100 s) in 6 s while the camera was gone")
+        #expect(text("unbound.status").hasPrefix("0"))
+        #expect(text("unbound.out").hasPrefix("stopped:"))
+        #expect(text("unbound.err").contains("camera lost"))
+        #expect(try RecordingReader(path: dir + "/unbound.canthus").problems.isEmpty)
+    }
+}

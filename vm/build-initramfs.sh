@@ -1,0 +1,54 @@
+#!/bin/bash
+# Builds the guest for canthus's capture tests: Debian's own kernel (the one linux-image-amd64
+# points to, downloaded with apt-get) and a busybox initramfs with the module closure of vivid
+# and virtio-9p. The guest runs the host's own binaries from the host's root, shared read-only
+# over 9p, so nothing of canthus is baked in. Outputs vm/build/{vmlinuz,initramfs.cpio.gz}.
+# Needs: busybox-static cpio kmod (make vmdeps installs them). Idempotent: a rebuild reuses the
+# downloaded kernel.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${OUT:-$here/build}
+mkdir -p "$out"
+cd "$out"
+
+for tool in busybox cpio depmod modprobe apt-get dpkg-deb; do
+  command -v "$tool" >/dev/null || { echo "vm/build-initramfs.sh: $tool is missing (make vmdeps)" >&2; exit 1; }
+done
+
+apt-cache show linux-image-amd64 >/dev/null 2>&1 || apt-get update -qq
+kpkg=${KPKG_NAME:-$(apt-cache show linux-image-amd64 | sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p' | head -1)}
+[ -n "$kpkg" ] || { echo "vm/build-initramfs.sh: cannot tell which kernel linux-image-amd64 is (apt-get update?)" >&2; exit 1; }
+kver=${kpkg#linux-image-}
+ls "${kpkg}"_*.deb >/dev/null 2>&1 || apt-get download "$kpkg" 2>&1 | grep -v 'couldn.t be accessed by user' || true
+ls "${kpkg}"_*.deb >/dev/null 2>&1 || { echo "vm/build-initramfs.sh: could not download $kpkg" >&2; exit 1; }
+if [ ! -d "kernel/lib/modules/$kver" ]; then
+  rm -rf kernel && mkdir kernel && dpkg-deb -x "${kpkg}"_*.deb kernel
+  depmod -b kernel "$kver"
+fi
+cp "kernel/boot/vmlinuz-$kver" vmlinuz
+
+root=$out/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc,host,out,lib}
+cp "$(command -v busybox)" "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+  [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+done
+
+for m in vivid 9p 9pnet_virtio virtio_pci; do
+  modprobe -d kernel -S "$kver" --show-depends "$m"
+done | awk '/^insmod/ {print $2}' | sort -u > modules.txt
+while read -r f; do
+  rel=${f#"$out"/kernel/}
+  mkdir -p "$root/$(dirname "$rel")"
+  cp "$f" "$root/$rel"
+done < modules.txt
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+  cp "kernel/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
+done
+depmod -b "$root" "$kver"
+
+cp "$here/init" "$root/init"
+chmod +x "$root/init"
+( cd "$root" && find . -print0 | cpio --null -o -H newc --quiet ) | gzip -1 > initramfs.cpio.gz
+echo "vm: kernel $kver, $(wc -l < modules.txt) modules, $(du -h initramfs.cpio.gz | cut -f1) initramfs"

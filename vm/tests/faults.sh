@@ -1,0 +1,43 @@
+# Guest: vivid's fault injection against canthus record (run by VMTests). Each phase logs to
+# /out/PHASE.err and records to /out/PHASE.canthus; the host test reads them.
+set -u
+VIVID="n_devs=1 node_types=0x1 num_inputs=2 input_types=0xc"
+load() { modprobe vivid $VIVID || exit 10; for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /dev/video0 ] && return 0; sleep 0.2; done; exit 11; }
+ctl() { v4l2-ctl -d /dev/video0 --set-ctrl="$1" || echo "v4l2-ctl $1 failed"; }
+start() { $CANTHUS record --ir /dev/video0 --input 0 --camera webcam --fps 10 --duration 120 --out "/out/$1.canthus" > "/out/$1.out" 2> "/out/$1.err" & PID=$!; sleep "${2:-5}"; }
+finish() { kill -TERM $PID; wait $PID; echo "$?" > "/out/$1.status"; }
+
+# 1. disconnect: the node goes; canthus reports the camera lost, keeps running, and resumes
+#    when the node returns (the module reloaded once canthus let go of it).
+load
+start disconnect
+ctl disconnect=1
+for i in $(seq 1 50); do rmmod vivid 2>/dev/null && break; sleep 0.2; done
+sleep 2
+load
+sleep 8
+finish disconnect
+
+# 2. a fatal streaming error (EIO) restarts streaming
+start eio
+ctl inject_fatal_streaming_error=1
+sleep 5
+finish eio
+
+# 3. dropped buffers are counted
+start drops
+ctl percentage_of_dropped_buffers=50
+sleep 5
+ctl percentage_of_dropped_buffers=0
+finish drops
+
+# 4. the device unbound for good: back-off without burning CPU, clean exit on SIGTERM
+start unbound
+echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind
+sleep 3
+t0=$(awk '{print $14 + $15}' /proc/$PID/stat)
+sleep 6
+t1=$(awk '{print $14 + $15}' /proc/$PID/stat)
+echo "$((t1 - t0))" > /out/unbound.cputicks
+finish unbound
+echo faults-done
