@@ -30,7 +30,7 @@ public struct ImportOptions: Sendable, Equatable {
     public static let feverscreenKiosk = ImportOptions(
         rotation: .cw90, reference: ReferenceSource(radiusPx: 6, setTemperatureC: 37.0))
 
-    func apply(to header: inout RecordingHeader) {
+    public func apply(to header: inout RecordingHeader) {
         if let rotation { header.camera.rotationDeg = rotation }
         if noReference { header.reference = nil }
         if let reference { header.reference = reference }

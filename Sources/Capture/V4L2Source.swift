@@ -116,7 +116,7 @@ public struct CaptureStats: Sendable, Equatable {
 /// Recovery: `ENODEV` → release everything, back off 1 s doubling to 5 s, find the same camera
 /// again (its /dev/v4l/by-id name, else bus info and card), resume; `EIO` → restart streaming;
 /// no frame within `stallTimeoutS` → reopen. Each transition is logged once.
-public final class V4L2Source: FrameSource, @unchecked Sendable {
+public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendable {
     public let settings: V4L2Settings
     public let name: String
     public private(set) var header: RecordingHeader
@@ -145,6 +145,11 @@ public final class V4L2Source: FrameSource, @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    func adjustHeader(_ change: (inout RecordingHeader) -> Void) { change(&header) }
+
+    /// Applies import options (rotation, reference) to the header the screener will use.
+    public func apply(_ options: ImportOptions) { options.apply(to: &header) }
 
     public func start() {
         lock.lock()

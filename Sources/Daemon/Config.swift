@@ -1,3 +1,4 @@
+import Capture
 import Foundation
 import Radiometry
 import Screening
@@ -91,6 +92,8 @@ public struct ConfigFileError: Error, CustomStringConvertible {
 }
 
 public struct SourceConfig: Codable, Equatable, Sendable {
+    /// A live camera; when set, `replay` must be empty.
+    public var camera: CameraConfig?
     /// Recordings (own format or importable files) to replay, in order.
     public var replay: [String] = []
     /// Replay at the recording's own pace (true) or as fast as possible.
@@ -101,13 +104,17 @@ public struct SourceConfig: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case replay, realTime = "real_time", importPreset = "import_preset"
+        case camera, replay, realTime = "real_time", importPreset = "import_preset"
     }
 
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        camera = try c.decodeIfPresent(CameraConfig.self, forKey: .camera)
         replay = try c.value(.replay, default: [])
+        if camera != nil && !replay.isEmpty {
+            throw ConfigError(field: "source", message: "give either camera or replay, not both")
+        }
         realTime = try c.value(.realTime, default: false)
         importPreset = try c.decodeIfPresent(String.self, forKey: .importPreset)
     }
@@ -125,5 +132,50 @@ public struct RecordsConfig: Codable, Equatable, Sendable {
         try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         directory = try c.value(.directory, default: "./var")
+    }
+}
+
+/// A live V4L2 camera for `canthus run`.
+public struct CameraConfig: Codable, Equatable, Sendable {
+    /// Device node or stable name (/dev/canthus/ir, /dev/v4l/by-id/…).
+    public var device: String
+    /// Camera model (canthus record --help lists them): how to read it and its radiometry.
+    public var model = "lepton35"
+    public var input: UInt32?
+    /// Frame rate to ask for; default the model's.
+    public var fps: Double?
+    /// Clockwise rotation to see the scene upright: 0, 90, 180, 270.
+    public var rotationDeg = 0
+    /// The blackbody reference in view, if any.
+    public var reference: ReferenceSource?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case device, model, input, fps, reference, rotationDeg = "rotation_deg"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        device = try c.decode(String.self, forKey: .device)
+        model = try c.value(.model, default: "lepton35")
+        input = try c.decodeIfPresent(UInt32.self, forKey: .input)
+        fps = try c.decodeIfPresent(Double.self, forKey: .fps)
+        rotationDeg = try c.value(.rotationDeg, default: 0)
+        reference = try c.decodeIfPresent(ReferenceSource.self, forKey: .reference)
+        guard Rotation(rawValue: rotationDeg) != nil else {
+            throw ConfigError(field: "source.camera.rotation_deg", message: "\(rotationDeg) is not 0, 90, 180 or 270")
+        }
+        do { _ = try CameraPreset.named(model) } catch {
+            throw ConfigError(field: "source.camera.model", message: "\(error)")
+        }
+    }
+
+    /// The V4L2 source this describes, with rotation and reference applied to its header.
+    public func source(log: @escaping @Sendable (String) -> Void) throws -> V4L2Source {
+        var preset = try CameraPreset.named(model)
+        if let fps { preset.fps = fps }
+        let source = V4L2Source(settings: preset.settings(device: device, input: input), log: log)
+        source.apply(ImportOptions(rotation: Rotation(rawValue: rotationDeg), reference: reference))
+        return source
     }
 }

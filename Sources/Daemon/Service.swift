@@ -7,8 +7,8 @@ import Screening
 import Glibc
 #endif
 
-/// `canthus run`: the screening service. This first version runs on recordings named in the
-/// configuration (`source.replay`); the capture issue adds live cameras. Events go to
+/// `canthus run`: the screening service, on a live camera (`source.camera`) or on recordings
+/// (`source.replay`). Events go to
 /// `records.directory/events.ndjson` and to the terminal, live.
 public struct ScreeningService {
     public let config: CanthusConfig
@@ -36,8 +36,8 @@ public struct ScreeningService {
 
     /// Runs until the sources end or a stop signal arrives. `output` receives terminal text.
     public func run(output: (String) -> Void) throws -> Summary {
-        guard !config.source.replay.isEmpty else {
-            throw ConfigError(field: "source.replay", message: "no recording to run on (live cameras come with the capture issue)")
+        guard !config.source.replay.isEmpty || config.source.camera != nil else {
+            throw ConfigError(field: "source", message: "no camera and no recording to run on")
         }
         let disarm = StopSignals.arm()
         defer { disarm() }
@@ -48,42 +48,73 @@ public struct ScreeningService {
         summary.eventLog = logPath
         var view = TerminalView()
         var failure: Error?
-        var firstNs: UInt64 = 0
-        var startedNs: UInt64 = 0
-        let summaries = try replay(paths: config.source.replay, config: config, importOptions: importOptions,
-            beforeFrame: { frame, index in
-                if StopSignals.requested || failure != nil { return false }
-                if index == 0 {   // each source has its own clock
-                    firstNs = frame.timestampNs
-                    startedNs = DispatchTime.now().uptimeNanoseconds
+
+        func handle(_ event: Event) {
+            do { try log.append(event) } catch { failure = failure ?? error }
+            switch event.body {
+            case .decision(let d):
+                summary.decisions += 1
+                if d.level == .alarm { summary.alarms += 1; if !live { output("\u{07}") } }
+                if d.level == .prealarm { summary.prealarms += 1 }
+            case .count: summary.counted += 1
+            case .rejected: summary.rejected += 1
+            case .status: break
+            }
+            if live { view.note(event) } else { output(event.text + "\n") }
+        }
+
+        if let camera = config.source.camera {
+            // A live camera until SIGINT/SIGTERM; its loss and return are status events.
+            let err = FileHandle.standardError
+            let source = try camera.source { line in err.write(Data((line + "\n").utf8)) }
+            source.start()
+            defer { source.stop() }
+            let screener = Screener(header: source.header, config: config.screening, calibration: config.calibration,
+                                    sourceName: source.name)
+            var frame = Frame.empty
+            var index = 0
+            var lost = false
+            while !StopSignals.requested && failure == nil {
+                if source.stats.lost != lost {
+                    lost.toggle()
+                    handle(Event(source: source.name, frame: max(0, index - 1), timeS: screener.lastTimeS,
+                                 body: .status(state: lost ? .paused : .screening, reasons: [lost ? "camera_lost" : "camera_back"])))
                 }
-                if config.source.realTime {
-                    let due = startedNs + (frame.timestampNs &- firstNs)
-                    let now = DispatchTime.now().uptimeNanoseconds
-                    if due > now { usleep(UInt32(min(1_000_000, (due - now) / 1000))) }
-                }
-                return true
-            },
-            observe: { screener, index in
+                guard let got = source.next(into: &frame, timeoutS: 0.25) else { continue }
+                if !got { break }
+                screener.process(frame, index: index, emit: handle)
                 summary.frames += 1
                 if live { output(view.render(screener, frameIndex: index)) }
-            },
-            emit: { event in
-                do { try log.append(event) } catch { failure = failure ?? error }
-                switch event.body {
-                case .decision(let d):
-                    summary.decisions += 1
-                    if d.level == .alarm { summary.alarms += 1; if !live { output("\u{07}") } }
-                    if d.level == .prealarm { summary.prealarms += 1 }
-                case .count: summary.counted += 1
-                case .rejected: summary.rejected += 1
-                case .status: break
-                }
-                if live { view.note(event) } else { output(event.text + "\n") }
-            })
+                index += 1
+            }
+            screener.finish(emit: handle)
+            summary.stoppedBySignal = StopSignals.requested
+        } else {
+            var firstNs: UInt64 = 0
+            var startedNs: UInt64 = 0
+            let summaries = try replay(paths: config.source.replay, config: config, importOptions: importOptions,
+                beforeFrame: { frame, index in
+                    if StopSignals.requested || failure != nil { return false }
+                    if index == 0 {   // each source has its own clock
+                        firstNs = frame.timestampNs
+                        startedNs = DispatchTime.now().uptimeNanoseconds
+                    }
+                    if config.source.realTime {
+                        let due = startedNs + (frame.timestampNs &- firstNs)
+                        let now = DispatchTime.now().uptimeNanoseconds
+                        if due > now { usleep(UInt32(min(1_000_000, (due - now) / 1000))) }
+                    }
+                    return true
+                },
+                observe: { screener, index in
+                    summary.frames += 1
+                    if live { output(view.render(screener, frameIndex: index)) }
+                },
+                emit: handle)
+            summary.stoppedBySignal = summaries.contains { $0.stopped }
+            summary.problems = summaries.flatMap(\.problems)
+        }
         if let failure { throw failure }
-        summary.stoppedBySignal = summaries.contains { $0.stopped }
-        summary.problems = summaries.flatMap(\.problems)
         try log.close()
         return summary
     }

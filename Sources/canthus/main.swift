@@ -213,8 +213,12 @@ struct Convert: ParsableCommand {
 }
 
 struct CalibrationArguments: ParsableArguments {
-    @Option(help: "Where the frames come from: a recording of the blackbody (live cameras come with the capture issue).")
+    @Option(help: "Where the frames come from: a camera (/dev/video0, /dev/canthus/ir) or a recording of the blackbody.")
     var source: String
+    @Option(help: "For a camera: its model (as for canthus record).")
+    var camera: String = "lepton35"
+    @Option(help: "For a camera: its video input.")
+    var input: UInt32?
     @Option(help: "Blackbody set temperatures in °C, comma-separated, in the order they will be set.")
     var setpoints: String
     @Option(help: "The blackbody's region in sensor pixels as X,Y,WIDTH,HEIGHT (default: the central half of the view).")
@@ -241,7 +245,19 @@ struct CalibrationArguments: ParsableArguments {
     }
 
     func capture(plan: CalibrationPlan) throws -> (FrameSource, [SetpointReading]) {
-        let source = try openSource(path: self.source)
+        let source: FrameSource
+        var live: V4L2Source?
+        if self.source.hasPrefix("/dev/") {
+            let preset: CameraPreset
+            do { preset = try CameraPreset.named(camera) } catch { throw Failure(description: "--camera: \(error)") }
+            let err = FileHandleOutput.standardError
+            live = V4L2Source(settings: preset.settings(device: self.source, input: input), log: { err.write($0) })
+            live!.start()
+            source = live!
+        } else {
+            source = try openSource(path: self.source)
+        }
+        defer { live?.stop() }
         let interactive = !nonInteractive && isatty(STDIN_FILENO) != 0
         let out = FileHandleOutput.standardOutput
         let capture = CalibrationCapture(plan: plan, prompt: { text in

@@ -94,4 +94,18 @@ import TestSupport
         #expect(text("unbound.err").contains("camera lost"))
         #expect(try RecordingReader(path: dir + "/unbound.canthus").problems.isEmpty)
     }
+
+    @Test func runScreensALiveCameraThroughItsLossAndStopsOnSIGTERM() throws {
+        let (dir, status, log) = try runGuest("service.sh")
+        #expect(status == 0, "guest failed:\n\(log)")
+        func text(_ f: String) -> String { (try? String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8)) ?? "" }
+        #expect(text("run.status").hasPrefix("0"), "\(text("run.err"))")
+        #expect(text("run.out").contains("stopped: "), "\(text("run.out"))")
+        let events = text("var/events.ndjson").split(separator: "\n")
+        let statuses = events.filter { $0.contains(#""type":"status""#) }
+        #expect(statuses.first?.contains(#""source":"/dev/video0","frame":0"#) == true, "\(statuses)")
+        #expect(statuses.contains { $0.contains(#""state":"paused","reasons":["camera_lost"]"#) }, "\(statuses)")
+        #expect(statuses.contains { $0.contains(#""state":"screening","reasons":["camera_back"]"#) }, "\(statuses)")
+        #expect(text("run.err").contains("camera lost") && text("run.err").contains("camera back"))
+    }
 }

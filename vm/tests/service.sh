@@ -1,0 +1,21 @@
+# Guest: canthus run on a live vivid camera, the camera unplugged and back, then SIGTERM.
+set -u
+VIVID="n_devs=1 node_types=0x1 num_inputs=2 input_types=0xc"
+modprobe vivid $VIVID || exit 10
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /dev/video0 ] && break; sleep 0.2; done
+cat > /tmp/live.yaml <<YAML
+source: {camera: {device: /dev/video0, model: core640, input: 1, fps: 10}}
+records: {directory: /out/var}
+YAML
+$CANTHUS run --config /tmp/live.yaml --no-view > /out/run.out 2> /out/run.err &
+PID=$!
+sleep 6
+v4l2-ctl -d /dev/video0 --set-ctrl=disconnect=1
+for i in $(seq 1 50); do rmmod vivid 2>/dev/null && break; sleep 0.2; done
+sleep 2
+modprobe vivid $VIVID
+sleep 8
+kill -TERM $PID
+wait $PID
+echo "$?" > /out/run.status
+echo service-done
