@@ -86,6 +86,12 @@ import TestSupport
         #expect(dropped > 3, "\(dropsOut)")
         #expect(try frames(dir + "/drops.canthus").contains { $0.flags.contains(.afterDrop) })
 
+        // Buffers flagged as bad by the driver are counted and dropped, not recorded.
+        let badOut = text("bad.out")
+        let bad = badOut.components(separatedBy: " bad buffers").first?.split(separator: " ").last.flatMap { Int($0) } ?? 0
+        #expect(bad >= 1, "\(badOut)")
+        #expect(text("bad.status").hasPrefix("0"))
+
         // Unbound for good: retries with back-off without burning CPU; SIGTERM ends it cleanly.
         let ticks = Int(text("unbound.cputicks").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         #expect(ticks >= 0 && ticks <= 30, "\(ticks) CPU ticks (1/100 s) in 6 s while the camera was gone")

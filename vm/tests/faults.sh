@@ -31,7 +31,15 @@ sleep 5
 ctl percentage_of_dropped_buffers=0
 finish drops
 
-# 4. the device unbound for good: back-off without burning CPU, clean exit on SIGTERM
+# 4. buffers the driver marks as bad (V4L2_BUF_FLAG_ERROR) are counted and dropped
+start bad
+ctl inject_v4l2_buf_flag_error=1
+sleep 3
+ctl inject_v4l2_buf_flag_error=1
+sleep 3
+finish bad
+
+# 5. the device unbound for good: back-off without burning CPU, clean exit on SIGTERM
 start unbound
 echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind
 sleep 3
