@@ -36,7 +36,8 @@ public struct FaceMeasurer {
 
     public mutating func measure(blob: Blob, labels: UnsafeBufferPointer<Int32>, pixels: UnsafeBufferPointer<UInt16>,
                                  width: Int, height: Int, table: CountTable, k: Int, band: Double) -> Detection {
-        let faceHeight = min(blob.height, Int((Double(blob.width) * 1.3).rounded()))
+        let head = Self.head(of: blob, labels: labels, width: width)
+        let faceHeight = head.height
         let faceBottom = blob.minY + faceHeight - 1
         let searchBottom = blob.minY + max(1, Int((Double(faceHeight) * 0.65).rounded())) - 1
         let k = min(k, top.count)
@@ -44,7 +45,7 @@ public struct FaceMeasurer {
         top.withUnsafeMutableBufferPointer { t in
             // Keep the k largest counts, t[0] the smallest of them (insertion into a short sorted run).
             for y in blob.minY...searchBottom {
-                for x in blob.minX...blob.maxX where labels[y * width + x] == blob.label {
+                for x in head.minX...head.maxX where labels[y * width + x] == blob.label {
                     let v = pixels[y * width + x]
                     if n < k {
                         var j = n
@@ -71,22 +72,60 @@ public struct FaceMeasurer {
         // Glasses: holes in the eye band.
         let bandTop = blob.minY + Int(Double(faceHeight) * 0.25)
         let bandBottom = max(bandTop, blob.minY + Int(Double(faceHeight) * 0.55) - 1)
-        let inset = Int(Double(blob.width) * 0.15)
+        let headWidth = head.maxX - head.minX + 1
+        let inset = Int(Double(headWidth) * 0.15)
         var holes = 0, band = 0
-        if blob.width >= 6 && faceHeight >= 6 {
+        if headWidth >= 6 && faceHeight >= 6 {
             for y in bandTop...bandBottom {
-                for x in (blob.minX + inset)...(blob.maxX - inset) {
+                for x in (head.minX + inset)...(head.maxX - inset) {
                     band += 1
                     if labels[y * width + x] != blob.label { holes += 1 }
                 }
             }
         }
         return Detection(
-            x: Double(blob.minX + blob.maxX) / 2, y: Double(blob.minY + faceBottom) / 2,
-            faceWidth: blob.width, faceHeight: faceHeight,
-            minX: blob.minX, minY: blob.minY, maxX: blob.maxX, maxY: faceBottom,
+            x: Double(head.minX + head.maxX) / 2, y: Double(blob.minY + faceBottom) / 2,
+            faceWidth: headWidth, faceHeight: faceHeight,
+            minX: head.minX, minY: blob.minY, maxX: head.maxX, maxY: faceBottom,
             canthusC: used > 0 ? sumC / Double(used) : -.infinity, raw: used > 0 ? sumRaw / Double(used) : 0,
             glasses: band > 0 && Double(holes) / Double(band) > 0.2,
-            touchesEdge: blob.minX == 0 || blob.minY == 0 || blob.maxX == width - 1 || (faceBottom == height - 1))
+            touchesEdge: head.minX == 0 || blob.minY == 0 || head.maxX == width - 1 || (faceBottom == height - 1))
+    }
+
+    /// The head at the top of a blob: row by row from the top, the blob's extent widens to the
+    /// widest part of the head, narrows to the neck, and widens again at the shoulders. The head
+    /// ends at the neck (the narrowest row at least 0.8 head widths down, once the next rows are
+    /// 30 % wider and the neck at least 15 % narrower than the head) and is at most 1.3 × its
+    /// width tall.
+    /// A blob that is only a head (no shoulders in view or warm enough) is a head throughout.
+    static func head(of blob: Blob, labels: UnsafeBufferPointer<Int32>, width: Int) -> (height: Int, minX: Int, maxX: Int) {
+        var maxW = 0, neckW = Int.max, neckRow = -1
+        var headMinX = Int.max, headMaxX = -1
+        var minX = Int.max, maxX = -1      // extent of the rows accepted so far
+        var rows = 0
+        for y in blob.minY...blob.maxY {
+            var lo = Int.max, hi = -1
+            for x in blob.minX...blob.maxX where labels[y * width + x] == blob.label {
+                if x < lo { lo = x }
+                hi = x
+            }
+            let w = hi >= lo ? hi - lo + 1 : 0
+            if w >= maxW && neckRow < 0 {
+                maxW = w
+            } else if w < neckW && maxW > 0 && Double(rows) >= 0.8 * Double(maxW) {
+                // A neck only below a head at least 0.8 × its width tall (glasses and hair
+                // narrow a face's rows higher up, too).
+                neckW = w
+                neckRow = rows
+                headMinX = minX
+                headMaxX = maxX
+            } else if neckRow >= 0 && Double(w) > 1.3 * Double(neckW) && Double(neckW) < 0.85 * Double(maxW) {
+                return (max(1, neckRow), headMinX, headMaxX)
+            }
+            if w > 0 { minX = min(minX, lo); maxX = max(maxX, hi) }
+            rows += 1
+            if Double(rows) >= 1.3 * Double(max(1, maxX - minX + 1)) && rows >= 2 { break }
+        }
+        return (max(1, rows), minX == Int.max ? blob.minX : minX, maxX < 0 ? blob.maxX : maxX)
     }
 }

@@ -122,6 +122,9 @@ public final class Screener {
                                   k: config.canthusPixels, band: band)
                 }
             }
+            // A face is taller than wide; a wide, flat warm region (shoulders, an arm, a table
+            // edge) is not one, unless the frame's bottom edge cuts it.
+            if Double(d.faceHeight) < 0.75 * Double(d.faceWidth) && d.maxY < h - 1 { continue }
             detections.append(d)
         }
     }
@@ -224,6 +227,9 @@ public final class Screener {
 
     private func end(_ t: Track, index: Int, timeS: Double, emit: (Event) -> Void) {
         guard t.framesSeen >= config.minTrackFrames else { return }
+        // Something that stayed put for its whole time in view (a radiator, a lamp, a warm
+        // housing) is an object, not a person: neither rejected nor counted.
+        if !t.decided && t.lastTimeS - t.firstTimeS >= config.staticObjectS && t.maxDisplacementPx <= config.staticObjectPx { return }
         if !t.decided {
             var reasons = t.reasonCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)
             if !t.readings.isEmpty || reasons.isEmpty { reasons.append("too_few_frames") }

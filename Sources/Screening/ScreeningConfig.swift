@@ -10,8 +10,8 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// Blobs smaller than this are noise (pixels).
     public var minBlobAreaPx = 12
     /// A face narrower than this is too far for a trustworthy canthus (pixels). IEC 80601-2-59
-    /// asks for about 4×4 px on the canthus region, a fifth of the face's width.
-    public var minFaceWidthPx = 16
+    /// asks for about 4×4 px on the canthus region, about a fifth of the face's width: 20 px.
+    public var minFaceWidthPx = 20
     /// A face wider than this fraction of the frame is too close.
     public var maxFaceFraction = 0.85
     /// Faster than this many face widths per second is too fast to measure.
@@ -32,6 +32,10 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     public var minTrackFrames = 2
     /// Largest jump between frames for the same person, in face widths.
     public var associationFaceWidths = 1.5
+    /// A track in view at least this long (s) …
+    public var staticObjectS = 2.0
+    /// … that never moved further than this from where it appeared (px) is an object.
+    public var staticObjectPx = 3.0
 
     public var decision = DecisionConfig()
     /// The counting line; nil counts each person when they leave the view (`pass`).
@@ -48,6 +52,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         case coldCanthusC = "cold_canthus_c", canthusPixels = "canthus_pixels", canthusBandSigma = "canthus_band_sigma"
         case framesForDecision = "frames_for_decision", trackTimeoutS = "track_timeout_s"
         case minTrackFrames = "min_track_frames", associationFaceWidths = "association_face_widths"
+        case staticObjectS = "static_object_s", staticObjectPx = "static_object_px"
         case decision, countingLine = "counting_line", reference
     }
 
@@ -69,6 +74,8 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         trackTimeoutS = try c.value(.trackTimeoutS, default: d.trackTimeoutS)
         minTrackFrames = try c.value(.minTrackFrames, default: d.minTrackFrames)
         associationFaceWidths = try c.value(.associationFaceWidths, default: d.associationFaceWidths)
+        staticObjectS = try c.value(.staticObjectS, default: d.staticObjectS)
+        staticObjectPx = try c.value(.staticObjectPx, default: d.staticObjectPx)
         decision = try c.value(.decision, default: d.decision)
         countingLine = try c.decodeIfPresent(CountingLine.self, forKey: .countingLine)
         reference = try c.value(.reference, default: d.reference)

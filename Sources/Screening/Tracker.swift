@@ -19,6 +19,8 @@ public struct Track: Sendable {
     public var decided = false
     public var counted = false
     public var startX: Double, startY: Double
+    /// The furthest it has been from where it was first seen (px).
+    public var maxDisplacementPx = 0.0
 
     init(id: Int, detection: Detection, timeS: Double, frame: Int) {
         self.id = id
@@ -101,6 +103,7 @@ public struct Tracker {
             t.lastFrame = frame
             t.framesSeen += 1
             t.trajectory.append(TrajectoryPoint(frame: frame, x: d.x, y: d.y))
+            t.maxDisplacementPx = max(t.maxDisplacementPx, ((d.x - t.startX) * (d.x - t.startX) + (d.y - t.startY) * (d.y - t.startY)).squareRoot())
             tracks[p.track] = t
         }
         for (di, d) in detections.enumerated() where !detectionTaken[di] {

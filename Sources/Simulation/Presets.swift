@@ -29,7 +29,7 @@ public enum Presets {
             var crowd = CrowdSpec()
             crowd.count = 14
             crowd.everyS = 1.2
-            crowd.distanceM = name == "crowd" ? [1.0, 1.8] : [1.5, 3.0]
+            crowd.distanceM = name == "crowd" ? [1.0, 1.6] : [1.5, 2.8]
             crowd.lanes = [0.22, 0.5, 0.78]
             s.crowd = crowd
         case "kiosk":

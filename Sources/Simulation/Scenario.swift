@@ -230,7 +230,7 @@ public struct BlackbodyScene: Codable, Equatable, Sendable {
 /// What the truth file calls measurable by geometry.
 public struct MeasurableRule: Codable, Equatable, Sendable {
     /// The face is at least this wide (px): about 4×4 px on the canthus region.
-    public var minFaceWidthPx = 16.0
+    public var minFaceWidthPx = 20.0
     /// Walking no faster than this, in face widths per second.
     public var maxSpeedFaceWidthsPerS = 10.0
     /// Frames with the face wholly in view.
