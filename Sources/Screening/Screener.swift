@@ -43,7 +43,6 @@ public final class Screener {
         tracker = Tracker(config: config)
         policy = DecisionPolicy(config: config.decision)
         detections.reserveCapacity(64)
-        previousPixels = [UInt16](repeating: 0, count: size.width * size.height)
     }
 
     /// Processes frame number `index` of the source (in sensor orientation) and hands every
@@ -57,14 +56,7 @@ public final class Screener {
         lastTimeS = timeS
 
         var flags = frame.flags
-        if index > 0 && upright.pixels == previousPixels { flags.insert(.frozen) }
-        if previousPixels.count == upright.pixels.count {
-            previousPixels.withUnsafeMutableBufferPointer { dst in
-                upright.pixels.withUnsafeBufferPointer { src in dst.baseAddress!.update(from: src.baseAddress!, count: src.count) }
-            }
-        } else {
-            previousPixels = upright.pixels
-        }
+        if index > 0 && repeatsPreviousFrame() { flags.insert(.frozen) }
 
         // Status: camera flags and the reference decide whether readings can be trusted.
         pauseReasons.removeAll(keepingCapacity: true)
@@ -131,8 +123,27 @@ public final class Screener {
 
     private var histogram = [Int32](repeating: 0, count: 4096)
 
+    /// Whether this frame repeats the last one (a stalled camera re-sends its buffer). Sensor
+    /// noise makes real successive frames differ almost everywhere, so a sample of every 61st
+    /// pixel decides; the sample is kept for the next frame. No per-frame copy of the frame.
+    private func repeatsPreviousFrame() -> Bool {
+        let stride = 61
+        let n = (upright.pixels.count + stride - 1) / stride
+        if previousPixels.count != n { previousPixels = [UInt16](repeating: 0, count: n); return false }
+        var same = true
+        upright.pixels.withUnsafeBufferPointer { px in
+            previousPixels.withUnsafeMutableBufferPointer { prev in
+                for k in 0..<n {
+                    let v = px[k * stride]
+                    if prev[k] != v { same = false; prev[k] = v }
+                }
+            }
+        }
+        return same
+    }
+
     /// Robust pixel noise from horizontal neighbour differences in the background (pixels below
-    /// `threshold`) on every other row: σ = median|Δ| / 0.6745 / √2, converted to kelvin by the
+    /// `threshold`) on every 4th row: σ = median|Δ| / 0.6745 / √2, converted to kelvin by the
     /// table's slope at the median, then smoothed over frames (weight 0.1 per frame).
     private func updateNoise(median: UInt16, threshold: UInt16) -> Double {
         let w = upright.width, h = upright.height
@@ -140,7 +151,7 @@ public final class Screener {
         differenceHistogram.withUnsafeMutableBufferPointer { hist in
             for i in 0..<hist.count { hist[i] = 0 }
             upright.pixels.withUnsafeBufferPointer { px in
-                for y in stride(from: 0, to: h, by: 2) {
+                for y in stride(from: 0, to: h, by: 4) {
                     let row = y * w
                     for x in 1..<w {
                         let a = px[row + x - 1], b = px[row + x]
@@ -164,12 +175,13 @@ public final class Screener {
         return noiseK!
     }
 
-    /// Median count of the frame from a 4096-bin histogram of count/16, refined within its bin.
+    /// Median count of the frame (every 3rd pixel) from a 4096-bin histogram of count/16.
     private func frameMedian(_ px: UnsafeBufferPointer<UInt16>) -> UInt16 {
         histogram.withUnsafeMutableBufferPointer { hist in
             for i in 0..<hist.count { hist[i] = 0 }
-            for v in px { hist[Int(v >> 4)] += 1 }
-            let half = Int32(px.count / 2)
+            var sampled: Int32 = 0
+            for i in stride(from: 0, to: px.count, by: 3) { hist[Int(px[i] >> 4)] += 1; sampled += 1 }
+            let half = sampled / 2
             var acc: Int32 = 0
             for bin in 0..<hist.count {
                 acc += hist[bin]
