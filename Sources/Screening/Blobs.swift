@@ -71,6 +71,11 @@ public struct BlobLabeler {
         precondition(pixels.count == width * height, "BlobLabeler: frame is not \(width)×\(height)")
         let w = width, h = height
         var next: Int32 = 1
+        // The excluded disc's bounding rows and columns, so most pixels skip the distance test.
+        let ex = exclude.map { e in
+            (x: e.x, y: e.y, r2: e.r * e.r, y0: Int((e.y - e.r).rounded(.down)), y1: Int((e.y + e.r).rounded(.up)),
+             x0: Int((e.x - e.r).rounded(.down)), x1: Int((e.x + e.r).rounded(.up)))
+        }
         blobs.removeAll(keepingCapacity: true)
         labels.withUnsafeMutableBufferPointer { lab in
             parent.withUnsafeMutableBufferPointer { par in
@@ -83,9 +88,9 @@ public struct BlobLabeler {
                         for x in 0..<w {
                             let i = row + x
                             guard pixels[i] >= threshold else { lab[i] = 0; continue }
-                            if let e = exclude {
+                            if let e = ex, y >= e.y0, y <= e.y1, x >= e.x0, x <= e.x1 {
                                 let dx = Double(x) - e.x, dy = Double(y) - e.y
-                                if dx * dx + dy * dy <= e.r * e.r { lab[i] = 0; continue }
+                                if dx * dx + dy * dy <= e.r2 { lab[i] = 0; continue }
                             }
                             var l: Int32 = 0
                             if y > 0 {
