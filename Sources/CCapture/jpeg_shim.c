@@ -20,7 +20,11 @@ static void cc_jpeg_error_exit(j_common_ptr cinfo) {
     longjmp(err->jump, 1);
 }
 
-static void cc_jpeg_silent(j_common_ptr cinfo, int level) { (void)cinfo; (void)level; }
+// Warnings (level -1) are counted, not printed: a truncated or damaged JPEG only warns, and
+// the decoder treats any warning as damage. (libjpeg's own emit_message does the counting.)
+static void cc_jpeg_silent(j_common_ptr cinfo, int level) {
+    if (level < 0) cinfo->err->num_warnings++;
+}
 
 const char *cc_jpeg_last_error(void) { return cc_jpeg_message; }
 

@@ -61,3 +61,30 @@ import Testing
         #expect(produced >= 11)
     }
 }
+
+import TestSupport
+import Capture
+
+/// libjpeg on real camera JPEGs: the visible photos FLIR cameras embed (vivid has no MJPEG).
+@Suite struct RealJPEGTests {
+    @Test(arguments: [("flirimageextractor/flir_example.jpg", 480, 640), ("thermal_parser/FLIR_T640.jpg", 2592, 1944)])
+    func decodesWholeScaledAndRefusesDamage(file: String, width: Int, height: Int) throws {
+        guard let path = RefData.path(file) else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
+        let jpeg = try FLIRImage(path: path).visibleJPEG
+        var info = cc_jpeg_info()
+        var out = [UInt8](repeating: 0, count: width * height * 3)
+        #expect(cc_jpeg_decode(jpeg, jpeg.count, 1, 0, &out, out.count, &info) == 0)
+        #expect(Int(info.width) == width && Int(info.height) == height && info.components == 3)
+        #expect(Set(out.prefix(30_000)).count > 50, "a real photo, not a flat image")
+        // Scaled decoding where only a small image is needed: 1/8 size, greyscale.
+        #expect(cc_jpeg_decode(jpeg, jpeg.count, 8, 1, &out, out.count, &info) == 0)
+        #expect(Int(info.width) == (width + 7) / 8 && Int(info.height) == (height + 7) / 8 && info.components == 1)
+        // Damaged: cut short, and with garbage in the entropy-coded data.
+        let cut = Array(jpeg.prefix(jpeg.count / 3))
+        #expect(cc_jpeg_decode(cut, cut.count, 1, 0, &out, out.count, &info) == CC_EJPEG)
+        var garbled = jpeg
+        for i in stride(from: jpeg.count / 2, to: jpeg.count / 2 + 2000, by: 7) { garbled[i] = 0xFF }
+        let rc = cc_jpeg_decode(garbled, garbled.count, 1, 0, &out, out.count, &info)
+        #expect(rc == CC_EJPEG, "libjpeg accepted garbage (rc \(rc))")
+    }
+}
