@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "RecordsTests", dependencies: ["TestSupport", "Records", "Screening"]),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "Capture", "Screening"]),
         .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Simulation", "Radiometry", "Daemon", "Capture"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Records", "Daemon", "Simulation", "Capture", "Screening", "Radiometry"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Records", "CCapture", "Daemon", "Simulation", "Capture", "Screening", "Radiometry"]),
     ],
     swiftLanguageModes: [.v6]
 )

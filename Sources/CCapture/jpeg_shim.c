@@ -85,7 +85,7 @@ int cc_jpeg_decode(const uint8_t *jpeg, size_t len, int scale_denom, int grey,
     return 0;
 }
 
-long cc_jpeg_encode(const uint8_t *pixels, int width, int height, int components, int quality,
+long cc_jpeg_encode(const uint8_t *pixels, int width, int height, int components, int ycbcr, int quality,
                     uint8_t *out, size_t cap) {
     struct jpeg_compress_struct c;
     cc_jpeg_error err;
@@ -106,7 +106,7 @@ long cc_jpeg_encode(const uint8_t *pixels, int width, int height, int components
     c.image_width = (JDIMENSION)width;
     c.image_height = (JDIMENSION)height;
     c.input_components = components;
-    c.in_color_space = components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    c.in_color_space = components == 1 ? JCS_GRAYSCALE : (ycbcr ? JCS_YCbCr : JCS_RGB);
     jpeg_set_defaults(&c);
     jpeg_set_quality(&c, quality, TRUE);
     jpeg_start_compress(&c, TRUE);

@@ -77,6 +77,9 @@ public struct V4L2Settings: Sendable {
     public var backoffS = 1.0...5.0
     public var camera: CameraDescription
     public var radiometry: RadiometricModel
+    /// For a visible camera's YUYV: also compress each frame to a JPEG (`Frame.visibleJPEG`) at
+    /// this quality, for pairing with IR frames and snapshots; nil keeps the luminance only.
+    public var visibleJPEGQuality: Int32?
 
     public init(device: String, layout: FrameLayout, width: Int, height: Int, fps: Double? = nil, input: UInt32? = nil,
                 camera: CameraDescription, radiometry: RadiometricModel) {
@@ -398,6 +401,32 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
     }
 
     private var jpegScratch: [UInt8] = []
+    private var rgbScratch: [UInt8] = []
+
+    private var encodedScratch: [UInt8] = []
+
+    /// YUYV → YCbCr 4:4:4 (each chroma pair shared by its two pixels) → JPEG into
+    /// `frame.visibleJPEG`: libjpeg takes YCbCr as it is, so there is no colour conversion.
+    private func encodeJPEG(yuyv: UnsafeRawBufferPointer, width w: Int, height h: Int, rowBytes: Int, quality: Int32,
+                            into frame: inout Frame) -> Bool {
+        if rgbScratch.count != w * h * 3 { rgbScratch = [UInt8](repeating: 0, count: w * h * 3) }
+        rgbScratch.withUnsafeMutableBufferPointer { ycc in
+            for y in 0..<h {
+                for x in Swift.stride(from: 0, to: w - 1, by: 2) {
+                    let o = y * rowBytes + 2 * x, i = (y * w + x) * 3
+                    let cb = yuyv[o + 1], cr = yuyv[o + 3]
+                    ycc[i] = yuyv[o]; ycc[i + 1] = cb; ycc[i + 2] = cr
+                    ycc[i + 3] = yuyv[o + 2]; ycc[i + 4] = cb; ycc[i + 5] = cr
+                }
+            }
+        }
+        let bound = w * h * 3 + 65_536
+        if encodedScratch.count < bound { encodedScratch = [UInt8](repeating: 0, count: bound) }
+        let n = cc_jpeg_encode(rgbScratch, Int32(w), Int32(h), 3, 1, quality, &encodedScratch, encodedScratch.count)
+        guard n > 0 else { return false }
+        frame.visibleJPEG.append(contentsOf: encodedScratch[0..<n])
+        return true
+    }
 
     /// Validates and converts one buffer into `frame`. False: a bad buffer (counted, dropped).
     private func convert(_ start: UnsafeMutableRawPointer?, length: Int, applied: cc_v4l2_format, into frame: inout Frame) -> Bool {
@@ -432,6 +461,9 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
             frame.pixels.withUnsafeMutableBufferPointer { px in
                 for y in 0..<h { for x in 0..<w { px[y * w + x] = UInt16(bytes[y * stride + 2 * x]) } }
             }
+            if let quality = settings.visibleJPEGQuality, !encodeJPEG(yuyv: bytes, width: w, height: h, rowBytes: stride, quality: quality, into: &frame) {
+                return false
+            }
         case .infirayYUYV:
             guard stride == 2 * w, length >= stride * h else { return false }
             frame.pixels.withUnsafeMutableBufferPointer { px in
@@ -458,4 +490,56 @@ public struct CaptureConfigurationError: Error, CustomStringConvertible {
     public var device: String
     public var message: String
     public var description: String { "capture \(device): \(message)" }
+}
+
+/// Pairs IR frames with a visible camera's frames by their (monotonic) timestamps. IR frames
+/// wait in a short delay line (`delayNs`, longer than the visible camera's capture-to-JPEG
+/// latency); each visible frame, when it arrives, goes to the waiting IR frame nearest to it in
+/// time if within `maxSkewNs`. IR frames leave the line, paired or not, in order. Frame storage
+/// is recycled through the line: nothing is allocated per frame once it is full.
+public struct VisiblePairing {
+    public var maxSkewNs: UInt64
+    public var delayNs: UInt64
+    public private(set) var paired = 0
+    public private(set) var unpaired = 0
+    private var line: [Frame] = []
+    private var spare: [Frame] = []
+    private var visible = Frame.empty
+
+    public init(maxSkewNs: UInt64, delayNs: UInt64) {
+        self.maxSkewNs = maxSkewNs
+        self.delayNs = delayNs
+    }
+
+    /// Puts an IR frame into the line (its storage is exchanged for a spare one).
+    public mutating func add(_ ir: inout Frame) {
+        var slot = spare.popLast() ?? Frame.empty
+        swap(&slot, &ir)
+        slot.visibleJPEG.removeAll(keepingCapacity: true)
+        line.append(slot)
+    }
+
+    /// Takes every visible frame waiting at the camera and attaches each to its IR frame.
+    public mutating func poll(_ camera: V4L2Source) {
+        while camera.next(into: &visible, timeoutS: 0) == true {
+            guard !visible.visibleJPEG.isEmpty,
+                  let best = line.indices.min(by: { skew(line[$0]) < skew(line[$1]) }),
+                  skew(line[best]) <= maxSkewNs else { continue }
+            line[best].visibleJPEG.removeAll(keepingCapacity: true)
+            line[best].visibleJPEG.append(contentsOf: visible.visibleJPEG)
+        }
+    }
+
+    private func skew(_ ir: Frame) -> UInt64 {
+        ir.timestampNs > visible.timestampNs ? ir.timestampNs - visible.timestampNs : visible.timestampNs - ir.timestampNs
+    }
+
+    /// Hands out, oldest first, the IR frames older than the delay (all of them when `all`).
+    public mutating func drain(newestNs: UInt64, all: Bool = false, _ out: (Frame) throws -> Void) rethrows {
+        while let first = line.first, all || first.timestampNs + delayNs <= newestNs {
+            if first.visibleJPEG.isEmpty { unpaired += 1 } else { paired += 1 }
+            try out(first)
+            spare.append(line.removeFirst())
+        }
+    }
 }

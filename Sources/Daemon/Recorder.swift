@@ -43,27 +43,46 @@ public struct Recorder {
     public var out: String
     public var maxFrames: Int?
     public var durationS: Double?
+    /// A visible camera whose frames are paired with the IR frames (their JPEGs stored with them).
+    public var visible: V4L2Settings?
 
-    public init(settings: V4L2Settings, out: String, maxFrames: Int?, durationS: Double?) {
+    public init(settings: V4L2Settings, out: String, maxFrames: Int?, durationS: Double?, visible: V4L2Settings? = nil) {
         self.settings = settings
         self.out = out
         self.maxFrames = maxFrames
         self.durationS = durationS
+        self.visible = visible
     }
 
     public struct Result: Sendable {
         public var frames: Int
         public var stats: CaptureStats
         public var stoppedBySignal: Bool
+        /// IR frames that got a visible JPEG / that did not.
+        public var pairedVisible = 0
+        public var unpairedVisible = 0
+        public var visibleStats: CaptureStats?
     }
 
     public func run(log: @escaping @Sendable (String) -> Void, progress: (String) -> Void) throws -> Result {
         let disarm = StopSignals.arm()
         defer { disarm() }
         let source = V4L2Source(settings: settings, log: log)
-        let writer = try RecordingWriter(path: out, header: source.header, compressionLevel: 1)
+        let visibleSource = visible.map { v -> V4L2Source in
+            var s = v
+            s.visibleJPEGQuality = s.visibleJPEGQuality ?? 85
+            return V4L2Source(settings: s, log: log)
+        }
+        var header = source.header
+        if visibleSource != nil { header.visible = VisibleDescription(registration: nil) }
+        let writer = try RecordingWriter(path: out, header: header, compressionLevel: 1)
+        // A visible frame pairs with an IR frame taken within one frame period (the slower
+        // camera's) of it.
+        let slowestFPS = min(settings.fps ?? 9, visible?.fps ?? 30)
+        var pairing = VisiblePairing(maxSkewNs: UInt64(1e9 / max(1, slowestFPS)), delayNs: 3_000_000_000)
         source.start()
-        defer { source.stop() }
+        visibleSource?.start()
+        defer { source.stop(); visibleSource?.stop() }
         let started = Date()
         var frame = Frame.empty
         var written = 0
@@ -73,7 +92,14 @@ public struct Recorder {
             if let durationS, Date().timeIntervalSince(started) >= durationS { break }
             guard let got = source.next(into: &frame, timeoutS: 0.25) else { continue }
             if !got { break }
-            try writer.append(frame)
+            if let visibleSource {
+                let newest = frame.timestampNs
+                pairing.add(&frame)
+                pairing.poll(visibleSource)
+                try pairing.drain(newestNs: newest) { try writer.append($0) }
+            } else {
+                try writer.append(frame)
+            }
             written += 1
             if Date().timeIntervalSince(lastProgress) >= 1 {
                 lastProgress = Date()
@@ -84,7 +110,11 @@ public struct Recorder {
             }
         }
         source.stop()
+        if let visibleSource { pairing.poll(visibleSource) }
+        visibleSource?.stop()
+        try pairing.drain(newestNs: .max, all: true) { try writer.append($0) }
         try writer.close()
-        return Result(frames: written, stats: source.stats, stoppedBySignal: StopSignals.requested)
+        return Result(frames: written, stats: source.stats, stoppedBySignal: StopSignals.requested,
+                      pairedVisible: pairing.paired, unpairedVisible: pairing.unpaired, visibleStats: visibleSource?.stats)
     }
 }

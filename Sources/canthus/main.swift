@@ -383,6 +383,12 @@ struct Record: ParsableCommand {
     var duration: Double?
     @Option(help: "Stop after this many frames.")
     var frames: Int?
+    @Option(help: "A visible camera to pair with the IR frames (its JPEG is stored with each IR frame).")
+    var visible: String?
+    @Option(help: "The visible camera's model: webcam (YUYV, encoded to JPEG).")
+    var visibleCamera: String = "webcam"
+    @Option(help: "The visible camera's video input.")
+    var visibleInput: UInt32?
 
     func run() throws {
         guard (duration == nil) != (frames == nil) else { throw ValidationError("give exactly one of --duration or --frames") }
@@ -395,13 +401,20 @@ struct Record: ParsableCommand {
             preset.height = p[1]
         }
         if let fps { preset.fps = fps }
-        let recorder = Recorder(settings: preset.settings(device: ir, input: input), out: out, maxFrames: frames, durationS: duration)
+        var visibleSettings: V4L2Settings?
+        if let visible {
+            do { visibleSettings = try CameraPreset.named(visibleCamera).settings(device: visible, input: visibleInput) } catch {
+                throw Failure(description: "--visible-camera: \(error)")
+            }
+        }
+        let recorder = Recorder(settings: preset.settings(device: ir, input: input), out: out, maxFrames: frames, durationS: duration,
+                                visible: visibleSettings)
         let err = FileHandleOutput.standardError
         let tty = isatty(STDERR_FILENO) != 0
         let r = try recorder.run(log: { err.write($0) }, progress: { line in
             if tty { err.handle.write(Data(("\r" + line + "\u{1B}[K").utf8)) } else { err.write(line) }
         })
         if tty { err.handle.write(Data("\n".utf8)) }
-        print("\(r.stoppedBySignal ? "stopped" : "done"): \(r.frames) frames in \(out); \(r.stats.sequenceGaps) dropped by the driver, \(r.stats.handoffDrops) not taken, \(r.stats.badBuffers) bad buffers, \(r.stats.streamingRestarts) streaming restarts, \(r.stats.reconnects) reconnects")
+        print("\(r.stoppedBySignal ? "stopped" : "done"): \(r.frames) frames in \(out); \(r.stats.sequenceGaps) dropped by the driver, \(r.stats.handoffDrops) not taken, \(r.stats.badBuffers) bad buffers, \(r.stats.streamingRestarts) streaming restarts, \(r.stats.reconnects) reconnects\(r.visibleStats.map { "; \(r.pairedVisible) frames paired with a visible image, \(r.unpairedVisible) without (visible camera: \($0.frames) frames, \($0.badBuffers) bad buffers)" } ?? "")")
     }
 }

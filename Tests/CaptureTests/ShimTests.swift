@@ -11,7 +11,7 @@ import Testing
             rgb[(y * width + x) * 3 + 2] = 128
         } }
         var out = [UInt8](repeating: 0, count: 1 << 16)
-        let n = cc_jpeg_encode(rgb, Int32(width), Int32(height), 3, 90, &out, out.count)
+        let n = cc_jpeg_encode(rgb, Int32(width), Int32(height), 3, 0, 90, &out, out.count)
         #expect(n > 0)
         return Array(out[0..<max(0, n)])
     }

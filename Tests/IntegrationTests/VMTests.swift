@@ -1,3 +1,4 @@
+import CCapture
 import Capture
 import Foundation
 import Testing
@@ -112,5 +113,24 @@ import TestSupport
         #expect(statuses.contains { $0.contains(#""state":"paused","reasons":["camera_lost"]"#) }, "\(statuses)")
         #expect(statuses.contains { $0.contains(#""state":"screening","reasons":["camera_back"]"#) }, "\(statuses)")
         #expect(text("run.err").contains("camera lost") && text("run.err").contains("camera back"))
+    }
+
+    @Test func visibleFramesArePairedWithIRFramesByTimestamp() throws {
+        let (dir, status, log) = try runGuest("visible.sh")
+        #expect(status == 0, "guest failed:\n\(log)")
+        let r = try RecordingReader(path: dir + "/paired.canthus")
+        #expect(r.header.visible != nil && r.frameCount > 20)
+        var f = Frame.empty
+        var paired = 0
+        while try r.next(into: &f) {
+            guard !f.visibleJPEG.isEmpty else { continue }
+            paired += 1
+            var info = cc_jpeg_info()
+            #expect(cc_jpeg_info_read(f.visibleJPEG, f.visibleJPEG.count, 1, 0, &info) == 0)
+            #expect(info.width == 640 && info.height == 480)
+        }
+        let out = (try? String(contentsOfFile: dir + "/paired.out", encoding: .utf8)) ?? ""
+        #expect(paired >= 5, "\(paired) of \(r.frameCount) IR frames paired: \(out)")
+        #expect(out.contains("\(paired) frames paired with a visible image"), "\(out)")
     }
 }

@@ -59,9 +59,10 @@ int cc_jpeg_info_read(const uint8_t *jpeg, size_t len, int scale_denom, int grey
 int cc_jpeg_decode(const uint8_t *jpeg, size_t len, int scale_denom, int grey,
                    uint8_t *out, size_t cap, cc_jpeg_info *info);
 
-/// Encodes 8-bit RGB (components 3) or grey (1) as a baseline JPEG. Returns bytes written,
-/// CC_ESPACE or CC_EJPEG.
-long cc_jpeg_encode(const uint8_t *pixels, int width, int height, int components, int quality,
+/// Encodes 8-bit RGB (components 3) or grey (1) as a baseline JPEG; with `ycbcr` != 0 the three
+/// components are already Y, Cb, Cr (no colour conversion). Returns bytes written, CC_ESPACE or
+/// CC_EJPEG.
+long cc_jpeg_encode(const uint8_t *pixels, int width, int height, int components, int ycbcr, int quality,
                     uint8_t *out, size_t cap);
 
 /// The message of the last libjpeg error on this thread (empty when none).
