@@ -44,8 +44,9 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product canthus
 
-## test: every test (unit, real reference data, golden fixtures, Python reader, VM capture).
-test: deps pydeps vm
+## test: every test (unit, real reference data, golden fixtures, Python reader, VM capture; the
+## VM's allocation count uses the release build).
+test: deps pydeps vm release
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -11,7 +11,7 @@ out=${OUT:-$here/build}
 mkdir -p "$out"
 cd "$out"
 
-for tool in busybox cpio depmod modprobe apt-get dpkg-deb; do
+for tool in busybox cpio depmod modprobe apt-get dpkg-deb cc; do
   command -v "$tool" >/dev/null || { echo "vm/build-initramfs.sh: $tool is missing (make vmdeps)" >&2; exit 1; }
 done
 
@@ -47,6 +47,9 @@ for f in modules.order modules.builtin modules.builtin.modinfo; do
   cp "kernel/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
 done
 depmod -b "$root" "$kver"
+
+# The allocation counter the capture tests preload (a host library: the guest runs host binaries).
+cc -O2 -shared -fPIC -o malloc_count.so "$here/malloc_count.c"
 
 cp "$here/init" "$root/init"
 chmod +x "$root/init"

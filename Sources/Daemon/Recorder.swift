@@ -40,13 +40,14 @@ public struct CameraPreset: Sendable {
 /// camera gone for good — the file holds every frame received.
 public struct Recorder {
     public var settings: V4L2Settings
-    public var out: String
+    /// nil: capture only (checks a camera's stream without writing).
+    public var out: String?
     public var maxFrames: Int?
     public var durationS: Double?
     /// A visible camera whose frames are paired with the IR frames (their JPEGs stored with them).
     public var visible: V4L2Settings?
 
-    public init(settings: V4L2Settings, out: String, maxFrames: Int?, durationS: Double?, visible: V4L2Settings? = nil) {
+    public init(settings: V4L2Settings, out: String?, maxFrames: Int?, durationS: Double?, visible: V4L2Settings? = nil) {
         self.settings = settings
         self.out = out
         self.maxFrames = maxFrames
@@ -75,7 +76,7 @@ public struct Recorder {
         }
         var header = source.header
         if visibleSource != nil { header.visible = VisibleDescription(registration: nil) }
-        let writer = try RecordingWriter(path: out, header: header, compressionLevel: 1)
+        let writer = try out.map { try RecordingWriter(path: $0, header: header, compressionLevel: 1) }
         // A visible frame pairs with an IR frame taken within one frame period (the slower
         // camera's) of it.
         let slowestFPS = min(settings.fps ?? 9, visible?.fps ?? 30)
@@ -96,9 +97,9 @@ public struct Recorder {
                 let newest = frame.timestampNs
                 pairing.add(&frame)
                 pairing.poll(visibleSource)
-                try pairing.drain(newestNs: newest) { try writer.append($0) }
+                try pairing.drain(newestNs: newest) { try writer?.append($0) }
             } else {
-                try writer.append(frame)
+                try writer?.append(frame)
             }
             written += 1
             if Date().timeIntervalSince(lastProgress) >= 1 {
@@ -112,8 +113,8 @@ public struct Recorder {
         source.stop()
         if let visibleSource { pairing.poll(visibleSource) }
         visibleSource?.stop()
-        try pairing.drain(newestNs: .max, all: true) { try writer.append($0) }
-        try writer.close()
+        try pairing.drain(newestNs: .max, all: true) { try writer?.append($0) }
+        try writer?.close()
         return Result(frames: written, stats: source.stats, stoppedBySignal: StopSignals.requested,
                       pairedVisible: pairing.paired, unpairedVisible: pairing.unpaired, visibleStats: visibleSource?.stats)
     }

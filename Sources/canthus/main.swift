@@ -378,7 +378,9 @@ struct Record: ParsableCommand {
     @Option(help: "Select the device's video input (e.g. vivid's HDMI input is 1).")
     var input: UInt32?
     @Option(help: "The recording to write.")
-    var out: String
+    var out: String?
+    @Flag(help: "Capture without writing: check a camera's stream and report its counters.")
+    var dryRun = false
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
     @Option(help: "Stop after this many frames.")
@@ -392,6 +394,7 @@ struct Record: ParsableCommand {
 
     func run() throws {
         guard (duration == nil) != (frames == nil) else { throw ValidationError("give exactly one of --duration or --frames") }
+        guard (out == nil) == dryRun else { throw ValidationError("give --out FILE, or --dry-run to write nothing") }
         var preset: CameraPreset
         do { preset = try CameraPreset.named(camera) } catch { throw Failure(description: "--camera: \(error)") }
         if let size {
@@ -415,6 +418,6 @@ struct Record: ParsableCommand {
             if tty { err.handle.write(Data(("\r" + line + "\u{1B}[K").utf8)) } else { err.write(line) }
         })
         if tty { err.handle.write(Data("\n".utf8)) }
-        print("\(r.stoppedBySignal ? "stopped" : "done"): \(r.frames) frames in \(out); \(r.stats.sequenceGaps) dropped by the driver, \(r.stats.handoffDrops) not taken, \(r.stats.badBuffers) bad buffers, \(r.stats.streamingRestarts) streaming restarts, \(r.stats.reconnects) reconnects\(r.visibleStats.map { "; \(r.pairedVisible) frames paired with a visible image, \(r.unpairedVisible) without (visible camera: \($0.frames) frames, \($0.badBuffers) bad buffers)" } ?? "")")
+        print("\(r.stoppedBySignal ? "stopped" : "done"): \(r.frames) frames \(out.map { "in \($0)" } ?? "captured (dry run)"); \(r.stats.sequenceGaps) dropped by the driver, \(r.stats.handoffDrops) not taken, \(r.stats.badBuffers) bad buffers, \(r.stats.streamingRestarts) streaming restarts, \(r.stats.reconnects) reconnects\(r.visibleStats.map { "; \(r.pairedVisible) frames paired with a visible image, \(r.unpairedVisible) without (visible camera: \($0.frames) frames, \($0.badBuffers) bad buffers)" } ?? "")")
     }
 }

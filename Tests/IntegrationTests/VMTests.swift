@@ -16,7 +16,9 @@ import TestSupport
         let dir = Project.temporaryDirectory()
         try FileManager.default.copyItem(atPath: Project.path("vm/tests/\(script)"), toPath: dir + "/test.sh")
         // The guest sees the host's root at /host.
-        try "CANTHUS=/host\(CLI.binary)\nexport CANTHUS\n".write(toFile: dir + "/env", atomically: true, encoding: .utf8)
+        let release = CLI.binary.replacingOccurrences(of: "/debug/canthus", with: "/release/canthus")
+        try "CANTHUS=/host\(CLI.binary)\nCANTHUS_RELEASE=/host\(release)\nREPO=/host\(Project.root)\nexport CANTHUS CANTHUS_RELEASE REPO\n"
+            .write(toFile: dir + "/env", atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Project.path("vm/run.sh"))
         p.arguments = [dir, "\(timeoutS)"]
@@ -132,5 +134,23 @@ import TestSupport
         let out = (try? String(contentsOfFile: dir + "/paired.out", encoding: .utf8)) ?? ""
         #expect(paired >= 5, "\(paired) of \(r.frameCount) IR frames paired: \(out)")
         #expect(out.contains("\(paired) frames paired with a visible image"), "\(out)")
+    }
+
+    /// The shipped (release) build: no allocation per frame on the capture path in steady state.
+    @Test func captureAllocatesNothingPerFrame() throws {
+        let release = CLI.binary.replacingOccurrences(of: "/debug/canthus", with: "/release/canthus")
+        try #require(FileManager.default.fileExists(atPath: release), "no release build at \(release): run `make release` (make test does)")
+        let (dir, status, log) = try runGuest("alloc.sh")
+        #expect(status == 0, "guest failed:\n\(log)")
+        func text(_ f: String) -> String { (try? String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8)) ?? "" }
+        func allocations(_ fps: Int) -> Int? {
+            text("alloc\(fps).err").split(separator: "\n").last { $0.hasPrefix("malloc-count: ") }.flatMap { Int($0.dropFirst(14)) }
+        }
+        func frames(_ fps: Int) -> Int? { text("alloc\(fps).out").split(separator: " ").dropFirst().first.flatMap { Int($0) } }
+        let a5 = try #require(allocations(5)), a25 = try #require(allocations(25))
+        let f5 = try #require(frames(5)), f25 = try #require(frames(25))
+        #expect(f25 - f5 >= 40, "the faster run must capture clearly more frames: \(f5) vs \(f25)")
+        let perFrame = Double(a25 - a5) / Double(max(1, f25 - f5))
+        #expect(perFrame < 0.1, "\(a25 - a5) more allocations for \(f25 - f5) more frames (\(a5) → \(a25))")
     }
 }
