@@ -9,14 +9,23 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/videodev2.h>
+#include <libv4l2.h>
 
 _Static_assert(sizeof(((struct v4l2_capability *)0)->driver) == 16, "v4l2_capability.driver layout");
 _Static_assert(sizeof(((struct v4l2_capability *)0)->card) == 32, "v4l2_capability.card layout");
 _Static_assert(sizeof(((struct v4l2_fmtdesc *)0)->description) == 32, "v4l2_fmtdesc.description layout");
 
+// Descriptors opened through libv4l2 (cc_v4l2_open_converting) go through its ioctl, mmap and
+// close wrappers, which convert formats the camera lacks (RGB24 from MJPEG or YUYV); the others
+// use the raw system calls.
+#define CC_MAX_FDS 4096
+static _Atomic unsigned char cc_libv4l2_fd[CC_MAX_FDS];
+
+static int cc_uses_lib(int fd) { return fd >= 0 && fd < CC_MAX_FDS && cc_libv4l2_fd[fd]; }
+
 static int cc_xioctl(int fd, unsigned long request, void *arg) {
     int rc;
-    do { rc = ioctl(fd, request, arg); } while (rc == -1 && errno == EINTR);
+    do { rc = cc_uses_lib(fd) ? v4l2_ioctl(fd, request, arg) : ioctl(fd, request, arg); } while (rc == -1 && errno == EINTR);
     return rc == -1 ? -errno : 0;
 }
 
@@ -25,7 +34,21 @@ int cc_v4l2_open(const char *path) {
     return fd < 0 ? -errno : fd;
 }
 
-int cc_v4l2_close(int fd) { return close(fd) == 0 ? 0 : -errno; }
+int cc_v4l2_open_converting(const char *path) {
+    int fd = v4l2_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    if (fd >= CC_MAX_FDS) { v4l2_close(fd); return -EMFILE; }
+    cc_libv4l2_fd[fd] = 1;
+    return fd;
+}
+
+int cc_v4l2_close(int fd) {
+    if (cc_uses_lib(fd)) {
+        cc_libv4l2_fd[fd] = 0;
+        return v4l2_close(fd) == 0 ? 0 : -errno;
+    }
+    return close(fd) == 0 ? 0 : -errno;
+}
 
 int cc_v4l2_querycap(int fd, cc_v4l2_caps *caps) {
     struct v4l2_capability cap;
@@ -143,7 +166,10 @@ int cc_v4l2_stop(int fd, cc_v4l2_ring *ring) {
     int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
     int rc = cc_xioctl(fd, VIDIOC_STREAMOFF, &type);
     for (uint32_t i = 0; i < ring->count; i++) {
-        if (ring->start[i] && ring->start[i] != MAP_FAILED) munmap(ring->start[i], ring->length[i]);
+        if (ring->start[i] && ring->start[i] != MAP_FAILED) {
+            if (cc_uses_lib(fd)) v4l2_munmap(ring->start[i], ring->length[i]);
+            else munmap(ring->start[i], ring->length[i]);
+        }
         ring->start[i] = NULL;
     }
     ring->count = 0;
@@ -175,7 +201,8 @@ int cc_v4l2_start(int fd, uint32_t count, cc_v4l2_ring *ring) {
         b.index = i;
         rc = cc_xioctl(fd, VIDIOC_QUERYBUF, &b);
         if (rc) { cc_v4l2_stop(fd, ring); return rc; }
-        void *p = mmap(NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, b.m.offset);
+        void *p = cc_uses_lib(fd) ? v4l2_mmap(NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, b.m.offset)
+                                  : mmap(NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, b.m.offset);
         if (p == MAP_FAILED) { rc = -errno; cc_v4l2_stop(fd, ring); return rc; }
         ring->start[i] = p;
         ring->length[i] = b.length;

@@ -6,7 +6,7 @@ import Glibc
 
 /// V4L2 pixel formats canthus reads, by fourcc.
 public enum PixelFormat: String, Sendable, CaseIterable, Codable {
-    case y16 = "Y16", grey = "GREY", yuyv = "YUYV", mjpeg = "MJPG"
+    case y16 = "Y16", grey = "GREY", yuyv = "YUYV", mjpeg = "MJPG", rgb24 = "RGB3"
 
     public var fourcc: UInt32 {
         let chars: [UInt8] = switch self {
@@ -14,6 +14,7 @@ public enum PixelFormat: String, Sendable, CaseIterable, Codable {
         case .grey: Array("GREY".utf8)
         case .yuyv: Array("YUYV".utf8)
         case .mjpeg: Array("MJPG".utf8)
+        case .rgb24: Array("RGB3".utf8)
         }
         return UInt32(chars[0]) | UInt32(chars[1]) << 8 | UInt32(chars[2]) << 16 | UInt32(chars[3]) << 24
     }

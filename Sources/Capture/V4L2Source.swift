@@ -19,6 +19,8 @@ public enum FrameLayout: String, Sendable, Codable, CaseIterable {
     case visibleYUYV = "yuyv"
     /// A visible camera's MJPEG: decoded to luminance.
     case mjpeg
+    /// A visible camera through libv4l2's conversion to RGB24 (any camera format libv4l2 reads).
+    case visibleRGB = "rgb"
 
     public var pixelFormat: PixelFormat {
         switch self {
@@ -26,6 +28,7 @@ public enum FrameLayout: String, Sendable, Codable, CaseIterable {
         case .grey: return .grey
         case .infirayYUYV, .visibleYUYV: return .yuyv
         case .mjpeg: return .mjpeg
+        case .visibleRGB: return .rgb24
         }
     }
 
@@ -295,7 +298,7 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
 
     /// One open → configure → stream session. Returns when asked to stop; throws on errors.
     private func stream(path: String, into work: inout Frame, onStreaming: () -> Void) throws {
-        let fd = cc_v4l2_open(path)
+        let fd = settings.layout == .visibleRGB ? cc_v4l2_open_converting(path) : cc_v4l2_open(path)
         guard fd >= 0 else { throw V4L2Error(device: path, call: "open", code: -fd) }
         defer { _ = cc_v4l2_close(fd) }
         var caps = cc_v4l2_caps()
@@ -469,6 +472,27 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
             frame.pixels.withUnsafeMutableBufferPointer { px in
                 let base = stride * oh
                 for i in 0..<(ow * oh) { px[i] = bytes.load(fromByteOffset: base + 2 * i, as: UInt16.self).littleEndian }
+            }
+        case .visibleRGB:
+            guard stride >= 3 * w, length >= stride * h else { return false }
+            frame.pixels.withUnsafeMutableBufferPointer { px in
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let o = y * stride + 3 * x
+                        px[y * w + x] = UInt16((77 * UInt32(bytes[o]) + 150 * UInt32(bytes[o + 1]) + 29 * UInt32(bytes[o + 2])) >> 8)
+                    }
+                }
+            }
+            if let quality = settings.visibleJPEGQuality {
+                let bound = w * h * 3 + 65_536
+                if encodedScratch.count < bound { encodedScratch = [UInt8](repeating: 0, count: bound) }
+                if rgbScratch.count != w * h * 3 { rgbScratch = [UInt8](repeating: 0, count: w * h * 3) }
+                rgbScratch.withUnsafeMutableBufferPointer { rgb in
+                    for y in 0..<h { for i in 0..<(3 * w) { rgb[y * 3 * w + i] = bytes[y * stride + i] } }
+                }
+                let n = cc_jpeg_encode(rgbScratch, Int32(w), Int32(h), 3, 0, quality, &encodedScratch, encodedScratch.count)
+                guard n > 0 else { return false }
+                frame.visibleJPEG.append(contentsOf: encodedScratch[0..<n])
             }
         case .mjpeg:
             guard length >= 4, bytes[0] == 0xFF, bytes[1] == 0xD8 else { return false }

@@ -19,6 +19,8 @@ public struct CameraPreset: Sendable {
         CameraPreset(name: "core640", layout: .y16, width: 640, height: 512, fps: 30, hfovDeg: 50, radiometry: .leptonTLinearHigh),
         CameraPreset(name: "grey", layout: .grey, width: 640, height: 480, fps: 30, hfovDeg: 50, radiometry: .leptonTLinearHigh),
         CameraPreset(name: "webcam", layout: .visibleYUYV, width: 640, height: 480, fps: 30, hfovDeg: 60, radiometry: .leptonTLinearHigh),
+        // Any visible camera libv4l2 can convert to RGB24 (MJPEG-only webcams among them).
+        CameraPreset(name: "webcam-libv4l2", layout: .visibleRGB, width: 640, height: 480, fps: 30, hfovDeg: 60, radiometry: .leptonTLinearHigh),
     ]
 
     public static func named(_ name: String) throws -> CameraPreset {

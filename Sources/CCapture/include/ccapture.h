@@ -110,7 +110,12 @@ typedef struct {
 /// open(path, O_RDWR|O_NONBLOCK|O_CLOEXEC). Returns the descriptor or -errno.
 int cc_v4l2_open(const char *path);
 
-/// Closes a descriptor opened by cc_v4l2_open. Returns 0 or -errno.
+/// Opens through libv4l2, which adds formats the camera lacks by converting in software (RGB24
+/// from MJPEG or YUYV): for visible cameras whose own formats canthus does not read. Every other
+/// cc_v4l2_* call on this descriptor then goes through libv4l2 too. Returns the fd or -errno.
+int cc_v4l2_open_converting(const char *path);
+
+/// Closes a descriptor opened by cc_v4l2_open or cc_v4l2_open_converting. Returns 0 or -errno.
 int cc_v4l2_close(int fd);
 
 /// The corresponding ioctl is VIDIOC_QUERYCAP.
