@@ -372,6 +372,7 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
                 update { $0.badBuffers += 1 }
                 continue
             }
+            if frozen.repeatsPrevious(work) { work.flags.insert(.frozen) }
             var gap = 0
             if let last = lastSequence, buffer.sequence > last + 1 { gap = Int(buffer.sequence - last - 1) }
             lastSequence = buffer.sequence
@@ -404,6 +405,7 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
     }
 
     private var jpegScratch: [UInt8] = []
+    private var frozen = FrozenFrameDetector()
     private var rgbScratch: [UInt8] = []
 
     private var encodedScratch: [UInt8] = []

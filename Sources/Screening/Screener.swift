@@ -22,7 +22,7 @@ public final class Screener {
     private var faces = FaceMeasurer()
     private var policy: DecisionPolicy
     private var firstTimestampNs: UInt64?
-    private var previousPixels: [UInt16] = []
+    private var frozen = FrozenFrameDetector()
     private var pauseReasons: [String] = []
     /// Pixel noise (temporal + fixed pattern), K: a running estimate from every frame.
     public private(set) var noiseK: Double?
@@ -56,7 +56,7 @@ public final class Screener {
         lastTimeS = timeS
 
         var flags = frame.flags
-        if index > 0 && repeatsPreviousFrame() { flags.insert(.frozen) }
+        if frozen.repeatsPrevious(upright) && index > 0 { flags.insert(.frozen) }
 
         // Status: camera flags and the reference decide whether readings can be trusted.
         pauseReasons.removeAll(keepingCapacity: true)
@@ -123,24 +123,6 @@ public final class Screener {
 
     private var histogram = [Int32](repeating: 0, count: 4096)
 
-    /// Whether this frame repeats the last one (a stalled camera re-sends its buffer). Sensor
-    /// noise makes real successive frames differ almost everywhere, so a sample of every 61st
-    /// pixel decides; the sample is kept for the next frame. No per-frame copy of the frame.
-    private func repeatsPreviousFrame() -> Bool {
-        let stride = 61
-        let n = (upright.pixels.count + stride - 1) / stride
-        if previousPixels.count != n { previousPixels = [UInt16](repeating: 0, count: n); return false }
-        var same = true
-        upright.pixels.withUnsafeBufferPointer { px in
-            previousPixels.withUnsafeMutableBufferPointer { prev in
-                for k in 0..<n {
-                    let v = px[k * stride]
-                    if prev[k] != v { same = false; prev[k] = v }
-                }
-            }
-        }
-        return same
-    }
 
     /// Robust pixel noise from horizontal neighbour differences in the background (pixels below
     /// `threshold`) on every 4th row: σ = median|Δ| / 0.6745 / √2, converted to kelvin by the
