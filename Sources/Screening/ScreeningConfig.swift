@@ -118,9 +118,10 @@ public struct DecisionConfig: Codable, Equatable, Sendable {
     public var prealarmC = 37.2
     /// The gate's alarm output clears only when a person reads this much below the level (K).
     public var hysteresisC = 0.2
-    /// Added to the canthus to estimate body (oral) temperature (K). Default: the mean
-    /// oral − canthus difference of the PhysioNet FDA/UMD data (1020 subjects), docs/screening.md.
-    public var skinToCoreOffsetC = 1.31
+    /// Added to the canthus to estimate body (oral) temperature (K). Default: the equal-error
+    /// point of the PhysioNet FDA/UMD data (1003 subjects with both readings) against oral
+    /// ≥ 37.5 °C — sensitivity 0.896, specificity 0.894 (docs/screening.md, tools/physionet_roc.py).
+    public var skinToCoreOffsetC = 1.40
     /// Relative mode: people in the running baseline.
     public var relativeWindow = 10
     /// Relative mode: alarm above baseline + this (K); pre-alarm at 0.7 of it.

@@ -111,6 +111,34 @@ import TestSupport
         }
     }
 
+    /// The default skin→core offset's screening figures on the PhysioNet data (docs/screening.md).
+    @Test func defaultOffsetIsTheEqualErrorPoint() throws {
+        guard let path = RefData.path("face-oral-temp-physionet/FLIR_groups1and2.csv") else {
+            Issue.record(Comment(rawValue: RefData.absentMessage))
+            return
+        }
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline)
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        let ci = rows[2].firstIndex(of: "canthiMax1")!, oi = rows[2].firstIndex(of: "aveOralM")!
+        let pairs = rows.dropFirst(3).compactMap { r -> (Double, Double)? in
+            guard r.count > max(ci, oi), let c = Double(r[ci]), let o = Double(r[oi]) else { return nil }
+            return (c, o)
+        }
+        let offset = DecisionConfig().skinToCoreOffsetC
+        func rates(_ offset: Double) -> (Double, Double) {
+            let febrile = pairs.filter { $0.1 >= 37.5 }, normal = pairs.filter { $0.1 < 37.5 }
+            let hit = febrile.filter { $0.0 + offset >= 37.5 }.count, quiet = normal.filter { $0.0 + offset < 37.5 }.count
+            return (Double(hit) / Double(febrile.count), Double(quiet) / Double(normal.count))
+        }
+        let (sensitivity, specificity) = rates(offset)
+        #expect(abs(sensitivity - 0.896) < 0.001 && abs(specificity - 0.894) < 0.001, "\(sensitivity) / \(specificity)")
+        // Nearest to equal error among offsets 0.01 K apart.
+        for other in [offset - 0.01, offset + 0.01] {
+            let (s, p) = rates(other)
+            #expect(abs(s - p) >= abs(sensitivity - specificity) - 1e-9)
+        }
+    }
+
     @Test func drawsStayInsideEachGroup() {
         var rng = SplitMix64(seed: 9)
         for _ in 0..<500 {
