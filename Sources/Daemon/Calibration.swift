@@ -20,6 +20,8 @@ public struct CalibrationPlan: Sendable, Equatable {
     public var stabilityK = 0.1
     /// Pass when every residual is within ± this (°C).
     public var toleranceC = 0.3
+    /// Also measure a flat field at the last set-point (the blackbody must fill the view).
+    public var flatField = false
     /// Successive set-points must read at least this far apart (K): how a recording's next
     /// set-point is recognised without a technician pressing Enter.
     public var minStepK = 1.0
@@ -46,6 +48,7 @@ public struct CalibrationPlan: Sendable, Equatable {
             guard r[2] * r[3] >= 9 else { throw CalibrationError("region \(r[2])×\(r[3]) px is too small: at least 3×3 px of blackbody") }
         }
         guard frames >= 3 else { throw CalibrationError("--frames must be at least 3") }
+        if flatField && region != nil { throw CalibrationError("a flat field needs the blackbody filling the view: give no --region") }
     }
 
     func effectiveRegion(width: Int, height: Int) -> [Int] {
@@ -122,6 +125,31 @@ public struct CalibrationCapture {
     }
 }
 
+extension CalibrationCapture {
+    /// Reads up to `frames` frames (at least half of them) of a blackbody filling the view (the
+    /// source must already show it, steady) and returns the per-pixel correction that makes it
+    /// read uniform.
+    public func flatField(source: FrameSource, frames: Int) throws -> FlatField {
+        let model = source.header.radiometry
+        let w = source.header.camera.width, h = source.header.camera.height
+        var sums = [Double](repeating: 0, count: w * h)
+        var frame = Frame.empty
+        var n = 0
+        while n < frames, try source.next(into: &frame) {
+            if frame.flags.contains(.shutter) || frame.flags.contains(.frozen) { continue }
+            for i in 0..<(w * h) { sums[i] += model.celsius(count: Double(frame.pixels[i])) }
+            n += 1
+        }
+        // A recording may end before `frames` more frames; half of them still average the noise.
+        guard n >= max(5, frames / 2) else {
+            throw CalibrationError("flat field: the source ended after \(n) of \(frames) frames of the blackbody")
+        }
+        let field = FlatField(width: w, height: h, meanReadingsC: sums.map { $0 / Double(n) })
+        progress(String(format: "  flat field from %d frames: pixel spread %.3f K removed", n, field.spreadK))
+        return field
+    }
+}
+
 /// A calibration result, as written to the calibration file.
 public struct CalibrationRecord: Codable, Equatable, Sendable {
     public var version = 1
@@ -135,9 +163,11 @@ public struct CalibrationRecord: Codable, Equatable, Sendable {
     public var setpoints: [SetpointReading]
     public var residualsK: [Double]
     public var passed: Bool
+    /// The per-pixel correction, when measured (`--flat-field`).
+    public var flatField: FlatField?
 
     enum CodingKeys: String, CodingKey {
-        case version, source, gain, setpoints, passed
+        case version, source, gain, setpoints, passed, flatField = "flat_field"
         case createdUTC = "created_utc", cameraModel = "camera_model", cameraSerial = "camera_serial"
         case offsetC = "offset_c", toleranceC = "tolerance_c", residualsK = "residuals_k"
     }
@@ -177,6 +207,7 @@ public struct CalibrationRecord: Codable, Equatable, Sendable {
                                 calibration.apply(r.readingC), res, r.stddevK))
         }
         lines.append(String(format: "  gain %.5f, offset %+.3f °C, tolerance ±%.2f °C", gain, offsetC, toleranceC))
+        if let f = flatField { lines.append(String(format: "  flat field %d×%d: removes a pixel spread of %.3f K", f.width, f.height, f.spreadK)) }
         if setpoints.count == 2 {
             lines.append("  note: two set-points fit exactly; use three or more to check the camera's linearity")
         }

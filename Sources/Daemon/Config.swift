@@ -13,8 +13,10 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
     public var screening = ScreeningConfig()
     /// The technician's calibration; identity when absent. Inline, or from `calibration_file`.
     public var calibration: LinearCalibration = .identity
-    /// The file `canthus calibrate` writes; its gain and offset are used when set.
+    /// The file `canthus calibrate` writes; its gain and offset (and flat field) are used when set.
     public var calibrationFile: String?
+    /// The per-pixel correction from the calibration file, if it has one (not a setting itself).
+    public var flatField: FlatField?
     public var records = RecordsConfig()
 
     public init() {}
@@ -51,7 +53,11 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
                 // Relative to the configuration file, as a service's files usually are.
                 let resolved = file.hasPrefix("/") ? file
                     : (URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file).path)
-                do { config.calibration = try CalibrationStore.load(path: resolved).calibration } catch let e as CalibrationError {
+                do {
+                    let record = try CalibrationStore.load(path: resolved)
+                    config.calibration = record.calibration
+                    config.flatField = record.flatField
+                } catch let e as CalibrationError {
                     throw ConfigFileError(path: path, message: "calibration_file: \(e.description)")
                 }
             }

@@ -69,7 +69,7 @@ public struct ScreeningService {
             let source = try camera.source { line in err.write(Data((line + "\n").utf8)) }
             source.start()
             defer { source.stop() }
-            let screener = Screener(header: source.header, config: config.screening, calibration: config.calibration,
+            let screener = Screener(header: source.header, config: config.screening, calibration: config.calibration, flatField: config.flatField,
                                     sourceName: source.name)
             var frame = Frame.empty
             var index = 0

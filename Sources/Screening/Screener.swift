@@ -28,8 +28,11 @@ public final class Screener {
     public private(set) var noiseK: Double?
     private var differenceHistogram = [Int32](repeating: 0, count: 1024)
 
+    /// Flat-field correction in counts, upright (from the calibration), added to every frame.
+    private let flatCounts: [Int16]?
+
     public init(header: RecordingHeader, config: ScreeningConfig, calibration: LinearCalibration = .identity,
-                sourceName: String, table: CountTable? = nil) {
+                flatField: FlatField? = nil, sourceName: String, table: CountTable? = nil) {
         self.sourceName = sourceName
         self.header = header
         self.config = config
@@ -43,12 +46,32 @@ public final class Screener {
         tracker = Tracker(config: config)
         policy = DecisionPolicy(config: config.decision)
         detections.reserveCapacity(64)
+        if let f = flatField, f.width == header.camera.width, f.height == header.camera.height {
+            let sensor = f.countOffsets(model: header.radiometry)
+            var upright = [Int16](repeating: 0, count: sensor.count)
+            for y in 0..<f.height {
+                for x in 0..<f.width {
+                    let p = rotation.map(x: x, y: y, width: f.width, height: f.height)
+                    upright[p.y * size.width + p.x] = sensor[y * f.width + x]
+                }
+            }
+            flatCounts = upright
+        } else {
+            flatCounts = nil
+        }
     }
 
     /// Processes frame number `index` of the source (in sensor orientation) and hands every
     /// event it causes to `emit`, in order.
     public func process(_ frame: Frame, index: Int, emit: (Event) -> Void) {
         header.camera.rotationDeg.apply(frame, into: &upright)
+        if let flatCounts {
+            upright.pixels.withUnsafeMutableBufferPointer { px in
+                flatCounts.withUnsafeBufferPointer { off in
+                    for i in 0..<px.count { px[i] = UInt16(clamping: Int(px[i]) + Int(off[i])) }
+                }
+            }
+        }
         let base = firstTimestampNs ?? frame.timestampNs
         firstTimestampNs = base
         let timeS = Double(Int64(bitPattern: frame.timestampNs &- base)) / 1e9

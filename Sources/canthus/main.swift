@@ -229,6 +229,8 @@ struct CalibrationArguments: ParsableArguments {
     var tolerance: Double = 0.3
     @Flag(help: "Do not wait for Enter before each set-point (scripts, recordings).")
     var nonInteractive = false
+    @Flag(help: "Also measure a flat field (per-pixel correction) at the last set-point; the blackbody must fill the view.")
+    var flatField = false
 
     func plan() throws -> CalibrationPlan {
         let values = setpoints.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -241,10 +243,11 @@ struct CalibrationArguments: ParsableArguments {
         }
         plan.frames = frames
         plan.toleranceC = tolerance
+        plan.flatField = flatField
         return plan
     }
 
-    func capture(plan: CalibrationPlan) throws -> (FrameSource, [SetpointReading]) {
+    func capture(plan: CalibrationPlan) throws -> (FrameSource, [SetpointReading], FlatField?) {
         let source: FrameSource
         var live: V4L2Source?
         if self.source.hasPrefix("/dev/") {
@@ -265,7 +268,9 @@ struct CalibrationArguments: ParsableArguments {
             if interactive { _ = readLine() }
         }, progress: { out.write($0) })
         do {
-            return (source, try capture.run(source: source))
+            let readings = try capture.run(source: source)
+            let field = plan.flatField ? try capture.flatField(source: source, frames: plan.frames) : nil
+            return (source, readings, field)
         } catch let e as CalibrationError {
             throw Failure(description: "FAIL: \(e.description)")
         }
@@ -287,8 +292,9 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         let plan = try arguments.plan()
-        let (source, readings) = try arguments.capture(plan: plan)
-        let (record, reasons) = CalibrationRecord.judge(readings, plan: plan, header: source.header, source: source.name)
+        let (source, readings, field) = try arguments.capture(plan: plan)
+        var (record, reasons) = CalibrationRecord.judge(readings, plan: plan, header: source.header, source: source.name)
+        record.flatField = field
         print(record.report(title: "Calibration of \(source.header.camera.model) \(source.header.camera.serial) from \(source.name)", reasons: reasons))
         guard record.passed else {
             print("Nothing written; the previous calibration stays in force.")
@@ -317,7 +323,7 @@ struct Verify: ParsableCommand {
             throw Failure(description: e.description)
         }
         let plan = try arguments.plan()
-        let (source, readings) = try arguments.capture(plan: plan)
+        let (source, readings, _) = try arguments.capture(plan: plan)
         let (record, reasons) = CalibrationRecord.judge(readings, plan: plan, header: source.header, source: source.name,
                                                         fit: current.calibration)
         print(record.report(title: "Verification of \(calibration) (written \(current.createdUTC)) with \(source.name)", reasons: reasons))

@@ -2,6 +2,7 @@ import Capture
 @testable import Daemon
 import Foundation
 import Radiometry
+import Screening
 import Simulation
 import Testing
 import TestSupport
@@ -111,5 +112,54 @@ import TestSupport
         #expect(try CalibrationStore.load(path: dir + "/c.json").passed)
         let missing = try CLI.run(["verify", "--source", path, "--setpoints", "30", "--non-interactive", "--calibration", dir + "/none.json"])
         #expect(missing.status == 1 && missing.stderr.contains("none.json: cannot read the calibration file"))
+    }
+}
+
+@Suite struct FlatFieldTests {
+    @Test func flatFieldRemovesTheCamerasNonUniformity() throws {
+        var scenario = try Presets.named("calibration")
+        scenario.nonuniformityK = 0.3
+        let path = Project.temporaryDirectory() + "/nuc.canthus"
+        try Simulator(scenario: scenario, seed: 9).run(recordingPath: path, truthPath: nil)
+        var plan = CalibrationPlan(setpointsC: [30, 35, 40])
+        plan.flatField = true
+        let source = try openSource(path: path)
+        let capture = CalibrationCapture(plan: plan, prompt: { _ in }, progress: { _ in })
+        _ = try capture.run(source: source)
+        let field = try capture.flatField(source: source, frames: plan.frames)
+        #expect(abs(field.spreadK - 0.3 * 1.02) < 0.05, "spread \(field.spreadK) K")
+
+        // The same blackbody frame, screened without and with the flat field.
+        let reader = try RecordingReader(path: path)
+        var frame = Frame.empty
+        try reader.read(frame: reader.frameCount - 3, into: &frame)
+        func spread(_ f: FlatField?) -> Double {
+            let s = Screener(header: reader.header, config: ScreeningConfig(), flatField: f, sourceName: "nuc")
+            s.process(frame, index: 0) { _ in }
+            let t: [Double] = s.upright.pixels.map { Double(s.table[$0]) }
+            let n = Double(t.count)
+            let m: Double = t.reduce(0, +) / n
+            let variance: Double = t.reduce(0) { $0 + ($1 - m) * ($1 - m) } / n
+            return variance.squareRoot()
+        }
+        let before = spread(nil), after = spread(field)
+        #expect(before > 0.25 && after < 0.1, "pixel spread \(before) K → \(after) K")
+
+        // It travels in the calibration file.
+        var (record, _) = CalibrationRecord.judge(try capture.run(source: try openSource(path: path)), plan: plan,
+                                                  header: reader.header, source: "nuc")
+        record.flatField = field
+        let file = Project.temporaryDirectory() + "/c.json"
+        try CalibrationStore.write(record, to: file)
+        #expect(try CalibrationStore.load(path: file).flatField == field)
+        let config = Project.temporaryDirectory() + "/canthus.yaml"
+        try "calibration_file: \(file)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try CanthusConfig.load(path: config).flatField == field)
+    }
+
+    @Test func aFlatFieldNeedsTheWholeView() throws {
+        var plan = CalibrationPlan(setpointsC: [30], region: [10, 10, 20, 20])
+        plan.flatField = true
+        #expect(throws: CalibrationError.self) { try plan.validate(width: 160, height: 120) }
     }
 }
