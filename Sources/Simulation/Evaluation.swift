@@ -102,7 +102,7 @@ struct RecordingOutcome {
 public enum Evaluator {
     /// Replays `recordings` (each with its truth) through a fresh screener per recording.
     public static func evaluate(recordings: [String], truths: [String], config: ScreeningConfig,
-                                calibration: LinearCalibration = .identity) throws -> Evaluation {
+                                calibration: LinearCalibration = .identity, flatField: FlatField? = nil) throws -> Evaluation {
         precondition(recordings.count == truths.count)
         var outcomes: [RecordingOutcome] = []
         var table: CountTable?
@@ -112,7 +112,7 @@ public enum Evaluator {
             // The scene's counting line applies unless the configuration sets its own.
             var config = config
             if config.countingLine == nil { config.countingLine = truth.countingLine }
-            let screener = Screener(header: source.header, config: config, calibration: calibration,
+            let screener = Screener(header: source.header, config: config, calibration: calibration, flatField: flatField,
                                     sourceName: source.name, table: table)
             table = screener.table
             var events: [Event] = []

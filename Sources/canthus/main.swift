@@ -140,7 +140,8 @@ struct Eval: ParsableCommand {
             throw ValidationError("\(recordings.count) recordings but \(truths.count) truth files")
         }
         let cfg = try config.map(CanthusConfig.load) ?? CanthusConfig()
-        let e = try Evaluator.evaluate(recordings: recordings, truths: truths, config: cfg.screening, calibration: cfg.calibration)
+        let e = try Evaluator.evaluate(recordings: recordings, truths: truths, config: cfg.screening, calibration: cfg.calibration,
+                                       flatField: cfg.flatField)
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted]
