@@ -157,6 +157,8 @@ import TestSupport
         let f5 = try #require(frames(5)), f25 = try #require(frames(25))
         #expect(f25 - f5 >= 40, "the faster run must capture clearly more frames: \(f5) vs \(f25)")
         let perFrame = Double(a25 - a5) / Double(max(1, f25 - f5))
-        #expect(perFrame < 0.1, "\(a25 - a5) more allocations for \(f25 - f5) more frames (\(a5) → \(a25))")
+        // Once a second the progress line allocates (the same number of lines in both runs, give or
+        // take one: ~20 allocations, 0.17 per frame here); one allocation per frame would be ≥ 1.
+        #expect(perFrame < 0.25, "\(a25 - a5) more allocations for \(f25 - f5) more frames (\(a5) → \(a25))")
     }
 }
