@@ -25,7 +25,8 @@ public struct Blob: Sendable, Equatable {
 ///     d x
 ///
 /// takes the smallest of their labels (or a new one) and merges the others into it. The second
-/// pass resolves every label to its root, numbers roots 1…n in raster order and gathers stats.
+/// pass resolves every label to its root, numbers roots 1…n in raster order and gathers stats,
+/// visiting only each row's span of labelled pixels (most of a frame is background).
 /// All buffers are sized once for the frame and reused: no allocation per frame.
 public struct BlobLabeler {
     public let width: Int
@@ -35,6 +36,10 @@ public struct BlobLabeler {
     public private(set) var blobs: [Blob] = []
     private var parent: [Int32]
     private var compact: [Int32]
+    /// Per row, the first and last column labelled in the first pass (first > last: none), so
+    /// the second pass skips background.
+    private var rowFirst: [Int32]
+    private var rowLast: [Int32]
 
     public init(width: Int, height: Int) {
         self.width = width
@@ -44,6 +49,8 @@ public struct BlobLabeler {
         let bound = ((width + 1) / 2) * ((height + 1) / 2) + 2
         parent = [Int32](repeating: 0, count: bound)
         compact = [Int32](repeating: 0, count: bound)
+        rowFirst = [Int32](repeating: 0, count: height)
+        rowLast = [Int32](repeating: -1, count: height)
         blobs.reserveCapacity(bound)
     }
 
@@ -77,14 +84,19 @@ public struct BlobLabeler {
              x0: Int((e.x - e.r).rounded(.down)), x1: Int((e.x + e.r).rounded(.up)))
         }
         blobs.removeAll(keepingCapacity: true)
+        // (The row-range buffers wrap the whole labelling; their closures are not indented.)
+        rowFirst.withUnsafeMutableBufferPointer { first in
+        rowLast.withUnsafeMutableBufferPointer { last in
         labels.withUnsafeMutableBufferPointer { lab in
             parent.withUnsafeMutableBufferPointer { par in
                 compact.withUnsafeMutableBufferPointer { cmp in
-                    // SAFETY: lab and pixels hold w×h entries; par/cmp hold the provisional-label
-                    // bound computed in init, which the 2×2-block argument guarantees.
+                    // SAFETY: lab and pixels hold w×h entries; first/last hold h; par/cmp hold the
+                    // provisional-label bound computed in init, which the 2×2-block argument guarantees.
                     let p = par.baseAddress!
                     for y in 0..<h {
                         let row = y * w
+                        first[y] = Int32(w)
+                        last[y] = -1
                         for x in 0..<w {
                             let i = row + x
                             guard pixels[i] >= threshold else { lab[i] = 0; continue }
@@ -106,6 +118,8 @@ public struct BlobLabeler {
                                 next += 1
                             }
                             lab[i] = l
+                            if first[y] > Int32(x) { first[y] = Int32(x) }
+                            last[y] = Int32(x)
                         }
                     }
                     // Number roots in order of first appearance (raster order).
@@ -120,9 +134,9 @@ public struct BlobLabeler {
                                           sumX: 0, sumY: 0, maxCount: 0, maxX_: 0, maxY_: 0))
                     }
                     blobs.withUnsafeMutableBufferPointer { b in
-                        for y in 0..<h {
+                        for y in 0..<h where first[y] <= last[y] {
                             let row = y * w
-                            for x in 0..<w {
+                            for x in Int(first[y])...Int(last[y]) {
                                 let i = row + x
                                 let pl = lab[i]
                                 if pl == 0 { continue }
@@ -143,6 +157,8 @@ public struct BlobLabeler {
                     }
                 }
             }
+        }
+        }
         }
     }
 }
