@@ -47,15 +47,15 @@ public final class CPTVReader: FrameSource, HeaderAdjustable {
         for _ in 0..<Int(try reader.u8()) {
             let (code, data) = try reader.field()
             switch code {
-            case "X": width = Int(data.le(UInt32.self))
-            case "Y": height = Int(data.le(UInt32.self))
+            case "X": width = Int(BytesView(slice: data, bigEndian: false).u32(0))
+            case "Y": height = Int(BytesView(slice: data, bigEndian: false).u32(0))
             case "C": compression = Int(data.first ?? 0)
             case "F": fps = Double(data.first ?? 9)
             case "E": model = String(decoding: data, as: UTF8.self)
             case "D": device = String(decoding: data, as: UTF8.self)
-            case "N": serial = data.count == 4 ? String(data.le(UInt32.self)) : String(decoding: data, as: UTF8.self)
+            case "N": serial = data.count == 4 ? String(BytesView(slice: data, bigEndian: false).u32(0)) : String(decoding: data, as: UTF8.self)
             case "T":
-                let micros = data.le(UInt64.self)
+                let micros = BytesView(slice: data, bigEndian: false).u64(0)
                 let date = Date(timeIntervalSince1970: Double(micros) / 1e6)
                 createdUTC = ISO8601DateFormatter().string(from: date)
             default: break
@@ -89,9 +89,9 @@ public final class CPTVReader: FrameSource, HeaderAdjustable {
                     let (code, data) = try reader.field()
                     switch code {
                     case "w": bitWidth = Int(data.first ?? 0)
-                    case "f": size = Int(data.le(UInt32.self))
-                    case "t": timeOn = data.le(UInt32.self)
-                    case "c": lastFFC = data.le(UInt32.self)
+                    case "f": size = Int(BytesView(slice: data, bigEndian: false).u32(0))
+                    case "t": timeOn = BytesView(slice: data, bigEndian: false).u32(0)
+                    case "c": lastFFC = BytesView(slice: data, bigEndian: false).u32(0)
                     default: break
                     }
                 }
@@ -224,13 +224,5 @@ struct ByteReader {
         let length = Int(try u8())
         let code = Character(UnicodeScalar(try u8()))
         return (code, try bytes(length))
-    }
-}
-
-extension ArraySlice where Element == UInt8 {
-    func le<T: FixedWidthInteger>(_ type: T.Type) -> T {
-        var v: T = 0
-        for (i, b) in self.prefix(MemoryLayout<T>.size).enumerated() { v |= T(b) << (8 * i) }
-        return v
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Anything that yields thermal frames: a camera, a recording, an imported file.
 ///
 /// `next(into:)` fills the caller's frame in place and returns false at the end of a finite
@@ -78,4 +80,3 @@ func sniffFormat(path: String) throws -> FileFormat {
     throw RecordingError(path: path, offset: 0, kind: .notARecording)
 }
 
-import Foundation

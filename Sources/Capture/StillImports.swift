@@ -263,7 +263,7 @@ public final class StillSource: FrameSource, HeaderAdjustable {
     func adjustHeader(_ change: (inout RecordingHeader) -> Void) { change(&header) }
 }
 
-/// Little/big-endian reads over a byte slice.
+/// Little/big-endian reads over a byte slice (FLIR records, CPTV fields).
 struct BytesView {
     let bytes: ArraySlice<UInt8>
     let bigEndian: Bool
@@ -285,6 +285,10 @@ struct BytesView {
     func u32(_ o: Int) -> UInt32 {
         bigEndian ? byte(o) << 24 | byte(o + 1) << 16 | byte(o + 2) << 8 | byte(o + 3)
             : byte(o) | byte(o + 1) << 8 | byte(o + 2) << 16 | byte(o + 3) << 24
+    }
+    func u64(_ o: Int) -> UInt64 {
+        let a = UInt64(u32(o)), b = UInt64(u32(o + 4))
+        return bigEndian ? a << 32 | b : b << 32 | a
     }
     func f32(_ o: Int) -> Float { Float(bitPattern: u32(o)) }
     func string(_ o: Int, _ n: Int) -> String {
