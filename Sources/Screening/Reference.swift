@@ -18,7 +18,8 @@ public enum ReferenceStatus: Equatable, Sendable {
 ///
 /// Found automatically as the position of largest contrast between a small central square and a
 /// surrounding ring (box sums over an integral image) among places reading within `maxDriftK`
-/// of the set temperature — so a 60 °C cup never passes for it — or taken from the configuration.
+/// of the set temperature — so a 60 °C cup never passes for it — then centred on its rim
+/// (`refine`), or taken from the configuration.
 public struct ReferenceMonitor {
     public let source: ReferenceSource?
     public let config: ReferenceConfig
@@ -142,17 +143,34 @@ public struct ReferenceMonitor {
             }
         }
         guard let best else { return nil }
-        // Refine to the centroid of the warm part of the window around the best place.
-        let peak = Int(pixels[best.y * w + best.x])
-        let level = (peak + Int(measure(pixels, at: (Double(best.x), Double(best.y)), radius: source.radiusPx).1)) / 2
-        var sx = 0.0, sy = 0.0, n = 0.0
-        let reach = Int(source.radiusPx * 1.5)
-        for y in max(0, best.y - reach)...min(h - 1, best.y + reach) {
-            for x in max(0, best.x - reach)...min(w - 1, best.x + reach) where Int(pixels[y * w + x]) >= level {
-                sx += Double(x); sy += Double(y); n += 1
+        return refine(pixels, near: (best.x, best.y), radius: source.radiusPx)
+    }
+
+    /// Places the disc's rim: the integer position within 3 px of `near` where the mean of the
+    /// disc's interior (distance ≤ r − 1) exceeds the mean of its rim band (r − 1 < distance ≤ r)
+    /// the most. A thin band at the rim locates the edge of the disc wherever it falls; a wide
+    /// outer ring would pull the centre away from warm surroundings (the mount, a face).
+    /// Pixels outside the frame are left out of both means.
+    func refine(_ pixels: UnsafeBufferPointer<UInt16>, near: (x: Int, y: Int), radius: Double) -> (x: Double, y: Double) {
+        let r2 = radius * radius, inner2 = max(0.5, radius - 1) * max(0.5, radius - 1)
+        let reach = Int(radius.rounded(.up))
+        var best = (x: near.x, y: near.y, contrast: -Double.infinity)
+        for cy in (near.y - 3)...(near.y + 3) {
+            for cx in (near.x - 3)...(near.x + 3) {
+                var discSum = 0, discN = 0, rimSum = 0, rimN = 0
+                for y in max(0, cy - reach)...min(height - 1, cy + reach) {
+                    for x in max(0, cx - reach)...min(width - 1, cx + reach) {
+                        let d2 = Double((x - cx) * (x - cx) + (y - cy) * (y - cy))
+                        let v = Int(pixels[y * width + x])
+                        if d2 <= inner2 { discSum += v; discN += 1 } else if d2 <= r2 { rimSum += v; rimN += 1 }
+                    }
+                }
+                guard discN > 0, rimN > 0 else { continue }
+                let contrast = Double(discSum) / Double(discN) - Double(rimSum) / Double(rimN)
+                if contrast > best.contrast { best = (cx, cy, contrast) }
             }
         }
-        return n > 0 ? (sx / n, sy / n) : (Double(best.x), Double(best.y))
+        return (Double(best.x), Double(best.y))
     }
 }
 
