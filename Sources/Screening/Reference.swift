@@ -84,10 +84,32 @@ public struct ReferenceMonitor {
         return .ok(offsetK: drift!.offsetK!)
     }
 
-    /// Median count of the central disc (radius 0.6 r) and of the ring 1.8 r … 2.6 r.
+    /// The disc's reading and its surroundings, in counts: the median of the central disc
+    /// (radius 0.6 r) around the centroid of the disc's plateau, and the median of the ring
+    /// 1.8 r … 2.6 r around `p`. The plateau is the pixels within r of `p` that reach 80 % of the
+    /// way from the ring's median to the median within r, so the reading stays on the disc's
+    /// flat centre — away from its blurred edge — wherever within the disc `p` falls.
     mutating func measure(_ pixels: UnsafeBufferPointer<UInt16>, at p: (x: Double, y: Double), radius: Double) -> (UInt16, UInt16) {
-        let inner = max(0.75, radius * 0.6), ringIn = radius * 1.8, ringOut = radius * 2.6
-        let reach = Int(ringOut.rounded(.up))
+        let r = max(0.75, radius)
+        let (disc, ring) = medians(pixels, at: p, inner: r, ringIn: radius * 1.8, ringOut: radius * 2.6)
+        guard disc > ring else { return (disc, ring) }
+        let level = Int(ring) + (Int(disc - ring) * 4 + 4) / 5
+        let cx = Int(p.x.rounded()), cy = Int(p.y.rounded()), reach = Int(r.rounded(.up))
+        var sx = 0.0, sy = 0.0, n = 0.0
+        for y in max(0, cy - reach)...min(height - 1, cy + reach) {
+            for x in max(0, cx - reach)...min(width - 1, cx + reach) where Int(pixels[y * width + x]) >= level {
+                let dx = Double(x) - p.x, dy = Double(y) - p.y
+                if dx * dx + dy * dy <= r * r { sx += Double(x); sy += Double(y); n += 1 }
+            }
+        }
+        guard n > 0 else { return (disc, ring) }
+        return (medians(pixels, at: (sx / n, sy / n), inner: max(0.75, radius * 0.6), ringIn: 0, ringOut: -1).0, ring)
+    }
+
+    /// Medians of the pixels within `inner` of `p` and of those between `ringIn` and `ringOut`.
+    private mutating func medians(_ pixels: UnsafeBufferPointer<UInt16>, at p: (x: Double, y: Double),
+                                  inner: Double, ringIn: Double, ringOut: Double) -> (UInt16, UInt16) {
+        let reach = Int(max(inner, ringOut).rounded(.up))
         let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
         var nIn = 0
         var nRing = 0
