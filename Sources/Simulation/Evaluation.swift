@@ -8,6 +8,7 @@ import Screening
 /// Tracks are matched to people by their positions: each frame a track is seen, the truth face
 /// box containing it votes for that person; a track belongs to the person with most votes.
 /// A decision is correct when its track belongs to a measurable person not decided before.
+/// Only confirmed tracks (seen at least `min_track_frames` times, the ones events can name) count.
 public struct Evaluation: Codable, Equatable, Sendable {
     public var recordings = 0
     public var people = 0
@@ -117,6 +118,7 @@ public enum Evaluator {
             table = screener.table
             var events: [Event] = []
             var votes: [Int: [Int: Int]] = [:]
+            var seen: [Int: Int] = [:]
             var frame = Frame.empty
             var index = 0
             while try source.next(into: &frame) {
@@ -126,10 +128,14 @@ public enum Evaluator {
                     if let box = boxes.first(where: { $0.contains(x: t.x, y: t.y) }) {
                         votes[t.id, default: [:]][box.person, default: 0] += 1
                     }
+                    seen[t.id] = t.framesSeen
                 }
                 index += 1
             }
             screener.finish { events.append($0) }
+            // Tracks seen fewer than min_track_frames times are tentative: no event ever names
+            // them (a sliver of a face at the frame's edge for one frame), so they are no one's ID.
+            votes = votes.filter { seen[$0.key, default: 0] >= config.minTrackFrames }
             outcomes.append(RecordingOutcome(truth: truth, events: events, trackVotes: votes))
         }
         return score(outcomes, config: config)

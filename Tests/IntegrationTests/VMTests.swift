@@ -16,7 +16,7 @@ import TestSupport
         let dir = Project.temporaryDirectory()
         try FileManager.default.copyItem(atPath: Project.path("vm/tests/\(script)"), toPath: dir + "/test.sh")
         // The guest sees the host's root at /host.
-        let release = CLI.binary.replacingOccurrences(of: "/debug/canthus", with: "/release/canthus")
+        let release = CLI.releaseBinary
         try "CANTHUS=/host\(CLI.binary)\nCANTHUS_RELEASE=/host\(release)\nREPO=/host\(Project.root)\nexport CANTHUS CANTHUS_RELEASE REPO\n"
             .write(toFile: dir + "/env", atomically: true, encoding: .utf8)
         let p = Process()
@@ -144,7 +144,7 @@ import TestSupport
 
     /// The shipped (release) build: no allocation per frame on the capture path in steady state.
     @Test func captureAllocatesNothingPerFrame() throws {
-        let release = CLI.binary.replacingOccurrences(of: "/debug/canthus", with: "/release/canthus")
+        let release = CLI.releaseBinary
         try #require(FileManager.default.fileExists(atPath: release), "no release build at \(release): run `make release` (make test does)")
         let (dir, status, log) = try runGuest("alloc.sh")
         #expect(status == 0, "guest failed:\n\(log)")

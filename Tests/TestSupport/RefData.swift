@@ -88,6 +88,9 @@ public enum CLI {
         return dir + "/canthus"
     }()
 
+    /// The release build of the same checkout (`make release`; `make test` builds it first).
+    public static let releaseBinary = binary.replacingOccurrences(of: "/debug/canthus", with: "/release/canthus")
+
     public struct Result {
         public var status: Int32
         public var stdout: String
@@ -96,9 +99,10 @@ public enum CLI {
 
     /// Runs canthus with `arguments` in `directory`. Standard error goes to a file, so the one
     /// pipe read here can never block the child.
-    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil) throws -> Result {
+    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil,
+                           executable: String = binary) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if let environment { p.environment = environment }
