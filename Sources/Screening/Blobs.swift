@@ -45,14 +45,17 @@ public struct BlobLabeler {
         self.width = width
         self.height = height
         labels = [Int32](repeating: 0, count: width * height)
-        // 8-connected provisional labels are at most one per 2×2 block, plus the background.
-        let bound = ((width + 1) / 2) * ((height + 1) / 2) + 2
+        let bound = Self.labelBound(width: width, height: height)
         parent = [Int32](repeating: 0, count: bound)
         compact = [Int32](repeating: 0, count: bound)
         rowFirst = [Int32](repeating: 0, count: height)
         rowLast = [Int32](repeating: -1, count: height)
         blobs.reserveCapacity(bound)
     }
+
+    /// More than the number of labels a `width × height` frame can need: 8-connected provisional
+    /// labels are at most one per 2×2 block, plus the background.
+    public static func labelBound(width: Int, height: Int) -> Int { ((width + 1) / 2) * ((height + 1) / 2) + 2 }
 
     @inline(__always)
     private static func find(_ parent: UnsafeMutablePointer<Int32>, _ x: Int32) -> Int32 {

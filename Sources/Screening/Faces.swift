@@ -34,9 +34,12 @@ public struct FaceMeasurer {
 
     public init(maxPixels: Int = 64) { top = [UInt16](repeating: 0, count: maxPixels) }
 
-    public mutating func measure(blob: Blob, labels: UnsafeBufferPointer<Int32>, pixels: UnsafeBufferPointer<UInt16>,
+    /// `blob` is a face region; a pixel belongs to it when `group[labels[pixel]] == blob.label`
+    /// (`FaceGrouper`: a face that cold glasses split is one region of several labels).
+    public mutating func measure(blob: Blob, labels: UnsafeBufferPointer<Int32>, group: UnsafeBufferPointer<Int32>,
+                                 pixels: UnsafeBufferPointer<UInt16>,
                                  width: Int, height: Int, table: CountTable, k: Int, band: Double) -> Detection {
-        let head = Self.head(of: blob, labels: labels, width: width)
+        let head = Self.head(of: blob, labels: labels, group: group, width: width)
         let faceHeight = head.height
         let faceBottom = blob.minY + faceHeight - 1
         let searchBottom = blob.minY + max(1, Int((Double(faceHeight) * 0.65).rounded())) - 1
@@ -45,7 +48,7 @@ public struct FaceMeasurer {
         top.withUnsafeMutableBufferPointer { t in
             // Keep the k largest counts, t[0] the smallest of them (insertion into a short sorted run).
             for y in blob.minY...searchBottom {
-                for x in head.minX...head.maxX where labels[y * width + x] == blob.label {
+                for x in head.minX...head.maxX where group[Int(labels[y * width + x])] == blob.label {
                     let v = pixels[y * width + x]
                     if n < k {
                         var j = n
@@ -79,7 +82,7 @@ public struct FaceMeasurer {
             for y in bandTop...bandBottom {
                 for x in (head.minX + inset)...(head.maxX - inset) {
                     band += 1
-                    if labels[y * width + x] != blob.label { holes += 1 }
+                    if group[Int(labels[y * width + x])] != blob.label { holes += 1 }
                 }
             }
         }
@@ -94,27 +97,31 @@ public struct FaceMeasurer {
 
     /// The head at the top of a blob: row by row from the top, the blob's extent widens to the
     /// widest part of the head, narrows to the neck, and widens again at the shoulders. The head
-    /// ends at the neck (the narrowest row at least 0.8 head widths down, once the next rows are
+    /// ends at the neck (the narrowest row at least 0.8 head widths down and centred under the
+    /// head's middle half, once the next rows are
     /// 30 % wider and the neck at least 15 % narrower than the head) and is at most 1.3 × its
     /// width tall.
     /// A blob that is only a head (no shoulders in view or warm enough) is a head throughout.
-    static func head(of blob: Blob, labels: UnsafeBufferPointer<Int32>, width: Int) -> (height: Int, minX: Int, maxX: Int) {
+    static func head(of blob: Blob, labels: UnsafeBufferPointer<Int32>, group: UnsafeBufferPointer<Int32>,
+                     width: Int) -> (height: Int, minX: Int, maxX: Int) {
         var maxW = 0, neckW = Int.max, neckRow = -1
         var headMinX = Int.max, headMaxX = -1
         var minX = Int.max, maxX = -1      // extent of the rows accepted so far
         var rows = 0
         for y in blob.minY...blob.maxY {
             var lo = Int.max, hi = -1
-            for x in blob.minX...blob.maxX where labels[y * width + x] == blob.label {
+            for x in blob.minX...blob.maxX where group[Int(labels[y * width + x])] == blob.label {
                 if x < lo { lo = x }
                 hi = x
             }
             let w = hi >= lo ? hi - lo + 1 : 0
             if w >= maxW && neckRow < 0 {
                 maxW = w
-            } else if w < neckW && maxW > 0 && Double(rows) >= 0.8 * Double(maxW) {
+            } else if w < neckW && maxW > 0 && Double(rows) >= 0.8 * Double(maxW)
+                        && abs(Double(lo + hi) - Double(minX + maxX)) <= 0.5 * Double(maxX - minX + 1) {
                 // A neck only below a head at least 0.8 × its width tall (glasses and hair
-                // narrow a face's rows higher up, too).
+                // narrow a face's rows higher up, too), and under the middle half of the head
+                // (the strip of cheek beside cold glasses is not one).
                 neckW = w
                 neckRow = rows
                 headMinX = minX
@@ -127,5 +134,70 @@ public struct FaceMeasurer {
             if Double(rows) >= 1.3 * Double(max(1, maxX - minX + 1)) && rows >= 2 { break }
         }
         return (max(1, rows), minX == Int.max ? blob.minX : minX, maxX < 0 ? blob.maxX : maxX)
+    }
+}
+
+/// Joins the pieces of one face that the skin threshold cut apart. Cold glasses (opaque in the
+/// long-wave infrared) cut a close face across the eyes: the forehead above and the cheeks and
+/// nose below become separate blobs, the forehead wider than tall. A blob that starts below the
+/// middle of a wider one, within a third of that one's width under it, and overlaps it sideways
+/// by at least half of the narrower, is part of the same face.
+///
+/// `group[label]` is the label of the region a blob belongs to (the label of its topmost piece;
+/// 0 stays 0), and `regions` are the merged statistics, one per region. Buffers are sized once.
+public struct FaceGrouper {
+    public private(set) var group: [Int32]
+    public private(set) var regions: [Blob] = []
+    private var merged: [Blob] = []
+
+    public init(maxLabels: Int) {
+        group = [Int32](repeating: 0, count: maxLabels + 1)
+        regions.reserveCapacity(maxLabels)
+        merged.reserveCapacity(maxLabels)
+    }
+
+    static func isLowerPart(_ b: Blob, of a: Blob) -> Bool {
+        guard b.minY * 2 >= a.minY * 2 + a.height, b.maxY > a.maxY else { return false }
+        let gap = b.minY - a.maxY - 1
+        guard Double(gap) <= max(2, Double(a.width) / 3) else { return false }
+        let overlap = min(a.maxX, b.maxX) - max(a.minX, b.minX) + 1
+        return overlap * 2 >= min(a.width, b.width) && b.width <= a.width
+    }
+
+    /// Groups `blobs` (labels 1…n), considering pieces of at least `minPieceArea` pixels.
+    public mutating func group(_ blobs: [Blob], minPieceArea: Int) {
+        let n = blobs.count
+        precondition(n < group.count, "FaceGrouper: more blobs than labels")
+        group.withUnsafeMutableBufferPointer { g in
+            for l in 0...n { g[l] = Int32(l) }
+            func root(_ l: Int32) -> Int32 {
+                var r = l
+                while g[Int(r)] != r { r = g[Int(r)] }
+                return r
+            }
+            // Blobs come in raster order of their top rows, so an upper piece precedes its lower ones.
+            for i in 0..<n where blobs[i].area >= minPieceArea {
+                for j in (i + 1)..<max(i + 1, n) where blobs[j].area >= minPieceArea && Self.isLowerPart(blobs[j], of: blobs[i]) {
+                    let ri = root(blobs[i].label), rj = root(blobs[j].label)
+                    if ri != rj { g[Int(max(ri, rj))] = min(ri, rj) }
+                }
+            }
+            for l in 1...max(1, n) where l <= n { g[l] = root(Int32(l)) }
+        }
+        merged.removeAll(keepingCapacity: true)
+        merged.append(contentsOf: blobs)
+        for b in blobs where group[Int(b.label)] != b.label {
+            let k = Int(group[Int(b.label)]) - 1
+            merged[k].area += b.area
+            merged[k].minX = min(merged[k].minX, b.minX)
+            merged[k].maxX = max(merged[k].maxX, b.maxX)
+            merged[k].minY = min(merged[k].minY, b.minY)
+            merged[k].maxY = max(merged[k].maxY, b.maxY)
+            merged[k].sumX += b.sumX
+            merged[k].sumY += b.sumY
+            if b.maxCount > merged[k].maxCount { merged[k].maxCount = b.maxCount; merged[k].maxX_ = b.maxX_; merged[k].maxY_ = b.maxY_ }
+        }
+        regions.removeAll(keepingCapacity: true)
+        for b in merged where group[Int(b.label)] == b.label { regions.append(b) }
     }
 }

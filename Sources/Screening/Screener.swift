@@ -20,6 +20,7 @@ public final class Screener {
     public private(set) var lastTimeS = 0.0
     private var labeler: BlobLabeler
     private var faces = FaceMeasurer()
+    private var grouper: FaceGrouper
     private var policy: DecisionPolicy
     private var firstTimestampNs: UInt64?
     private var frozen = FrozenFrameDetector()
@@ -41,6 +42,7 @@ public final class Screener {
         let size = rotation.size(width: header.camera.width, height: header.camera.height)
         upright = Frame(width: size.width, height: size.height)
         labeler = BlobLabeler(width: size.width, height: size.height)
+        grouper = FaceGrouper(maxLabels: BlobLabeler.labelBound(width: size.width, height: size.height))
         reference = ReferenceMonitor(source: header.reference, rotation: rotation, sensorWidth: header.camera.width,
                                      sensorHeight: header.camera.height, config: config.reference)
         tracker = Tracker(config: config)
@@ -129,12 +131,15 @@ public final class Screener {
         let hotCount = table.firstCount(atLeast: config.hotObjectC - offsetK)
         let noise = updateNoise(median: median, threshold: threshold)
         let band = config.canthusBandSigma * noise
-        for blob in labeler.blobs where blob.area >= config.minBlobAreaPx {
+        grouper.group(labeler.blobs, minPieceArea: max(1, config.minBlobAreaPx / 2))
+        for blob in grouper.regions where blob.area >= config.minBlobAreaPx {
             if blob.maxCount >= hotCount { continue }
             let d = labeler.labels.withUnsafeBufferPointer { labels in
-                upright.pixels.withUnsafeBufferPointer { px in
-                    faces.measure(blob: blob, labels: labels, pixels: px, width: w, height: h, table: table,
-                                  k: config.canthusPixels, band: band)
+                grouper.group.withUnsafeBufferPointer { group in
+                    upright.pixels.withUnsafeBufferPointer { px in
+                        faces.measure(blob: blob, labels: labels, group: group, pixels: px, width: w, height: h, table: table,
+                                      k: config.canthusPixels, band: band)
+                    }
                 }
             }
             // A face is taller than wide; a wide, flat warm region (shoulders, an arm, a table
@@ -219,6 +224,7 @@ public final class Screener {
                 }
             }
             let t = tracker.tracks[ti]
+            if t.fragmentOf != nil { continue }
             if !t.decided && t.readings.count >= config.framesForDecision {
                 let reasons = t.glassesFrames * 2 >= t.readings.count ? ["glasses"] : []
                 let decision = policy.decide(track: t.id, canthusC: medianOf(t.readings), raw: Int(medianOf(t.raws).rounded()),
@@ -243,7 +249,7 @@ public final class Screener {
     }
 
     private func end(_ t: Track, index: Int, timeS: Double, emit: (Event) -> Void) {
-        guard t.framesSeen >= config.minTrackFrames else { return }
+        guard t.framesSeen >= config.minTrackFrames, t.fragmentOf == nil else { return }
         // Something that stayed put for its whole time in view (a radiator, a lamp, a warm
         // housing) is an object, not a person: neither rejected nor counted.
         if !t.decided && t.lastTimeS - t.firstTimeS >= config.staticObjectS && t.maxDisplacementPx <= config.staticObjectPx { return }

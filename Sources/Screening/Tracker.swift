@@ -19,6 +19,12 @@ public struct Track: Sendable {
     public var decided = false
     public var counted = false
     public var startX: Double, startY: Double
+    /// The last face box (upright pixels, inclusive).
+    public var box: (minX: Int, minY: Int, maxX: Int, maxY: Int)
+    /// Set when the track's centre fell inside the face box of an older person (a hand at the
+    /// face, a face splitting for a moment): the ID of that person. A fragment is never
+    /// decided, rejected or counted on its own.
+    public var fragmentOf: Int?
     /// The furthest it has been from where it was first seen (px).
     public var maxDisplacementPx = 0.0
 
@@ -32,6 +38,7 @@ public struct Track: Sendable {
         lastFrame = frame
         startX = x
         startY = y
+        box = (detection.minX, detection.minY, detection.maxX, detection.maxY)
         trajectory.reserveCapacity(64)
         readings.reserveCapacity(16)
         raws.reserveCapacity(16)
@@ -50,7 +57,8 @@ public struct TrajectoryPoint: Sendable, Equatable {
 
 /// Associates detections with tracks: constant-velocity prediction, then greedy matching of the
 /// closest pairs within a gate of `associationFaceWidths` face widths. A track unseen for
-/// `trackTimeoutS` has left.
+/// `trackTimeoutS` has left. A younger track whose centre falls inside the face box of a
+/// confirmed person is a fragment of that person (`Track.fragmentOf`).
 public struct Tracker {
     public let config: ScreeningConfig
     public private(set) var tracks: [Track] = []
@@ -58,6 +66,8 @@ public struct Tracker {
     private var pairs: [(distance: Double, track: Int, detection: Int)] = []
     private var trackTaken: [Bool] = []
     private var detectionTaken: [Bool] = []
+    /// Boxes of confirmed tracks seen in the previous frame, before this frame's update.
+    private var previousBoxes: [(id: Int, box: (minX: Int, minY: Int, maxX: Int, maxY: Int))] = []
     /// For each detection of the last update, the index of its track in `tracks`.
     public private(set) var assignment: [Int] = []
 
@@ -65,10 +75,15 @@ public struct Tracker {
         self.config = config
         tracks.reserveCapacity(64)
         pairs.reserveCapacity(256)
+        previousBoxes.reserveCapacity(64)
     }
 
     /// Matches `detections` to tracks; unmatched detections start tracks.
     public mutating func update(_ detections: [Detection], timeS: Double, frame: Int) {
+        previousBoxes.removeAll(keepingCapacity: true)
+        for t in tracks where t.lastFrame == frame - 1 && t.framesSeen >= config.minTrackFrames && t.fragmentOf == nil {
+            previousBoxes.append((t.id, t.box))
+        }
         pairs.removeAll(keepingCapacity: true)
         for (ti, t) in tracks.enumerated() {
             let dt = timeS - t.lastTimeS
@@ -99,6 +114,7 @@ public struct Tracker {
             t.x = d.x
             t.y = d.y
             t.faceWidth = d.faceWidth
+            t.box = (d.minX, d.minY, d.maxX, d.maxY)
             t.lastTimeS = timeS
             t.lastFrame = frame
             t.framesSeen += 1
@@ -110,6 +126,24 @@ public struct Tracker {
             assignment[di] = tracks.count
             tracks.append(Track(id: nextID, detection: d, timeS: timeS, frame: frame))
             nextID += 1
+        }
+        markFragments(frame: frame)
+    }
+
+    /// A track seen this frame whose centre lies inside the face box, this frame or the last, of
+    /// an older confirmed person seen this frame is a piece of that person's face.
+    private mutating func markFragments(frame: Int) {
+        func inside(_ x: Double, _ y: Double, _ b: (minX: Int, minY: Int, maxX: Int, maxY: Int)) -> Bool {
+            Int(x) >= b.minX && Int(x) <= b.maxX && Int(y) >= b.minY && Int(y) <= b.maxY
+        }
+        for i in tracks.indices where tracks[i].lastFrame == frame && tracks[i].fragmentOf == nil {
+            let t = tracks[i]
+            for o in tracks where o.id < t.id && o.lastFrame == frame && o.fragmentOf == nil && o.framesSeen >= config.minTrackFrames {
+                if inside(t.x, t.y, o.box) || previousBoxes.contains(where: { $0.id == o.id && inside(t.x, t.y, $0.box) }) {
+                    tracks[i].fragmentOf = o.id
+                    break
+                }
+            }
         }
     }
 

@@ -8,7 +8,8 @@ import Screening
 /// Tracks are matched to people by their positions: each frame a track is seen, the truth face
 /// box containing it votes for that person; a track belongs to the person with most votes.
 /// A decision is correct when its track belongs to a measurable person not decided before.
-/// Only confirmed tracks (seen at least `min_track_frames` times, the ones events can name) count.
+/// Only confirmed tracks (seen at least `min_track_frames` times, not fragments: the ones events
+/// can name) count.
 public struct Evaluation: Codable, Equatable, Sendable {
     public var recordings = 0
     public var people = 0
@@ -36,6 +37,11 @@ public struct Evaluation: Codable, Equatable, Sendable {
     /// Extra tracks on one person plus tracks spanning two people.
     public var idSwitches = 0
     public var tracks = 0
+    /// Decided people wearing glasses whose decision says `glasses`, those whose decision does
+    /// not, and decisions flagged `glasses` for people without.
+    public var glassesFlagged = 0
+    public var glassesMissed = 0
+    public var glassesFalse = 0
     /// One row per person who got a correct decision.
     public var details: [PersonOutcome] = []
 
@@ -46,6 +52,7 @@ public struct Evaluation: Codable, Equatable, Sendable {
         case feverSensitivity = "fever_sensitivity", feverSpecificity = "fever_specificity"
         case feverSensitivityMargin = "fever_sensitivity_margin", feverSpecificityMargin = "fever_specificity_margin"
         case headcountError = "headcount_error", headcountExact = "headcount_exact", idSwitches = "id_switches"
+        case glassesFlagged = "glasses_flagged", glassesMissed = "glasses_missed", glassesFalse = "glasses_false"
         case details
     }
 
@@ -70,6 +77,7 @@ public struct Evaluation: Codable, Equatable, Sendable {
             ("specificity (≥0.3 °C margin)", pct(feverSpecificityMargin)),
             ("headcount error (exact runs)", "\(headcountError) (\(headcountExact)/\(recordings))"),
             ("tracks (ID switches)", "\(tracks) (\(idSwitches))"),
+            ("glasses flagged (missed, false)", "\(glassesFlagged) (\(glassesMissed), \(glassesFalse))"),
         ]
         let width = rows.map(\.0.count).max()!
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
@@ -86,9 +94,11 @@ public struct PersonOutcome: Codable, Equatable, Sendable {
     public var level: String
     public var glasses: Bool
     public var distanceM: Double
+    /// The decision's flags (`glasses`, …).
+    public var reasons: [String]
 
     enum CodingKeys: String, CodingKey {
-        case recording, person, track, level, glasses
+        case recording, person, track, level, glasses, reasons
         case trueCanthusC = "true_canthus_c", measuredCanthusC = "measured_canthus_c", distanceM = "distance_m"
     }
 }
@@ -128,13 +138,14 @@ public enum Evaluator {
                     if let box = boxes.first(where: { $0.contains(x: t.x, y: t.y) }) {
                         votes[t.id, default: [:]][box.person, default: 0] += 1
                     }
-                    seen[t.id] = t.framesSeen
+                    seen[t.id] = t.fragmentOf == nil ? t.framesSeen : 0
                 }
                 index += 1
             }
             screener.finish { events.append($0) }
-            // Tracks seen fewer than min_track_frames times are tentative: no event ever names
-            // them (a sliver of a face at the frame's edge for one frame), so they are no one's ID.
+            // Tracks seen fewer than min_track_frames times are tentative (a sliver of a face at
+            // the frame's edge for one frame), fragments are part of a person already followed:
+            // no event ever names either, so they are no one's ID.
             votes = votes.filter { seen[$0.key, default: 0] >= config.minTrackFrames }
             outcomes.append(RecordingOutcome(truth: truth, events: events, trackVotes: votes))
         }
@@ -173,7 +184,14 @@ public enum Evaluator {
                     errors.append(d.canthusC - truthPerson.canthusC)
                     e.details.append(PersonOutcome(recording: o.truth.recording, person: pid, track: d.track,
                                                    trueCanthusC: truthPerson.canthusC, measuredCanthusC: d.canthusC,
-                                                   level: d.level.rawValue, glasses: truthPerson.glasses, distanceM: truthPerson.distanceM))
+                                                   level: d.level.rawValue, glasses: truthPerson.glasses, distanceM: truthPerson.distanceM,
+                                                   reasons: d.reasons))
+                    switch (truthPerson.glasses, d.reasons.contains("glasses")) {
+                    case (true, true): e.glassesFlagged += 1
+                    case (true, false): e.glassesMissed += 1
+                    case (false, true): e.glassesFalse += 1
+                    case (false, false): break
+                    }
                     let trueBody = truthPerson.canthusC + offset
                     let febrile = trueBody >= threshold
                     let alarmed = d.level == .alarm
