@@ -132,8 +132,10 @@ public final class Screener {
         let noise = updateNoise(median: median, threshold: threshold)
         let band = config.canthusBandSigma * noise
         grouper.group(labeler.blobs, minPieceArea: max(1, config.minBlobAreaPx / 2))
+        let body = table.firstCount(atLeast: background + config.bodyMarginK - offsetK)
         for blob in grouper.regions where blob.area >= config.minBlobAreaPx {
             if blob.maxCount >= hotCount { continue }
+            if hangsBelowAHead(blob, hotCount: hotCount, body: body) { continue }
             let d = labeler.labels.withUnsafeBufferPointer { labels in
                 grouper.group.withUnsafeBufferPointer { group in
                     upright.pixels.withUnsafeBufferPointer { px in
@@ -150,6 +152,26 @@ public final class Screener {
     }
 
     private var histogram = [Int32](repeating: 0, count: 4096)
+
+    /// Whether `region` is a hand or arm: another warm region (the head) sits above it, no more
+    /// than three of its heights higher, centred over its width, and a column of clothing at
+    /// least `body` counts warm (the torso) joins the two in at least 70 % of the rows between.
+    private func hangsBelowAHead(_ region: Blob, hotCount: UInt16, body: UInt16) -> Bool {
+        let w = upright.width
+        for head in grouper.regions where head.label != region.label && head.area >= config.minBlobAreaPx && head.maxCount < hotCount {
+            let gap = region.minY - head.maxY - 1
+            guard gap >= 1, gap <= 3 * head.height else { continue }
+            let cx = (head.minX + head.maxX) / 2
+            guard cx >= region.minX, cx <= region.maxX else { continue }
+            let warm = upright.pixels.withUnsafeBufferPointer { px in
+                var n = 0
+                for y in (head.maxY + 1)..<region.minY where px[y * w + cx] >= body { n += 1 }
+                return n
+            }
+            if warm * 10 >= gap * 7 { return true }
+        }
+        return false
+    }
 
 
     /// Robust pixel noise from horizontal neighbour differences in the background (pixels below

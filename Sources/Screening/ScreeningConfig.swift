@@ -5,6 +5,9 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     public var skinMarginK = 2.0
     /// …and at least this warm (°C, after reference correction).
     public var skinMinC = 30.0
+    /// Clothing over a torso is at least this much warmer than the frame's median (K): a warm
+    /// region joined by such a column to a head above it is a hand or arm, not a face.
+    public var bodyMarginK = 0.75
     /// A blob whose hottest point is above this is an object (cup, lamp), never a person (°C).
     public var hotObjectC = 41.0
     /// Blobs smaller than this are noise (pixels).
@@ -46,7 +49,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case skinMarginK = "skin_margin_k", skinMinC = "skin_min_c", hotObjectC = "hot_object_c"
+        case skinMarginK = "skin_margin_k", skinMinC = "skin_min_c", bodyMarginK = "body_margin_k", hotObjectC = "hot_object_c"
         case minBlobAreaPx = "min_blob_area_px", minFaceWidthPx = "min_face_width_px"
         case maxFaceFraction = "max_face_fraction", maxSpeedFaceWidthsPerS = "max_speed_face_widths_per_s"
         case coldCanthusC = "cold_canthus_c", canthusPixels = "canthus_pixels", canthusBandSigma = "canthus_band_sigma"
@@ -61,6 +64,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = ScreeningConfig()
         skinMarginK = try c.value(.skinMarginK, default: d.skinMarginK)
+        bodyMarginK = try c.value(.bodyMarginK, default: d.bodyMarginK)
         skinMinC = try c.value(.skinMinC, default: d.skinMinC)
         hotObjectC = try c.value(.hotObjectC, default: d.hotObjectC)
         minBlobAreaPx = try c.value(.minBlobAreaPx, default: d.minBlobAreaPx)
@@ -88,6 +92,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
             if !ok { throw ConfigError(field: field, message: why) }
         }
         try check(skinMarginK >= 0, "skin_margin_k", "must be ≥ 0 K")
+        try check(bodyMarginK >= 0 && bodyMarginK <= skinMarginK, "body_margin_k", "must be between 0 K and skin_margin_k")
         try check(minBlobAreaPx >= 1, "min_blob_area_px", "must be ≥ 1")
         try check(minFaceWidthPx >= 2, "min_face_width_px", "must be ≥ 2")
         try check(maxFaceFraction > 0 && maxFaceFraction <= 1, "max_face_fraction", "must be in (0, 1]")

@@ -75,10 +75,23 @@ import TestSupport
         #expect(people.isEmpty, "\(people.map(\.json))")
     }
 
-    @Test func glassesPersonIsMeasuredAndNeverAlarmed() throws {
+    /// "Measures the person (glasses flagged)": exactly one decision, though cold glasses cut the
+    /// face apart for most of the recording and a hand comes up to it.
+    @Test func glassesPersonIsMeasuredOnceWithGlassesFlagged() throws {
         guard let e = try events("20210325-091249") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let decisions = e.compactMap { if case .decision(let d) = $0.body { return d } else { return nil } }
-        #expect(!decisions.isEmpty)
-        #expect(decisions.allSatisfy { $0.level == .normal && (33...36.5).contains($0.canthusC) }, "\(decisions)")
+        #expect(decisions.count == 1, "\(decisions)")
+        #expect(decisions.allSatisfy { $0.level == .normal && $0.reasons == ["glasses"] && (33...36.5).contains($0.canthusC) }, "\(decisions)")
+    }
+
+    /// The far person (20210326-110819) should be measured by no one; this version still takes
+    /// a warm region at their middle (hands?) for a face twice (issue 4's note). What holds: no
+    /// alarm, and the head itself is rejected as too far.
+    @Test func farPersonIsNeverAlarmedAndTheirHeadIsTooFar() throws {
+        guard let e = try events("20210326-110819") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
+        let decisions = e.compactMap { if case .decision(let d) = $0.body { return d } else { return nil } }
+        #expect(decisions.allSatisfy { $0.level != .alarm }, "\(decisions)")
+        let tooFar = e.filter { if case .rejected(_, let reasons) = $0.body { return reasons.contains("too_far") } else { return false } }
+        #expect(!tooFar.isEmpty)
     }
 }
