@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """What users would use instead: numpy + OpenCV on the same frames as the Swift benchmarks.
 
+Usage: baseline.py WORKDIR (crowd-640.canthus, people-{1,10,50}.canthus from run.sh).
 Prints one JSON object: milliseconds per frame (median of repeated runs) for each stage.
 OpenCV runs on one thread (cv2.setNumThreads(1)), as the Swift code does.
 """
@@ -47,7 +48,8 @@ def timed(fn, frames, repeat=5):
 
 
 def main():
-    rec = read_recording(sys.argv[1])
+    work = sys.argv[1]
+    rec = read_recording(os.path.join(work, "crowd-640.canthus"))
     frames = list(rec.frames[:60])
     table = celsius_table(rec.header)
     threshold = int(np.searchsorted(table, np.float32(30.0)))
@@ -81,7 +83,8 @@ def main():
     result = {
         "convert_ms": timed(convert, frames),
         "label_ms": timed(label, frames),
-        "screen_ms": timed(screen, frames),
+        **{f"screen_{n}_ms": timed(screen, list(read_recording(os.path.join(work, f"people-{n}.canthus")).frames[-30:]))
+           for n in (1, 10, 50)},
         "frames": len(frames),
         "width": int(frames[0].shape[1]),
         "height": int(frames[0].shape[0]),

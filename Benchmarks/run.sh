@@ -9,18 +9,22 @@ mkdir -p "$work"
 
 swift build -c release --package-path "$root" --product canthus >/dev/null
 canthus="$(swift build -c release --package-path "$root" --show-bin-path)/canthus"
-# Ten people crossing a 640×512 core: the crowd-640 preset, fixed seed.
-"$canthus" simulate --preset crowd-640 --seed 1 --out "$work/bench-640.canthus" >/dev/null
+# The stages run on a crowd crossing a 640×512 core (the crowd-640 preset, fixed seed); the whole
+# IR stage on 1, 10 and 50 people in view at once (scenes/people-N.yaml).
+"$canthus" simulate --preset crowd-640 --seed 1 --out "$work/crowd-640.canthus" >/dev/null
+for n in 1 10 50; do
+    "$canthus" simulate --scenario "$here/scenes/people-$n.yaml" --seed 1 --out "$work/people-$n.canthus" >/dev/null
+done
 
 echo "== numpy + OpenCV baseline (one thread)"
-python3 "$here/baseline.py" "$work/bench-640.canthus" > "$work/baseline.json"
+python3 "$here/baseline.py" "$work" > "$work/baseline.json"
 cat "$work/baseline.json"
 
 echo "== Swift (ordo-one/benchmark)"
 cd "$here"
-BENCH_RECORDING="$work/bench-640.canthus" swift package --allow-writing-to-package-directory benchmark \
+BENCH_DIR="$work" swift package --allow-writing-to-package-directory benchmark \
     --format jmh --path "$work" --no-progress
-BENCH_RECORDING="$work/bench-640.canthus" swift package benchmark --no-progress 2>/dev/null | tail -n +1 > "$work/swift.txt" || true
+BENCH_DIR="$work" swift package benchmark --no-progress 2>/dev/null | tail -n +1 > "$work/swift.txt" || true
 cat "$work/swift.txt"
 
 python3 "$here/ratios.py" "$work"

@@ -5,31 +5,52 @@
 /// compares with the trimmed mean of the last `relativeWindow` people (highest and lowest
 /// dropped) plus `relativeDeviationC`; until that many people have been measured it uses the
 /// absolute thresholds and says so (`mode: absolute`).
+///
+/// Levels have hysteresis: while a person is being measured their running estimate is judged
+/// every good frame, and a level once reached is kept until the estimate falls `hysteresisC`
+/// below its threshold, so an estimate hovering at a threshold is not decided by the noise of
+/// the last frame before the decision.
 public struct DecisionPolicy: Sendable {
     public let config: DecisionConfig
     private var recent: [Double] = []
+    /// The relative baseline (trimmed mean of `recent`), once the window is full.
+    private var baseline: Double?
 
     public init(config: DecisionConfig) {
         self.config = config
         recent.reserveCapacity(config.relativeWindow + 1)
     }
 
-    public mutating func decide(track: Int, canthusC: Double, raw: Int, frames: Int, reasons: [String]) -> Decision {
+    /// The thresholds in force (°C, estimated body temperature) and the mode they come from.
+    public var thresholds: (alarm: Double, prealarm: Double, mode: DecisionMode) {
+        guard config.mode == .relative, let baseline else { return (config.alarmC, config.prealarmC, .absolute) }
+        return (baseline + config.relativeDeviationC, baseline + 0.7 * config.relativeDeviationC, .relative)
+    }
+
+    /// The level of an estimated body temperature, given the level the person had so far.
+    public func level(temperatureC t: Double, previous: Level) -> Level {
+        let (alarm, prealarm, _) = thresholds
+        let h = config.hysteresisC
+        if t >= alarm || (previous == .alarm && t >= alarm - h) { return .alarm }
+        if t >= prealarm || (previous >= .prealarm && t >= prealarm - h) { return .prealarm }
+        return .normal
+    }
+
+    /// The decision for a person whose canthus reads `canthusC` (the median of their good
+    /// frames); `previous` is the level their running estimate held (hysteresis).
+    public mutating func decide(track: Int, canthusC: Double, raw: Int, frames: Int, reasons: [String],
+                                previous: Level = .normal) -> Decision {
         let temperature = canthusC + config.skinToCoreOffsetC
-        var mode = DecisionMode.absolute
-        var alarm = config.alarmC, prealarm = config.prealarmC
-        if config.mode == .relative, recent.count >= config.relativeWindow {
-            let sorted = recent.sorted()
-            let trimmed = sorted.dropFirst().dropLast()
-            let baseline = trimmed.reduce(0, +) / Double(trimmed.count)
-            mode = .relative
-            alarm = baseline + config.relativeDeviationC
-            prealarm = baseline + 0.7 * config.relativeDeviationC
-        }
-        let level: Level = temperature >= alarm ? .alarm : temperature >= prealarm ? .prealarm : .normal
+        let (alarm, _, mode) = thresholds
+        let decision = Decision(track: track, canthusC: canthusC, temperatureC: temperature, raw: raw,
+                                level: level(temperatureC: temperature, previous: previous),
+                                mode: mode, thresholdC: alarm, frames: frames, reasons: reasons)
         recent.append(temperature)
         if recent.count > config.relativeWindow { recent.removeFirst() }
-        return Decision(track: track, canthusC: canthusC, temperatureC: temperature, raw: raw, level: level,
-                        mode: mode, thresholdC: alarm, frames: frames, reasons: reasons)
+        if recent.count >= config.relativeWindow {
+            let trimmed = recent.sorted().dropFirst().dropLast()
+            baseline = trimmed.reduce(0, +) / Double(trimmed.count)
+        }
+        return decision
     }
 }

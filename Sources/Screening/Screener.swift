@@ -48,6 +48,7 @@ public final class Screener {
         tracker = Tracker(config: config)
         policy = DecisionPolicy(config: config.decision)
         detections.reserveCapacity(64)
+        medianScratch.reserveCapacity(max(16, config.framesForDecision))
         if let f = flatField, f.width == header.camera.width, f.height == header.camera.height {
             let sensor = f.countOffsets(model: header.radiometry)
             var upright = [Int16](repeating: 0, count: sensor.count)
@@ -196,8 +197,8 @@ public final class Screener {
         }
         guard total > 100 else { return noiseK ?? 0.1 }
         var acc: Int32 = 0, mad = 0.0
-        for (d, count) in differenceHistogram.enumerated() {
-            acc += count
+        for d in differenceHistogram.indices {
+            acc += differenceHistogram[d]
             if acc * 2 >= total { mad = Double(d); break }
         }
         let m = Int(median)
@@ -236,21 +237,29 @@ public final class Screener {
             else if tracker.tracks[ti].framesSeen > 1 && tracker.tracks[ti].speedFaceWidthsPerS > config.maxSpeedFaceWidthsPerS { reason = "motion" }
             else if paused { reason = lastStatus?.reasons.first ?? "paused" }
             else if canthus < config.coldCanthusC { reason = "cold" }
-            tracker.modify(ti) { t in
-                if let reason {
-                    t.reasonCounts[reason, default: 0] += 1
-                } else {
-                    t.readings.append(canthus)
-                    t.raws.append(d.raw)
-                    if d.glasses { t.glassesFrames += 1 }
+            // Readings and gate counts serve the decision; once it is made they are not kept.
+            if !tracker.tracks[ti].decided {
+                tracker.modify(ti) { t in
+                    if let reason {
+                        t.reasonCounts[reason, default: 0] += 1
+                    } else {
+                        t.readings.append(canthus)
+                        t.raws.append(d.raw)
+                        if d.glasses { t.glassesFrames += 1 }
+                    }
                 }
             }
             let t = tracker.tracks[ti]
             if t.fragmentOf != nil { continue }
+            if !t.decided && reason == nil && t.readings.count < config.framesForDecision {
+                // The running estimate's level, judged every good frame (hysteresis).
+                let estimate = median(t.readings) + config.decision.skinToCoreOffsetC
+                tracker.modify(ti) { $0.level = policy.level(temperatureC: estimate, previous: $0.level) }
+            }
             if !t.decided && t.readings.count >= config.framesForDecision {
                 let reasons = t.glassesFrames * 2 >= t.readings.count ? ["glasses"] : []
-                let decision = policy.decide(track: t.id, canthusC: medianOf(t.readings), raw: Int(medianOf(t.raws).rounded()),
-                                             frames: t.readings.count, reasons: reasons)
+                let decision = policy.decide(track: t.id, canthusC: median(t.readings), raw: Int(median(t.raws).rounded()),
+                                             frames: t.readings.count, reasons: reasons, previous: t.level)
                 tracker.modify(ti) { $0.decided = true }
                 emit(Event(source: sourceName, frame: index, timeS: timeS, body: .decision(decision)))
             }
@@ -260,6 +269,17 @@ public final class Screener {
                 emit(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: t.id, direction: direction)))
             }
         }
+    }
+
+    private var medianScratch: [Double] = []
+
+    /// Median of a track's readings, without allocating (a reused scratch buffer).
+    private func median(_ values: [Double]) -> Double {
+        medianScratch.removeAll(keepingCapacity: true)
+        medianScratch.append(contentsOf: values)
+        medianScratch.sort()
+        let n = medianScratch.count
+        return n % 2 == 1 ? medianScratch[n / 2] : (medianScratch[n / 2 - 1] + medianScratch[n / 2]) / 2
     }
 
     private func crossing(_ line: CountingLine, from a: (Double, Double), to b: (Double, Double)) -> CountDirection? {
@@ -284,10 +304,4 @@ public final class Screener {
             emit(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: t.id, direction: .pass)))
         }
     }
-}
-
-func medianOf(_ values: [Double]) -> Double {
-    let s = values.sorted()
-    let n = s.count
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
 }

@@ -16,6 +16,8 @@ public struct Track: Sendable {
     /// How often each gate or pause reason stopped a reading.
     public var reasonCounts: [String: Int] = [:]
     public var glassesFrames = 0
+    /// The level the running estimate holds (`DecisionPolicy.level`, with hysteresis).
+    public var level = Level.normal
     public var decided = false
     public var counted = false
     public var startX: Double, startY: Double
@@ -94,7 +96,19 @@ public struct Tracker {
                 if dist <= gate { pairs.append((dist, ti, di)) }
             }
         }
-        pairs.sort { $0.distance < $1.distance || ($0.distance == $1.distance && ($0.track, $0.detection) < ($1.track, $1.detection)) }
+        // Insertion sort in place: the standard sort may allocate a merge buffer, and a frame
+        // has few candidate pairs (about one or two per person).
+        pairs.withUnsafeMutableBufferPointer { p in
+            func before(_ a: (distance: Double, track: Int, detection: Int), _ b: (distance: Double, track: Int, detection: Int)) -> Bool {
+                a.distance < b.distance || (a.distance == b.distance && (a.track, a.detection) < (b.track, b.detection))
+            }
+            for i in p.indices.dropFirst() {
+                let x = p[i]
+                var j = i
+                while j > 0 && before(x, p[j - 1]) { p[j] = p[j - 1]; j -= 1 }
+                p[j] = x
+            }
+        }
         trackTaken.removeAll(keepingCapacity: true)
         trackTaken.append(contentsOf: repeatElement(false, count: tracks.count))
         detectionTaken.removeAll(keepingCapacity: true)
@@ -105,22 +119,7 @@ public struct Tracker {
             trackTaken[p.track] = true
             detectionTaken[p.detection] = true
             assignment[p.detection] = p.track
-            let d = detections[p.detection]
-            var t = tracks[p.track]
-            let dt = max(1e-3, timeS - t.lastTimeS)
-            let nvx = (d.x - t.x) / dt, nvy = (d.y - t.y) / dt
-            t.vx = t.framesSeen == 1 ? nvx : 0.5 * t.vx + 0.5 * nvx
-            t.vy = t.framesSeen == 1 ? nvy : 0.5 * t.vy + 0.5 * nvy
-            t.x = d.x
-            t.y = d.y
-            t.faceWidth = d.faceWidth
-            t.box = (d.minX, d.minY, d.maxX, d.maxY)
-            t.lastTimeS = timeS
-            t.lastFrame = frame
-            t.framesSeen += 1
-            t.trajectory.append(TrajectoryPoint(frame: frame, x: d.x, y: d.y))
-            t.maxDisplacementPx = max(t.maxDisplacementPx, ((d.x - t.startX) * (d.x - t.startX) + (d.y - t.startY) * (d.y - t.startY)).squareRoot())
-            tracks[p.track] = t
+            Self.follow(&tracks[p.track], to: detections[p.detection], timeS: timeS, frame: frame)
         }
         for (di, d) in detections.enumerated() where !detectionTaken[di] {
             assignment[di] = tracks.count
@@ -137,14 +136,34 @@ public struct Tracker {
             Int(x) >= b.minX && Int(x) <= b.maxX && Int(y) >= b.minY && Int(y) <= b.maxY
         }
         for i in tracks.indices where tracks[i].lastFrame == frame && tracks[i].fragmentOf == nil {
-            let t = tracks[i]
-            for o in tracks where o.id < t.id && o.lastFrame == frame && o.fragmentOf == nil && o.framesSeen >= config.minTrackFrames {
-                if inside(t.x, t.y, o.box) || previousBoxes.contains(where: { $0.id == o.id && inside(t.x, t.y, $0.box) }) {
-                    tracks[i].fragmentOf = o.id
+            let (id, x, y) = (tracks[i].id, tracks[i].x, tracks[i].y)
+            for k in tracks.indices where tracks[k].id < id && tracks[k].lastFrame == frame && tracks[k].fragmentOf == nil
+                && tracks[k].framesSeen >= config.minTrackFrames {
+                let other = tracks[k].id
+                if inside(x, y, tracks[k].box) || previousBoxes.contains(where: { $0.id == other && inside(x, y, $0.box) }) {
+                    tracks[i].fragmentOf = other
                     break
                 }
             }
         }
+    }
+
+    /// Moves a track to its new detection, in place (a copy would make its trajectory's
+    /// storage shared, and the append below would then copy it: an allocation every frame).
+    private static func follow(_ t: inout Track, to d: Detection, timeS: Double, frame: Int) {
+        let dt = max(1e-3, timeS - t.lastTimeS)
+        let nvx = (d.x - t.x) / dt, nvy = (d.y - t.y) / dt
+        t.vx = t.framesSeen == 1 ? nvx : 0.5 * t.vx + 0.5 * nvx
+        t.vy = t.framesSeen == 1 ? nvy : 0.5 * t.vy + 0.5 * nvy
+        t.x = d.x
+        t.y = d.y
+        t.faceWidth = d.faceWidth
+        t.box = (d.minX, d.minY, d.maxX, d.maxY)
+        t.lastTimeS = timeS
+        t.lastFrame = frame
+        t.framesSeen += 1
+        t.trajectory.append(TrajectoryPoint(frame: frame, x: d.x, y: d.y))
+        t.maxDisplacementPx = max(t.maxDisplacementPx, ((d.x - t.startX) * (d.x - t.startX) + (d.y - t.startY) * (d.y - t.startY)).squareRoot())
     }
 
     public mutating func modify(_ index: Int, _ change: (inout Track) -> Void) { change(&tracks[index]) }

@@ -39,6 +39,26 @@ import Testing
         #expect(p.decide(track: 3, canthusC: 37.19 - offset, raw: 0, frames: 3, reasons: []).level == .normal)
     }
 
+    /// Alarm at 37.5 °C, pre-alarm at 37.2 °C, hysteresis 0.2 K (the design brief's defaults).
+    @Test func levelsHoldUntilTheEstimateFallsTheHysteresisBelow() {
+        var p = DecisionPolicy(config: DecisionConfig())
+        #expect(p.level(temperatureC: 37.45, previous: .normal) == .prealarm)
+        #expect(p.level(temperatureC: 37.45, previous: .alarm) == .alarm)
+        #expect(p.level(temperatureC: 37.31, previous: .alarm) == .alarm)
+        #expect(p.level(temperatureC: 37.29, previous: .alarm) == .prealarm)
+        #expect(p.level(temperatureC: 37.05, previous: .prealarm) == .prealarm)
+        #expect(p.level(temperatureC: 36.99, previous: .prealarm) == .normal)
+        #expect(p.level(temperatureC: 36.99, previous: .alarm) == .normal)
+        let offset = DecisionConfig().skinToCoreOffsetC
+        // A person whose running estimate reached the alarm keeps it at 37.4 °C; one who never did does not.
+        #expect(p.decide(track: 1, canthusC: 37.4 - offset, raw: 0, frames: 3, reasons: [], previous: .alarm).level == .alarm)
+        #expect(p.decide(track: 2, canthusC: 37.4 - offset, raw: 0, frames: 3, reasons: [], previous: .normal).level == .prealarm)
+        var none = DecisionConfig()
+        none.hysteresisC = 0
+        p = DecisionPolicy(config: none)
+        #expect(p.level(temperatureC: 37.45, previous: .alarm) == .prealarm)
+    }
+
     @Test func relativeModeUsesTrimmedMeanOfRecentPeople() {
         var c = DecisionConfig()
         c.mode = .relative
