@@ -17,44 +17,51 @@ public struct Blob: Sendable, Equatable {
 
 /// Connected components (8-connectivity) of `count ≥ threshold` on a raw frame, with stats.
 ///
-/// Two passes with union-find over provisional labels (Wu, Otoo & Suzuki 2005, the scheme of
-/// OpenCV's `connectedcomponents.cpp`). In the first pass each mask pixel looks at the four
-/// neighbours already visited:
+/// Run-based, in two passes with union-find (the scheme of He, Chao & Suzuki's run-based
+/// two-scan labelling). The first pass finds each row's runs of mask pixels — skipping
+/// background sixteen pixels at a time — gives each run a provisional label and merges it with
+/// the runs of the row above that touch it, diagonals included:
 ///
-///     a b c
-///     d x
+///     row above:    ━━━━━        ━━━
+///     this row:        ━━━━━━━━━━━      one run touching two: their labels merge
 ///
-/// takes the smallest of their labels (or a new one) and merges the others into it. The second
-/// pass resolves every label to its root, numbers roots 1…n in raster order and gathers stats,
-/// visiting only each row's span of labelled pixels (most of a frame is background).
-/// All buffers are sized once for the frame and reused: no allocation per frame.
+/// The second pass numbers the roots 1…n in raster order, writes each run's final label into
+/// `labels` and gathers the stats run by run. Only mask pixels are ever written: the previous
+/// frame's runs are cleared first instead of the whole image. All buffers are sized once for
+/// the frame and reused: no allocation per frame.
 public struct BlobLabeler {
     public let width: Int
     public let height: Int
     /// Final label per pixel (0 = below threshold), valid after `label(...)`.
     public private(set) var labels: [Int32]
     public private(set) var blobs: [Blob] = []
+    /// Runs of the last frame: first and last column, row, and label (provisional during the
+    /// first pass, final after the second).
+    private var runStart: [Int32]
+    private var runEnd: [Int32]
+    private var runRow: [Int32]
+    private var runLabel: [Int32]
+    private var runCount = 0
     private var parent: [Int32]
     private var compact: [Int32]
-    /// Per row, the first and last column labelled in the first pass (first > last: none), so
-    /// the second pass skips background.
-    private var rowFirst: [Int32]
-    private var rowLast: [Int32]
 
     public init(width: Int, height: Int) {
         self.width = width
         self.height = height
         labels = [Int32](repeating: 0, count: width * height)
-        let bound = Self.labelBound(width: width, height: height)
-        parent = [Int32](repeating: 0, count: bound)
-        compact = [Int32](repeating: 0, count: bound)
-        rowFirst = [Int32](repeating: 0, count: height)
-        rowLast = [Int32](repeating: -1, count: height)
-        blobs.reserveCapacity(bound)
+        // A row holds at most one run per two columns.
+        let maxRuns = height * ((width + 1) / 2)
+        runStart = [Int32](repeating: 0, count: maxRuns)
+        runEnd = [Int32](repeating: 0, count: maxRuns)
+        runRow = [Int32](repeating: 0, count: maxRuns)
+        runLabel = [Int32](repeating: 0, count: maxRuns)
+        parent = [Int32](repeating: 0, count: maxRuns + 1)
+        compact = [Int32](repeating: 0, count: maxRuns + 1)
+        blobs.reserveCapacity(Self.labelBound(width: width, height: height))
     }
 
-    /// More than the number of labels a `width × height` frame can need: 8-connected provisional
-    /// labels are at most one per 2×2 block, plus the background.
+    /// More than the number of components a `width × height` frame can hold: 8-connected
+    /// components are at most one per 2×2 block, plus the background.
     public static func labelBound(width: Int, height: Int) -> Int { ((width + 1) / 2) * ((height + 1) / 2) + 2 }
 
     @inline(__always)
@@ -67,11 +74,9 @@ public struct BlobLabeler {
     }
 
     @inline(__always)
-    private static func union(_ parent: UnsafeMutablePointer<Int32>, _ a: Int32, _ b: Int32) -> Int32 {
+    private static func union(_ parent: UnsafeMutablePointer<Int32>, _ a: Int32, _ b: Int32) {
         let ra = find(parent, a), rb = find(parent, b)
-        if ra < rb { parent[Int(rb)] = ra; return ra }
-        parent[Int(ra)] = rb
-        return rb
+        if ra < rb { parent[Int(rb)] = ra } else if rb < ra { parent[Int(ra)] = rb }
     }
 
     /// Labels `pixels` (row-major, `width × height`) where `count ≥ threshold`, treating the
@@ -80,88 +85,121 @@ public struct BlobLabeler {
                                exclude: (x: Double, y: Double, r: Double)? = nil) {
         precondition(pixels.count == width * height, "BlobLabeler: frame is not \(width)×\(height)")
         let w = width, h = height
-        var next: Int32 = 1
-        // The excluded disc's bounding rows and columns, so most pixels skip the distance test.
-        let ex = exclude.map { e in
-            (x: e.x, y: e.y, r2: e.r * e.r, y0: Int((e.y - e.r).rounded(.down)), y1: Int((e.y + e.r).rounded(.up)),
-             x0: Int((e.x - e.r).rounded(.down)), x1: Int((e.x + e.r).rounded(.up)))
-        }
+        // The excluded disc's bounding rows, and per row of it the excluded column range.
+        let ex = exclude.map { e in (x: e.x, y: e.y, r: e.r, y0: Int((e.y - e.r).rounded(.down)), y1: Int((e.y + e.r).rounded(.up))) }
         blobs.removeAll(keepingCapacity: true)
-        // (The row-range buffers wrap the whole labelling; their closures are not indented.)
-        rowFirst.withUnsafeMutableBufferPointer { first in
-        rowLast.withUnsafeMutableBufferPointer { last in
+        let previousRuns = runCount
+        var runs = 0
+        var next: Int32 = 1
+        runStart.withUnsafeMutableBufferPointer { rs in
+        runEnd.withUnsafeMutableBufferPointer { re in
+        runRow.withUnsafeMutableBufferPointer { rr in
+        runLabel.withUnsafeMutableBufferPointer { rl in
         labels.withUnsafeMutableBufferPointer { lab in
-            parent.withUnsafeMutableBufferPointer { par in
-                compact.withUnsafeMutableBufferPointer { cmp in
-                    // SAFETY: lab and pixels hold w×h entries; first/last hold h; par/cmp hold the
-                    // provisional-label bound computed in init, which the 2×2-block argument guarantees.
-                    let p = par.baseAddress!
-                    for y in 0..<h {
-                        let row = y * w
-                        first[y] = Int32(w)
-                        last[y] = -1
-                        for x in 0..<w {
-                            let i = row + x
-                            guard pixels[i] >= threshold else { lab[i] = 0; continue }
-                            if let e = ex, y >= e.y0, y <= e.y1, x >= e.x0, x <= e.x1 {
-                                let dx = Double(x) - e.x, dy = Double(y) - e.y
-                                if dx * dx + dy * dy <= e.r2 { lab[i] = 0; continue }
-                            }
-                            var l: Int32 = 0
-                            if y > 0 {
-                                let up = i - w
-                                if x > 0, lab[up - 1] != 0 { l = lab[up - 1] }
-                                if lab[up] != 0 { l = l == 0 ? lab[up] : Self.union(p, l, lab[up]) }
-                                if x + 1 < w, lab[up + 1] != 0 { l = l == 0 ? lab[up + 1] : Self.union(p, l, lab[up + 1]) }
-                            }
-                            if x > 0, lab[i - 1] != 0 { l = l == 0 ? lab[i - 1] : Self.union(p, l, lab[i - 1]) }
-                            if l == 0 {
-                                l = next
-                                p[Int(l)] = l
-                                next += 1
-                            }
-                            lab[i] = l
-                            if first[y] > Int32(x) { first[y] = Int32(x) }
-                            last[y] = Int32(x)
-                        }
+        parent.withUnsafeMutableBufferPointer { par in
+        compact.withUnsafeMutableBufferPointer { cmp in
+            // SAFETY: every index below stays inside the frame (x < w, y < h) or inside the run
+            // buffers, which hold the most runs a frame can have (one per two columns per row).
+            let p = par.baseAddress!
+            // Clear the last frame's runs: every other pixel is already 0.
+            for k in 0..<previousRuns {
+                let row = Int(rr[k]) * w
+                for i in (row + Int(rs[k]))...(row + Int(re[k])) { lab[i] = 0 }
+            }
+            let threshold16 = SIMD16<UInt16>(repeating: threshold)
+            let base = pixels.baseAddress!
+            var aboveBegin = 0, aboveEnd = 0      // the runs of the row above
+            for y in 0..<h {
+                let row = y * w
+                let rowBegin = runs
+                // Excluded columns of this row (none when lo > hi).
+                var lo = w, hi = -1
+                if let e = ex, y >= e.y0, y <= e.y1 {
+                    let dy = Double(y) - e.y
+                    let half = (e.r * e.r - dy * dy)
+                    if half >= 0 {
+                        let s = half.squareRoot()
+                        lo = max(0, Int((e.x - s).rounded(.up)))
+                        hi = min(w - 1, Int((e.x + s).rounded(.down)))
                     }
-                    // Number roots in order of first appearance (raster order).
-                    var n: Int32 = 0
-                    for l in 1..<Int(next) {
-                        let r = Self.find(p, Int32(l))
-                        if r == Int32(l) { n += 1; cmp[l] = n } else { cmp[l] = 0 }
+                }
+                var x = 0
+                var j = aboveBegin
+                while x < w {
+                    // Skip background, sixteen pixels at a time while none is in the mask.
+                    while x + 16 <= w {
+                        let v = UnsafeRawPointer(base + row + x).loadUnaligned(as: SIMD16<UInt16>.self)
+                        if any(v .>= threshold16) { break }
+                        x += 16
                     }
-                    for l in 1..<Int(next) where cmp[l] == 0 { cmp[l] = cmp[Int(Self.find(p, Int32(l)))] }
-                    for k in 0..<Int(n) {
-                        blobs.append(Blob(label: Int32(k + 1), area: 0, minX: Int.max, minY: Int.max, maxX: -1, maxY: -1,
-                                          sumX: 0, sumY: 0, maxCount: 0, maxX_: 0, maxY_: 0))
+                    while x < w && (pixels[row + x] < threshold || (x >= lo && x <= hi)) { x += 1 }
+                    if x >= w { break }
+                    let start = x
+                    while x < w && pixels[row + x] >= threshold && !(x >= lo && x <= hi) { x += 1 }
+                    let end = x - 1
+                    let l = next
+                    next += 1
+                    p[Int(l)] = l
+                    rs[runs] = Int32(start)
+                    re[runs] = Int32(end)
+                    rr[runs] = Int32(y)
+                    rl[runs] = l
+                    runs += 1
+                    // Runs above that touch [start − 1, end + 1] merge with this one.
+                    while j < aboveEnd && Int(re[j]) < start - 1 { j += 1 }
+                    var k = j
+                    while k < aboveEnd && Int(rs[k]) <= end + 1 {
+                        Self.union(p, l, rl[k])
+                        k += 1
                     }
-                    blobs.withUnsafeMutableBufferPointer { b in
-                        for y in 0..<h where first[y] <= last[y] {
-                            let row = y * w
-                            for x in Int(first[y])...Int(last[y]) {
-                                let i = row + x
-                                let pl = lab[i]
-                                if pl == 0 { continue }
-                                let l = cmp[Int(pl)]
-                                lab[i] = l
-                                let k = Int(l) - 1
-                                b[k].area += 1
-                                if x < b[k].minX { b[k].minX = x }
-                                if x > b[k].maxX { b[k].maxX = x }
-                                if y < b[k].minY { b[k].minY = y }
-                                if y > b[k].maxY { b[k].maxY = y }
-                                b[k].sumX += x
-                                b[k].sumY += y
-                                let v = pixels[i]
-                                if v > b[k].maxCount || b[k].area == 1 { b[k].maxCount = v; b[k].maxX_ = x; b[k].maxY_ = y }
-                            }
-                        }
+                }
+                aboveBegin = rowBegin
+                aboveEnd = runs
+            }
+            // Number roots in order of first appearance (raster order: labels were handed out
+            // in that order and a root is the smallest label of its set).
+            var n: Int32 = 0
+            for l in 1..<Int(next) {
+                let r = Self.find(p, Int32(l))
+                if r == Int32(l) { n += 1; cmp[l] = n } else { cmp[l] = cmp[Int(r)] }
+            }
+            for _ in 0..<Int(n) {
+                blobs.append(Blob(label: 0, area: 0, minX: Int.max, minY: Int.max, maxX: -1, maxY: -1,
+                                  sumX: 0, sumY: 0, maxCount: 0, maxX_: 0, maxY_: 0))
+            }
+            blobs.withUnsafeMutableBufferPointer { b in
+                for k in 0..<runs {
+                    let l = cmp[Int(rl[k])]
+                    rl[k] = l
+                    let i = Int(l) - 1
+                    let y = Int(rr[k]), s = Int(rs[k]), e = Int(re[k]), row = y * w
+                    let length = e - s + 1
+                    if b[i].area == 0 { b[i].label = l; b[i].maxCount = pixels[row + s]; b[i].maxX_ = s; b[i].maxY_ = y }
+                    b[i].area += length
+                    if s < b[i].minX { b[i].minX = s }
+                    if e > b[i].maxX { b[i].maxX = e }
+                    if y < b[i].minY { b[i].minY = y }
+                    b[i].maxY = y
+                    b[i].sumX += (s + e) * length / 2
+                    b[i].sumY += y * length
+                    var best = b[i].maxCount, bx = b[i].maxX_, by = b[i].maxY_
+                    for x in s...e {
+                        lab[row + x] = l
+                        let v = pixels[row + x]
+                        if v > best { best = v; bx = x; by = y }
                     }
+                    b[i].maxCount = best
+                    b[i].maxX_ = bx
+                    b[i].maxY_ = by
                 }
             }
         }
         }
         }
+        }
+        }
+        }
+        }
+        runCount = runs
     }
 }

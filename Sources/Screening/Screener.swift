@@ -176,7 +176,7 @@ public final class Screener {
 
 
     /// Robust pixel noise from horizontal neighbour differences in the background (pixels below
-    /// `threshold`) on every 4th row: σ = median|Δ| / 0.6745 / √2, converted to kelvin by the
+    /// `threshold`), every 4th pair of every 8th row: σ = median|Δ| / 0.6745 / √2, converted to kelvin by the
     /// table's slope at the median, then smoothed over frames (weight 0.1 per frame).
     private func updateNoise(median: UInt16, threshold: UInt16) -> Double {
         let w = upright.width, h = upright.height
@@ -184,9 +184,9 @@ public final class Screener {
         differenceHistogram.withUnsafeMutableBufferPointer { hist in
             for i in 0..<hist.count { hist[i] = 0 }
             upright.pixels.withUnsafeBufferPointer { px in
-                for y in stride(from: 0, to: h, by: 4) {
+                for y in stride(from: 0, to: h, by: 8) {
                     let row = y * w
-                    for x in 1..<w {
+                    for x in stride(from: 1, to: w, by: 4) {
                         let a = px[row + x - 1], b = px[row + x]
                         guard a < threshold, b < threshold else { continue }
                         hist[min(1023, Int(a > b ? a - b : b - a))] += 1
@@ -208,12 +208,16 @@ public final class Screener {
         return noiseK!
     }
 
-    /// Median count of the frame (every 3rd pixel) from a 4096-bin histogram of count/16.
+    /// Median count of the frame (every 2nd pixel of every 4th row) from a 4096-bin histogram
+    /// of count/16.
     private func frameMedian(_ px: UnsafeBufferPointer<UInt16>) -> UInt16 {
         histogram.withUnsafeMutableBufferPointer { hist in
             for i in 0..<hist.count { hist[i] = 0 }
             var sampled: Int32 = 0
-            for i in stride(from: 0, to: px.count, by: 3) { hist[Int(px[i] >> 4)] += 1; sampled += 1 }
+            let w = upright.width
+            for row in stride(from: 0, to: px.count, by: 4 * w) {
+                for i in stride(from: row, to: row + w, by: 2) { hist[Int(px[i] >> 4)] += 1; sampled += 1 }
+            }
             let half = sampled / 2
             var acc: Int32 = 0
             for bin in 0..<hist.count {
