@@ -176,8 +176,8 @@ public final class Screener {
 
 
     /// Robust pixel noise from horizontal neighbour differences in the background (pixels below
-    /// `threshold`), every 4th pair of every 8th row: σ = median|Δ| / 0.6745 / √2, converted to kelvin by the
-    /// table's slope at the median, then smoothed over frames (weight 0.1 per frame).
+    /// `threshold`), every 4th pair of every 8th row: σ = median|Δ| / 0.6745 / √2, converted to
+    /// kelvin by the table's slope at the median, then smoothed over frames (weight 0.1 per frame).
     private func updateNoise(median: UInt16, threshold: UInt16) -> Double {
         let w = upright.width, h = upright.height
         var total: Int32 = 0
@@ -208,7 +208,7 @@ public final class Screener {
         return noiseK!
     }
 
-    /// Median count of the frame (every 2nd pixel of every 4th row) from a 4096-bin histogram
+    /// Median count of the frame (every 4th pixel of every 4th row) from a 4096-bin histogram
     /// of count/16.
     private func frameMedian(_ px: UnsafeBufferPointer<UInt16>) -> UInt16 {
         histogram.withUnsafeMutableBufferPointer { hist in
@@ -216,7 +216,7 @@ public final class Screener {
             var sampled: Int32 = 0
             let w = upright.width
             for row in stride(from: 0, to: px.count, by: 4 * w) {
-                for i in stride(from: row, to: row + w, by: 2) { hist[Int(px[i] >> 4)] += 1; sampled += 1 }
+                for i in stride(from: row, to: row + w, by: 4) { hist[Int(px[i] >> 4)] += 1; sampled += 1 }
             }
             let half = sampled / 2
             var acc: Int32 = 0
