@@ -27,10 +27,10 @@ public struct SourceSummary: Sendable {
 /// source's frames and times start at 0); `canthus replay`, `canthus run` and the tests share it.
 /// `beforeFrame` sees each frame and its index before it is screened and may pace or stop the
 /// replay (return false to stop: open tracks are still finished); `observe` sees every frame
-/// after it is screened.
+/// after it is screened, with the screener.
 public func replay(paths: [String], config: CanthusConfig, importOptions: ImportOptions,
                    beforeFrame: (Frame, Int) -> Bool = { _, _ in true },
-                   observe: (Screener, Int) -> Void = { _, _ in },
+                   observe: (Screener, Frame, Int) -> Void = { _, _, _ in },
                    emit: (Event) -> Void) throws -> [SourceSummary] {
     var summaries: [SourceSummary] = []
     var table: CountTable?
@@ -45,7 +45,7 @@ public func replay(paths: [String], config: CanthusConfig, importOptions: Import
         while try source.next(into: &frame) {
             if !beforeFrame(frame, index) { stopped = true; break }
             screener.process(frame, index: index, emit: emit)
-            observe(screener, index)
+            observe(screener, frame, index)
             index += 1
         }
         screener.finish(emit: emit)

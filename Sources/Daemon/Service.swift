@@ -84,7 +84,7 @@ public struct ScreeningService {
                 if !got { break }
                 screener.process(frame, index: index, emit: handle)
                 summary.frames += 1
-                if live { output(view.render(screener, frameIndex: index)) }
+                if live { output(view.render(screener, frame: frame, frameIndex: index)) }
                 index += 1
             }
             screener.finish(emit: handle)
@@ -106,9 +106,9 @@ public struct ScreeningService {
                     }
                     return true
                 },
-                observe: { screener, index in
+                observe: { screener, frame, index in
                     summary.frames += 1
-                    if live { output(view.render(screener, frameIndex: index)) }
+                    if live { output(view.render(screener, frame: frame, frameIndex: index)) }
                 },
                 emit: handle)
             summary.stoppedBySignal = summaries.contains { $0.stopped }

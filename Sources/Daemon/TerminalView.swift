@@ -33,9 +33,9 @@ public struct TerminalView {
         }
     }
 
-    /// Draws the screener's current frame. Returns the text to write to the terminal.
-    public mutating func render(_ screener: Screener, frameIndex: Int) -> String {
-        let frame = screener.upright
+    /// Draws `frame` as the screener saw it. Returns the text to write to the terminal.
+    public mutating func render(_ screener: Screener, frame source: Frame, frameIndex: Int) -> String {
+        let frame = screener.screened(source)
         let step = max(1, (frame.width + maxColumns - 1) / maxColumns)
         let cols = frame.width / step, rows = frame.height / (2 * step)
         let table = screener.table

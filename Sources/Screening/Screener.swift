@@ -13,7 +13,7 @@ public final class Screener {
     public private(set) var tracker: Tracker
     public private(set) var lastStatus: (state: ScreeningState, reasons: [String])?
     public private(set) var detections: [Detection] = []
-    /// The current frame, upright.
+    /// The current frame, upright, when the source needs rotating or a flat field (`screened`).
     public private(set) var upright: Frame
     public private(set) var referenceStatus: ReferenceStatus = .notConfigured
     public private(set) var lastFrame = -1
@@ -64,9 +64,20 @@ public final class Screener {
         }
     }
 
+    /// Whether frames are screened in place: upright already and without a flat field.
+    private var screensInPlace: Bool { header.camera.rotationDeg == .none && flatCounts == nil }
+
+    /// The frame as the screener saw it: `frame` itself when it needed neither rotation nor flat
+    /// field (it is screened in place, without a copy), else `upright`.
+    public func screened(_ frame: Frame) -> Frame { screensInPlace ? frame : upright }
+
     /// Processes frame number `index` of the source (in sensor orientation) and hands every
     /// event it causes to `emit`, in order.
     public func process(_ frame: Frame, index: Int, emit: (Event) -> Void) {
+        if screensInPlace {
+            frame.pixels.withUnsafeBufferPointer { screen(frame, pixels: $0, index: index, emit: emit) }
+            return
+        }
         header.camera.rotationDeg.apply(frame, into: &upright)
         if let flatCounts {
             upright.pixels.withUnsafeMutableBufferPointer { px in
@@ -75,22 +86,25 @@ public final class Screener {
                 }
             }
         }
-        let base = firstTimestampNs ?? frame.timestampNs
+        upright.pixels.withUnsafeBufferPointer { screen(upright, pixels: $0, index: index, emit: emit) }
+    }
+
+    /// The pipeline on one upright frame (`view`, whose pixels are `px`).
+    private func screen(_ view: Frame, pixels px: UnsafeBufferPointer<UInt16>, index: Int, emit: (Event) -> Void) {
+        let base = firstTimestampNs ?? view.timestampNs
         firstTimestampNs = base
-        let timeS = Double(Int64(bitPattern: frame.timestampNs &- base)) / 1e9
+        let timeS = Double(Int64(bitPattern: view.timestampNs &- base)) / 1e9
         lastFrame = index
         lastTimeS = timeS
 
-        var flags = frame.flags
-        if frozen.repeatsPrevious(upright) && index > 0 { flags.insert(.frozen) }
+        var flags = view.flags
+        if frozen.repeatsPrevious(view) && index > 0 { flags.insert(.frozen) }
 
         // Status: camera flags and the reference decide whether readings can be trusted.
         pauseReasons.removeAll(keepingCapacity: true)
         if flags.contains(.shutter) { pauseReasons.append("shutter") }
         if flags.contains(.frozen) { pauseReasons.append("frozen") }
-        let status = upright.pixels.withUnsafeBufferPointer { px in
-            reference.update(px, table: table, timeS: timeS, shutter: flags.contains(.shutter) || flags.contains(.frozen))
-        }
+        let status = reference.update(px, table: table, timeS: timeS, shutter: flags.contains(.shutter) || flags.contains(.frozen))
         referenceStatus = status
         var offset = 0.0
         switch status {
@@ -108,7 +122,7 @@ public final class Screener {
             emit(Event(source: sourceName, frame: index, timeS: timeS, body: .status(state: state, reasons: pauseReasons)))
         }
 
-        detect(offsetK: offset, frozen: flags.contains(.frozen))
+        detect(px, offsetK: offset, frozen: flags.contains(.frozen))
         tracker.update(detections, timeS: timeS, frame: index)
         judge(offsetK: offset, paused: state == .paused, timeS: timeS, index: index, emit: emit)
         for gone in tracker.expire(timeS: timeS) { end(gone, index: index, timeS: timeS, emit: emit) }
@@ -120,29 +134,27 @@ public final class Screener {
     }
 
     /// Warm blobs → face detections, excluding the reference, hot objects and specks.
-    private func detect(offsetK: Double, frozen: Bool) {
+    private func detect(_ px: UnsafeBufferPointer<UInt16>, offsetK: Double, frozen: Bool) {
         detections.removeAll(keepingCapacity: true)
         if frozen { return }
         let w = upright.width, h = upright.height
-        let median = upright.pixels.withUnsafeBufferPointer { frameMedian($0) }
+        let median = frameMedian(px)
         let background = Double(table[median]) + offsetK
         let thresholdC = max(config.skinMinC, background + config.skinMarginK) - offsetK
         let threshold = table.firstCount(atLeast: thresholdC)
-        upright.pixels.withUnsafeBufferPointer { px in labeler.label(px, threshold: threshold, exclude: reference.exclusion) }
+        labeler.label(px, threshold: threshold, exclude: reference.exclusion)
         let hotCount = table.firstCount(atLeast: config.hotObjectC - offsetK)
-        let noise = updateNoise(median: median, threshold: threshold)
+        let noise = updateNoise(px, median: median, threshold: threshold)
         let band = config.canthusBandSigma * noise
         grouper.group(labeler.blobs, minPieceArea: max(1, config.minBlobAreaPx / 2))
         let body = table.firstCount(atLeast: background + config.bodyMarginK - offsetK)
         for blob in grouper.regions where blob.area >= config.minBlobAreaPx {
             if blob.maxCount >= hotCount { continue }
-            if hangsBelowAHead(blob, hotCount: hotCount, body: body) { continue }
+            if hangsBelowAHead(blob, pixels: px, hotCount: hotCount, body: body) { continue }
             let d = labeler.labels.withUnsafeBufferPointer { labels in
                 grouper.group.withUnsafeBufferPointer { group in
-                    upright.pixels.withUnsafeBufferPointer { px in
-                        faces.measure(blob: blob, labels: labels, group: group, pixels: px, width: w, height: h, table: table,
-                                      k: config.canthusPixels, band: band)
-                    }
+                    faces.measure(blob: blob, labels: labels, group: group, pixels: px, width: w, height: h, table: table,
+                                  k: config.canthusPixels, band: band)
                 }
             }
             // A face is taller than wide; a wide, flat warm region (shoulders, an arm, a table
@@ -157,18 +169,15 @@ public final class Screener {
     /// Whether `region` is a hand or arm: another warm region (the head) sits above it, no more
     /// than three of its heights higher, centred over its width, and a column of clothing at
     /// least `body` counts warm (the torso) joins the two in at least 70 % of the rows between.
-    private func hangsBelowAHead(_ region: Blob, hotCount: UInt16, body: UInt16) -> Bool {
+    private func hangsBelowAHead(_ region: Blob, pixels px: UnsafeBufferPointer<UInt16>, hotCount: UInt16, body: UInt16) -> Bool {
         let w = upright.width
         for head in grouper.regions where head.label != region.label && head.area >= config.minBlobAreaPx && head.maxCount < hotCount {
             let gap = region.minY - head.maxY - 1
             guard gap >= 1, gap <= 3 * head.height else { continue }
             let cx = (head.minX + head.maxX) / 2
             guard cx >= region.minX, cx <= region.maxX else { continue }
-            let warm = upright.pixels.withUnsafeBufferPointer { px in
-                var n = 0
-                for y in (head.maxY + 1)..<region.minY where px[y * w + cx] >= body { n += 1 }
-                return n
-            }
+            var warm = 0
+            for y in (head.maxY + 1)..<region.minY where px[y * w + cx] >= body { warm += 1 }
             if warm * 10 >= gap * 7 { return true }
         }
         return false
@@ -178,20 +187,18 @@ public final class Screener {
     /// Robust pixel noise from horizontal neighbour differences in the background (pixels below
     /// `threshold`), every 4th pair of every 8th row: σ = median|Δ| / 0.6745 / √2, converted to
     /// kelvin by the table's slope at the median, then smoothed over frames (weight 0.1 per frame).
-    private func updateNoise(median: UInt16, threshold: UInt16) -> Double {
+    private func updateNoise(_ px: UnsafeBufferPointer<UInt16>, median: UInt16, threshold: UInt16) -> Double {
         let w = upright.width, h = upright.height
         var total: Int32 = 0
         differenceHistogram.withUnsafeMutableBufferPointer { hist in
             for i in 0..<hist.count { hist[i] = 0 }
-            upright.pixels.withUnsafeBufferPointer { px in
-                for y in stride(from: 0, to: h, by: 8) {
-                    let row = y * w
-                    for x in stride(from: 1, to: w, by: 4) {
-                        let a = px[row + x - 1], b = px[row + x]
-                        guard a < threshold, b < threshold else { continue }
-                        hist[min(1023, Int(a > b ? a - b : b - a))] += 1
-                        total += 1
-                    }
+            for y in stride(from: 0, to: h, by: 8) {
+                let row = y * w
+                for x in stride(from: 1, to: w, by: 4) {
+                    let a = px[row + x - 1], b = px[row + x]
+                    guard a < threshold, b < threshold else { continue }
+                    hist[min(1023, Int(a > b ? a - b : b - a))] += 1
+                    total += 1
                 }
             }
         }

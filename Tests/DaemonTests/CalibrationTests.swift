@@ -136,7 +136,7 @@ import TestSupport
         func spread(_ f: FlatField?) -> Double {
             let s = Screener(header: reader.header, config: ScreeningConfig(), flatField: f, sourceName: "nuc")
             s.process(frame, index: 0) { _ in }
-            let t: [Double] = s.upright.pixels.map { Double(s.table[$0]) }
+            let t: [Double] = s.screened(frame).pixels.map { Double(s.table[$0]) }
             let n = Double(t.count)
             let m: Double = t.reduce(0, +) / n
             let variance: Double = t.reduce(0) { $0 + ($1 - m) * ($1 - m) } / n
