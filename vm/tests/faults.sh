@@ -4,7 +4,18 @@ set -u
 VIVID="n_devs=1 node_types=0x1 num_inputs=2 input_types=0xc"
 load() { modprobe vivid $VIVID || exit 10; for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /dev/video0 ] && return 0; sleep 0.2; done; exit 11; }
 ctl() { v4l2-ctl -d /dev/video0 --set-ctrl="$1" || echo "v4l2-ctl $1 failed"; }
-start() { $CANTHUS record --ir /dev/video0 --input 0 --camera webcam --fps 10 --duration 120 --out "/out/$1.canthus" > "/out/$1.out" 2> "/out/$1.err" & PID=$!; sleep "${2:-5}"; }
+# Starts recording and returns once frames are coming in (at least five, at most 60 s: a loaded
+# host can take seconds to start the guest's canthus), so a fault is never injected before
+# streaming has begun.
+start() {
+    $CANTHUS record --ir /dev/video0 --input 0 --camera webcam --fps 10 --duration 120 --out "/out/$1.canthus" > "/out/$1.out" 2> "/out/$1.err" &
+    PID=$!
+    for i in $(seq 1 300); do
+        grep -Eq "recording /dev/video0: ([5-9]|[1-9][0-9]+) frames" "/out/$1.err" 2>/dev/null && break
+        sleep 0.2
+    done
+    sleep 1
+}
 finish() { kill -TERM $PID; wait $PID; echo "$?" > "/out/$1.status"; }
 
 # 1. disconnect: the node goes; canthus reports the camera lost, keeps running, and resumes

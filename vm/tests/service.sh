@@ -9,7 +9,10 @@ records: {directory: /out/var}
 YAML
 $CANTHUS run --config /tmp/live.yaml --no-view > /out/run.out 2> /out/run.err &
 PID=$!
-sleep 6
+# Frames are being screened once the first status event is in the log (at most 60 s: a loaded
+# host can take seconds to start the guest's canthus); then a few seconds more of screening.
+for i in $(seq 1 300); do grep -q '"frame":0' /out/var/events.ndjson 2>/dev/null && break; sleep 0.2; done
+sleep 3
 v4l2-ctl -d /dev/video0 --set-ctrl=disconnect=1
 for i in $(seq 1 50); do rmmod vivid 2>/dev/null && break; sleep 0.2; done
 sleep 2
