@@ -120,15 +120,17 @@ public enum Rotation: Int, Codable, Sendable, CaseIterable {
 }
 
 /// Tells a frame that repeats the previous one (a stalled camera re-sends its last buffer).
-/// Sensor noise makes real successive frames differ almost everywhere, so a sample of every
-/// 61st pixel decides; the sample is kept for the next frame. No copy of the frame is made.
+/// Sensor noise makes real successive frames differ almost everywhere, so a sample of about a
+/// thousand pixels spread over the frame decides; the sample is kept for the next frame. No copy
+/// of the frame is made.
 public struct FrozenFrameDetector: Sendable {
     private var sample: [UInt16] = []
 
     public init() {}
 
     public mutating func repeatsPrevious(_ frame: Frame) -> Bool {
-        let stride = 61
+        // An odd stride, so the samples do not line up in a few columns.
+        let stride = (frame.pixels.count / 1024) | 1
         let n = (frame.pixels.count + stride - 1) / stride
         if sample.count != n { sample = [UInt16](repeating: 0, count: n) }
         var same = true

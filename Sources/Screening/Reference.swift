@@ -119,10 +119,16 @@ public struct ReferenceMonitor {
         // plenty for a median.
         let ringStep = ringOut > 8 ? 2 : 1
         return scratch.withUnsafeMutableBufferPointer { buf -> (UInt16, UInt16) in
-            // Disc values fill the buffer from the front, ring values from the back.
+            // Disc values fill the buffer from the front, ring values from the back. Each row
+            // visits only the columns within the outer circle.
             for y in max(0, cy - reach)...min(height - 1, cy + reach) {
                 let dy = Double(y) - p.y
-                for x in max(0, cx - reach)...min(width - 1, cx + reach) {
+                let halfWidth = (max(inner2, ringOut2) - dy * dy)
+                guard halfWidth >= 0 else { continue }
+                let span = halfWidth.squareRoot()
+                let x0 = max(0, Int((p.x - span).rounded(.up))), x1 = min(width - 1, Int((p.x + span).rounded(.down)))
+                guard x0 <= x1 else { continue }
+                for x in x0...x1 {
                     let dx = Double(x) - p.x
                     let d2 = dx * dx + dy * dy
                     if d2 <= inner2 {

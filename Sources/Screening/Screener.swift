@@ -185,14 +185,14 @@ public final class Screener {
 
 
     /// Robust pixel noise from horizontal neighbour differences in the background (pixels below
-    /// `threshold`), every 4th pair of every 8th row: σ = median|Δ| / 0.6745 / √2, converted to
+    /// `threshold`), every 4th pair of 32 rows: σ = median|Δ| / 0.6745 / √2, converted to
     /// kelvin by the table's slope at the median, then smoothed over frames (weight 0.1 per frame).
     private func updateNoise(_ px: UnsafeBufferPointer<UInt16>, median: UInt16, threshold: UInt16) -> Double {
         let w = upright.width, h = upright.height
         var total: Int32 = 0
         differenceHistogram.withUnsafeMutableBufferPointer { hist in
             for i in 0..<hist.count { hist[i] = 0 }
-            for y in stride(from: 0, to: h, by: 8) {
+            for y in stride(from: 0, to: h, by: max(1, h / 32)) {
                 let row = y * w
                 for x in stride(from: 1, to: w, by: 4) {
                     let a = px[row + x - 1], b = px[row + x]
@@ -215,15 +215,15 @@ public final class Screener {
         return noiseK!
     }
 
-    /// Median count of the frame (every 4th pixel of every 4th row) from a 4096-bin histogram
-    /// of count/16.
+    /// Median count of the frame (every 8th pixel of 64 rows) from a 4096-bin histogram of
+    /// count/16.
     private func frameMedian(_ px: UnsafeBufferPointer<UInt16>) -> UInt16 {
         histogram.withUnsafeMutableBufferPointer { hist in
             for i in 0..<hist.count { hist[i] = 0 }
             var sampled: Int32 = 0
             let w = upright.width
-            for row in stride(from: 0, to: px.count, by: 4 * w) {
-                for i in stride(from: row, to: row + w, by: 4) { hist[Int(px[i] >> 4)] += 1; sampled += 1 }
+            for row in stride(from: 0, to: px.count, by: max(1, upright.height / 64) * w) {
+                for i in stride(from: row, to: row + w, by: 8) { hist[Int(px[i] >> 4)] += 1; sampled += 1 }
             }
             let half = sampled / 2
             var acc: Int32 = 0
