@@ -11,7 +11,7 @@ PAIRS = [
     ("convert_640x512_counts_to_C", "convert_ms", "count→°C, 640×512 (numpy table lookup)"),
     ("label_blobs_640x512", "label_ms", "blobs + stats, 640×512 (OpenCV connectedComponentsWithStats)"),
     *[(f"screen_640x512,_{n}_in_view_(whole_IR_stage)", f"screen_{n}_ms",
-       f"whole IR stage, 640×512, {n} people in view (numpy + OpenCV)") for n in (1, 10, 50)],
+       f"whole IR stage, 640×512, {n} in view (numpy + OpenCV)") for n in (1, 10, 50)],
 ]
 
 
