@@ -91,7 +91,9 @@ public struct Tracker {
             let dt = timeS - t.lastTimeS
             let px = t.x + t.vx * dt, py = t.y + t.vy * dt
             for (di, d) in detections.enumerated() {
-                let gate = config.associationFaceWidths * Double(max(t.faceWidth, d.faceWidth)) + 2
+                // A track seen once has no velocity yet to predict with: twice the reach.
+                let reach = t.framesSeen == 1 ? 2 * config.associationFaceWidths : config.associationFaceWidths
+                let gate = reach * Double(max(t.faceWidth, d.faceWidth)) + 2
                 let dist = ((d.x - px) * (d.x - px) + (d.y - py) * (d.y - py)).squareRoot()
                 if dist <= gate { pairs.append((dist, ti, di)) }
             }

@@ -186,3 +186,42 @@ import TestSupport
         #expect(e.feverPositives == 1 && e.feverSensitivity == 1)  // 36.5 + 1.31 ≥ 37.5
     }
 }
+
+/// The cases a gate must not take for a fever, each with its code: a 60 °C cup, a person too
+/// far away, a face cut by the frame's edge, a runner.
+@Suite struct SpecialCaseTests {
+    func events(_ preset: String) throws -> [Event] {
+        let path = Project.temporaryDirectory() + "/\(preset).canthus"
+        try Simulator(scenario: try Presets.named(preset), seed: 1).run(recordingPath: path, truthPath: nil)
+        let source = try openSource(path: path)
+        let screener = Screener(header: source.header, config: ScreeningConfig(), sourceName: source.name)
+        var out: [Event] = []
+        var frame = Frame.empty
+        var i = 0
+        while try source.next(into: &frame) {
+            screener.process(frame, index: i) { out.append($0) }
+            i += 1
+        }
+        screener.finish { out.append($0) }
+        return out.filter { if case .status = $0.body { return false } else { return true } }
+    }
+
+    func decisions(_ e: [Event]) -> [Decision] { e.compactMap { if case .decision(let d) = $0.body { d } else { nil } } }
+    func rejections(_ e: [Event]) -> [[String]] { e.compactMap { if case .rejected(_, let r) = $0.body { r } else { nil } } }
+    func counts(_ e: [Event]) -> Int { e.filter { if case .count = $0.body { true } else { false } }.count }
+
+    @Test func hotCupIsNeverAPerson() throws {
+        let e = try events("hot-cup")
+        // The person walking past is measured once and counted once; the cup is nothing.
+        #expect(decisions(e).count == 1 && decisions(e).allSatisfy { $0.level == .normal }, "\(e.map(\.json))")
+        #expect(rejections(e).isEmpty && counts(e) == 1, "\(e.map(\.json))")
+    }
+
+    @Test(arguments: [("far", "too_far"), ("edge", "edge"), ("runner", "motion")])
+    func unmeasurablePersonIsRejectedWithTheReason(preset: String, code: String) throws {
+        let e = try events(preset)
+        #expect(decisions(e).isEmpty, "\(e.map(\.json))")
+        #expect(rejections(e).count == 1 && rejections(e)[0].contains(code), "\(e.map(\.json))")
+        #expect(counts(e) == 1)
+    }
+}
