@@ -128,6 +128,17 @@ public final class Screener {
         for gone in tracker.expire(timeS: timeS) { end(gone, index: index, timeS: timeS, emit: emit) }
     }
 
+    /// Screens every remaining frame of `source`, in order, then ends the open tracks.
+    public func screenAll(_ source: any FrameSource, emit: (Event) -> Void) throws {
+        var frame = Frame.empty
+        var index = lastFrame + 1
+        while try source.next(into: &frame) {
+            process(frame, index: index, emit: emit)
+            index += 1
+        }
+        finish(emit: emit)
+    }
+
     /// Ends every open track (the source ended) and emits what they owe.
     public func finish(emit: (Event) -> Void) {
         for gone in tracker.expire(timeS: lastTimeS, all: true) { end(gone, index: max(0, lastFrame), timeS: lastTimeS, emit: emit) }

@@ -194,15 +194,8 @@ import TestSupport
         let path = Project.temporaryDirectory() + "/\(preset).canthus"
         try Simulator(scenario: try Presets.named(preset), seed: 1).run(recordingPath: path, truthPath: nil)
         let source = try openSource(path: path)
-        let screener = Screener(header: source.header, config: ScreeningConfig(), sourceName: source.name)
         var out: [Event] = []
-        var frame = Frame.empty
-        var i = 0
-        while try source.next(into: &frame) {
-            screener.process(frame, index: i) { out.append($0) }
-            i += 1
-        }
-        screener.finish { out.append($0) }
+        try Screener(header: source.header, config: ScreeningConfig(), sourceName: source.name).screenAll(source) { out.append($0) }
         return out.filter { if case .status = $0.body { return false } else { return true } }
     }
 
