@@ -21,8 +21,10 @@ public struct Track: Sendable {
     public var decided = false
     public var counted = false
     public var startX: Double, startY: Double
-    /// The last face box (upright pixels, inclusive).
+    /// The last face box (upright pixels, inclusive), and the one before it when that was the
+    /// previous frame's.
     public var box: (minX: Int, minY: Int, maxX: Int, maxY: Int)
+    public var previousBox: (minX: Int, minY: Int, maxX: Int, maxY: Int)?
     /// Set when the track's centre fell inside the face box of an older person (a hand at the
     /// face, a face splitting for a moment): the ID of that person. A fragment is never
     /// decided, rejected or counted on its own.
@@ -68,8 +70,6 @@ public struct Tracker {
     private var pairs: [(distance: Double, track: Int, detection: Int)] = []
     private var trackTaken: [Bool] = []
     private var detectionTaken: [Bool] = []
-    /// Boxes of confirmed tracks seen in the previous frame, before this frame's update.
-    private var previousBoxes: [(id: Int, box: (minX: Int, minY: Int, maxX: Int, maxY: Int))] = []
     /// For each detection of the last update, the index of its track in `tracks`.
     public private(set) var assignment: [Int] = []
 
@@ -77,15 +77,10 @@ public struct Tracker {
         self.config = config
         tracks.reserveCapacity(64)
         pairs.reserveCapacity(256)
-        previousBoxes.reserveCapacity(64)
     }
 
     /// Matches `detections` to tracks; unmatched detections start tracks.
     public mutating func update(_ detections: [Detection], timeS: Double, frame: Int) {
-        previousBoxes.removeAll(keepingCapacity: true)
-        for t in tracks where t.lastFrame == frame - 1 && t.framesSeen >= config.minTrackFrames && t.fragmentOf == nil {
-            previousBoxes.append((t.id, t.box))
-        }
         pairs.removeAll(keepingCapacity: true)
         for (ti, t) in tracks.enumerated() {
             let dt = timeS - t.lastTimeS
@@ -141,9 +136,8 @@ public struct Tracker {
             let (id, x, y) = (tracks[i].id, tracks[i].x, tracks[i].y)
             for k in tracks.indices where tracks[k].id < id && tracks[k].lastFrame == frame && tracks[k].fragmentOf == nil
                 && tracks[k].framesSeen >= config.minTrackFrames {
-                let other = tracks[k].id
-                if inside(x, y, tracks[k].box) || previousBoxes.contains(where: { $0.id == other && inside(x, y, $0.box) }) {
-                    tracks[i].fragmentOf = other
+                if inside(x, y, tracks[k].box) || tracks[k].previousBox.map({ inside(x, y, $0) }) == true {
+                    tracks[i].fragmentOf = tracks[k].id
                     break
                 }
             }
@@ -160,6 +154,7 @@ public struct Tracker {
         t.x = d.x
         t.y = d.y
         t.faceWidth = d.faceWidth
+        t.previousBox = t.lastFrame == frame - 1 ? t.box : nil
         t.box = (d.minX, d.minY, d.maxX, d.maxY)
         t.lastTimeS = timeS
         t.lastFrame = frame
