@@ -177,12 +177,12 @@ public struct FaceGrouper {
             }
             // Blobs come in raster order of their top rows, so an upper piece precedes its lower ones.
             for i in 0..<n where blobs[i].area >= minPieceArea {
-                for j in (i + 1)..<max(i + 1, n) where blobs[j].area >= minPieceArea && Self.isLowerPart(blobs[j], of: blobs[i]) {
+                for j in (i + 1)..<n where blobs[j].area >= minPieceArea && Self.isLowerPart(blobs[j], of: blobs[i]) {
                     let ri = root(blobs[i].label), rj = root(blobs[j].label)
                     if ri != rj { g[Int(max(ri, rj))] = min(ri, rj) }
                 }
             }
-            for l in 1...max(1, n) where l <= n { g[l] = root(Int32(l)) }
+            for l in stride(from: 1, through: n, by: 1) { g[l] = root(Int32(l)) }
         }
         merged.removeAll(keepingCapacity: true)
         merged.append(contentsOf: blobs)

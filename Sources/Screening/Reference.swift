@@ -91,7 +91,7 @@ public struct ReferenceMonitor {
     /// flat centre — away from its blurred edge — wherever within the disc `p` falls.
     mutating func measure(_ pixels: UnsafeBufferPointer<UInt16>, at p: (x: Double, y: Double), radius: Double) -> (UInt16, UInt16) {
         let r = max(0.75, radius)
-        let (disc, ring) = medians(pixels, at: p, inner: r, ringIn: radius * 1.8, ringOut: radius * 2.6)
+        let (disc, ring) = medians(pixels, at: p, inner: r, ring: (radius * 1.8)...(radius * 2.6))
         guard disc > ring else { return (disc, ring) }
         let level = Int(ring) + (Int(disc - ring) * 4 + 4) / 5
         let cx = Int(p.x.rounded()), cy = Int(p.y.rounded()), reach = Int(r.rounded(.up))
@@ -103,18 +103,20 @@ public struct ReferenceMonitor {
             }
         }
         guard n > 0 else { return (disc, ring) }
-        return (medians(pixels, at: (sx / n, sy / n), inner: max(0.75, radius * 0.6), ringIn: 0, ringOut: -1).0, ring)
+        return (medians(pixels, at: (sx / n, sy / n), inner: max(0.75, radius * 0.6), ring: nil).0, ring)
     }
 
-    /// Medians of the pixels within `inner` of `p` and of those between `ringIn` and `ringOut`.
+    /// Medians of the pixels within `inner` of `p` and of those whose distance lies in `ring`
+    /// (0 when there is no ring).
     private mutating func medians(_ pixels: UnsafeBufferPointer<UInt16>, at p: (x: Double, y: Double),
-                                  inner: Double, ringIn: Double, ringOut: Double) -> (UInt16, UInt16) {
+                                  inner: Double, ring: ClosedRange<Double>?) -> (UInt16, UInt16) {
+        let ringIn = ring?.lowerBound ?? 0, ringOut = ring?.upperBound ?? 0
         let reach = Int(max(inner, ringOut).rounded(.up))
         let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
         var nIn = 0
         var nRing = 0
         let cap = scratch.count
-        let inner2 = inner * inner, ringIn2 = ringIn * ringIn, ringOut2 = ringOut * ringOut
+        let inner2 = inner * inner, ringIn2 = ringIn * ringIn, ringOut2 = ring == nil ? -1 : ringOut * ringOut
         // A wide ring is read on every other pixel (a checkerboard): hundreds of values are
         // plenty for a median.
         let ringStep = ringOut > 8 ? 2 : 1

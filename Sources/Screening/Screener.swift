@@ -194,7 +194,6 @@ public final class Screener {
         return false
     }
 
-
     /// Robust pixel noise from horizontal neighbour differences in the background (pixels below
     /// `threshold`), every 4th pair of 32 rows: σ = median|Δ| / 0.6745 / √2, converted to
     /// kelvin by the table's slope at the median, then smoothed over frames (weight 0.1 per frame).
@@ -251,6 +250,8 @@ public final class Screener {
         let w = upright.width
         for (di, d) in detections.enumerated() {
             let ti = tracker.assignment[di]
+            // A piece of an older person's face is never judged on its own.
+            if tracker.tracks[ti].fragmentOf != nil { continue }
             var reason: String?
             let canthus = d.canthusC + offsetK
             if d.faceWidth < config.minFaceWidthPx { reason = "too_far" }
@@ -272,7 +273,6 @@ public final class Screener {
                 }
             }
             let t = tracker.tracks[ti]
-            if t.fragmentOf != nil { continue }
             if !t.decided && reason == nil && t.readings.count < config.framesForDecision {
                 // The running estimate's level, judged every good frame (hysteresis).
                 let estimate = median(t.readings) + config.decision.skinToCoreOffsetC

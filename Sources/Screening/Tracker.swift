@@ -3,7 +3,6 @@ public struct Track: Sendable {
     public let id: Int
     public var x: Double, y: Double
     public var vx = 0.0, vy = 0.0
-    public var faceWidth: Int
     public var firstTimeS: Double
     public var lastTimeS: Double
     public var lastFrame: Int
@@ -36,7 +35,6 @@ public struct Track: Sendable {
         self.id = id
         x = detection.x
         y = detection.y
-        faceWidth = detection.faceWidth
         firstTimeS = timeS
         lastTimeS = timeS
         lastFrame = frame
@@ -49,6 +47,9 @@ public struct Track: Sendable {
         trajectory.append(TrajectoryPoint(frame: frame, x: x, y: y))
     }
 
+    /// The width of the last face box (px).
+    public var faceWidth: Int { box.maxX - box.minX + 1 }
+
     /// Face widths per second.
     public var speedFaceWidthsPerS: Double { (vx * vx + vy * vy).squareRoot() / Double(max(1, faceWidth)) }
 }
@@ -60,7 +61,8 @@ public struct TrajectoryPoint: Sendable, Equatable {
 }
 
 /// Associates detections with tracks: constant-velocity prediction, then greedy matching of the
-/// closest pairs within a gate of `associationFaceWidths` face widths. A track unseen for
+/// closest pairs within a gate of `associationFaceWidths` face widths (twice that for a track
+/// seen once, which has no velocity yet). A track unseen for
 /// `trackTimeoutS` has left. A younger track whose centre falls inside the face box of a
 /// confirmed person is a fragment of that person (`Track.fragmentOf`).
 public struct Tracker {
@@ -153,7 +155,6 @@ public struct Tracker {
         t.vy = t.framesSeen == 1 ? nvy : 0.5 * t.vy + 0.5 * nvy
         t.x = d.x
         t.y = d.y
-        t.faceWidth = d.faceWidth
         t.previousBox = t.lastFrame == frame - 1 ? t.box : nil
         t.box = (d.minX, d.minY, d.maxX, d.maxY)
         t.lastTimeS = timeS
