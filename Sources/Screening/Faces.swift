@@ -15,6 +15,9 @@ public struct Detection: Sendable, Equatable {
     /// Frame-level gate codes (`too_far`, `too_close`, `edge`, `cold` are added later).
     public var glasses: Bool
     public var touchesEdge: Bool
+    /// The part of the face box's top third that is skin: a head's crown or forehead fills it
+    /// (an ellipse fills 69 %); the posts and rails of a warm chair or a frame do not.
+    public var crownFill: Double
 }
 
 /// Turns a warm blob into a face and measures its canthus: among the `k` hottest pixels of the
@@ -72,6 +75,12 @@ public struct FaceMeasurer {
                 used += 1
             }
         }
+        // Crown: skin in the top third of the face box.
+        var crown = 0
+        let crownBottom = blob.minY + max(1, faceHeight / 3) - 1
+        for y in blob.minY...crownBottom {
+            for x in head.minX...head.maxX where group[Int(labels[y * width + x])] == blob.label { crown += 1 }
+        }
         // Glasses: holes in the eye band.
         let bandTop = blob.minY + Int(Double(faceHeight) * 0.25)
         let bandBottom = max(bandTop, blob.minY + Int(Double(faceHeight) * 0.55) - 1)
@@ -92,7 +101,8 @@ public struct FaceMeasurer {
             minX: head.minX, minY: blob.minY, maxX: head.maxX, maxY: faceBottom,
             canthusC: used > 0 ? sumC / Double(used) : -.infinity, raw: used > 0 ? sumRaw / Double(used) : 0,
             glasses: band > 0 && Double(holes) / Double(band) > 0.2,
-            touchesEdge: head.minX == 0 || blob.minY == 0 || head.maxX == width - 1 || (faceBottom == height - 1))
+            touchesEdge: head.minX == 0 || blob.minY == 0 || head.maxX == width - 1 || (faceBottom == height - 1),
+            crownFill: Double(crown) / Double((crownBottom - blob.minY + 1) * headWidth))
     }
 
     /// The head at the top of a blob: row by row from the top, the blob's extent widens to the

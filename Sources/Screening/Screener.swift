@@ -171,6 +171,9 @@ public final class Screener {
             // A face is taller than wide; a wide, flat warm region (shoulders, an arm, a table
             // edge) is not one, unless the frame's bottom edge cuts it.
             if Double(d.faceHeight) < 0.75 * Double(d.faceWidth) && d.maxY < h - 1 { continue }
+            // A head's top is its crown or forehead, a solid cap; a region whose top third is
+            // mostly empty (the back and posts of a warm chair above its seat) is not a head.
+            if d.crownFill < 0.4 && !d.touchesEdge { continue }
             detections.append(d)
         }
     }
