@@ -46,13 +46,42 @@ public struct FaceMeasurer {
         let faceHeight = head.height
         let faceBottom = blob.minY + faceHeight - 1
         let searchBottom = blob.minY + max(1, Int((Double(faceHeight) * 0.65).rounded())) - 1
+        let headWidth = head.maxX - head.minX + 1
+        // Crown: the top third of the face box. Glasses: holes in the eye band (rows 0.25…0.55
+        // of the face height, the inner 70 % of its width). Both lie inside the canthus search
+        // window, so one pass over the window finds the hottest pixel and counts both.
+        let crownBottom = blob.minY + max(1, faceHeight / 3) - 1
+        let bandTop = blob.minY + Int(Double(faceHeight) * 0.25)
+        let bandBottom = max(bandTop, blob.minY + Int(Double(faceHeight) * 0.55) - 1)
+        let inset = Int(Double(headWidth) * 0.15)
+        let looksForGlasses = headWidth >= 6 && faceHeight >= 6
+        let bandPixels = looksForGlasses ? (bandBottom - bandTop + 1) * (headWidth - 2 * inset) : 0
+        var hottest: UInt16 = 0, crown = 0, holes = 0
+        for y in blob.minY...searchBottom {
+            let inCrown = y <= crownBottom
+            let inBand = looksForGlasses && y >= bandTop && y <= bandBottom
+            for x in head.minX...head.maxX {
+                let i = y * width + x
+                if group[Int(labels[i])] == blob.label {
+                    if pixels[i] > hottest { hottest = pixels[i] }
+                    if inCrown { crown += 1 }
+                } else if inBand && x >= head.minX + inset && x <= head.maxX - inset {
+                    holes += 1
+                }
+            }
+        }
+        // The k hottest pixels of the window (t[0] the smallest of them), among those that can be
+        // within `band` of the hottest: no other pixel is averaged, so none needs sorting in. The
+        // count floor is one below the table's exact one (monotonic table; Float vs Double).
+        let hottestC = Double(table[hottest])
+        let floor = UInt16(max(0, Int(table.firstCount(atLeast: hottestC - band)) - 1))
         let k = min(k, top.count)
         var n = 0
         top.withUnsafeMutableBufferPointer { t in
-            // Keep the k largest counts, t[0] the smallest of them (insertion into a short sorted run).
             for y in blob.minY...searchBottom {
-                for x in head.minX...head.maxX where group[Int(labels[y * width + x])] == blob.label {
+                for x in head.minX...head.maxX {
                     let v = pixels[y * width + x]
+                    guard v >= floor, group[Int(labels[y * width + x])] == blob.label else { continue }
                     if n < k {
                         var j = n
                         while j > 0 && t[j - 1] > v { t[j] = t[j - 1]; j -= 1 }
@@ -67,40 +96,17 @@ public struct FaceMeasurer {
             }
         }
         var sumC = 0.0, sumRaw = 0.0, used = 0
-        if n > 0 {
-            let hottest = Double(table[top[n - 1]])
-            for i in 0..<n where Double(table[top[i]]) >= hottest - band {
-                sumC += Double(table[top[i]])
-                sumRaw += Double(top[i])
-                used += 1
-            }
-        }
-        // Crown: skin in the top third of the face box.
-        var crown = 0
-        let crownBottom = blob.minY + max(1, faceHeight / 3) - 1
-        for y in blob.minY...crownBottom {
-            for x in head.minX...head.maxX where group[Int(labels[y * width + x])] == blob.label { crown += 1 }
-        }
-        // Glasses: holes in the eye band.
-        let bandTop = blob.minY + Int(Double(faceHeight) * 0.25)
-        let bandBottom = max(bandTop, blob.minY + Int(Double(faceHeight) * 0.55) - 1)
-        let headWidth = head.maxX - head.minX + 1
-        let inset = Int(Double(headWidth) * 0.15)
-        var holes = 0, band = 0
-        if headWidth >= 6 && faceHeight >= 6 {
-            for y in bandTop...bandBottom {
-                for x in (head.minX + inset)...(head.maxX - inset) {
-                    band += 1
-                    if group[Int(labels[y * width + x])] != blob.label { holes += 1 }
-                }
-            }
+        for i in 0..<n where Double(table[top[i]]) >= hottestC - band {
+            sumC += Double(table[top[i]])
+            sumRaw += Double(top[i])
+            used += 1
         }
         return Detection(
             x: Double(head.minX + head.maxX) / 2, y: Double(blob.minY + faceBottom) / 2,
             faceWidth: headWidth, faceHeight: faceHeight,
             minX: head.minX, minY: blob.minY, maxX: head.maxX, maxY: faceBottom,
             canthusC: used > 0 ? sumC / Double(used) : -.infinity, raw: used > 0 ? sumRaw / Double(used) : 0,
-            glasses: band > 0 && Double(holes) / Double(band) > 0.2,
+            glasses: bandPixels > 0 && Double(holes) / Double(bandPixels) > 0.2,
             touchesEdge: head.minX == 0 || blob.minY == 0 || head.maxX == width - 1 || (faceBottom == height - 1),
             crownFill: Double(crown) / Double((crownBottom - blob.minY + 1) * headWidth))
     }
