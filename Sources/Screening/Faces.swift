@@ -125,9 +125,15 @@ public struct FaceMeasurer {
         var minX = Int.max, maxX = -1      // extent of the rows accepted so far
         var rows = 0
         for y in blob.minY...blob.maxY {
+            // The row's first and last pixel of the region, searched from both ends.
             var lo = Int.max, hi = -1
-            for x in blob.minX...blob.maxX where group[Int(labels[y * width + x])] == blob.label {
-                if x < lo { lo = x }
+            let row = y * width
+            var x = blob.minX
+            while x <= blob.maxX && group[Int(labels[row + x])] != blob.label { x += 1 }
+            if x <= blob.maxX {
+                lo = x
+                x = blob.maxX
+                while group[Int(labels[row + x])] != blob.label { x -= 1 }
                 hi = x
             }
             let w = hi >= lo ? hi - lo + 1 : 0
