@@ -174,6 +174,11 @@ public final class Screener {
             // A head's top is its crown or forehead, a solid cap; a region whose top third is
             // mostly empty (the back and posts of a warm chair above its seat) is not a head.
             if d.crownFill < 0.4 && !d.touchesEdge { continue }
+            // Too small to measure is still a person when it is a head on a body; a speck with
+            // nothing warm beneath it (a hand on the counter, an ear, a lamp) is not, and neither
+            // is a "head" smaller than a tiny blob (the tip of a larger warm region).
+            if d.faceWidth < config.minFaceWidthPx
+                && (d.faceWidth * d.faceHeight < config.minBlobAreaPx || !standsOnABody(d, pixels: px, body: body)) { continue }
             detections.append(d)
         }
     }
@@ -195,6 +200,22 @@ public final class Screener {
             if warm * 10 >= gap * 7 { return true }
         }
         return false
+    }
+
+    /// Whether a body holds `head` up: below it, under the middle third of its width, at least
+    /// half of the next two head heights of rows are warm to `body` counts (clothing), and at
+    /// least one head height of those rows is in view.
+    private func standsOnABody(_ head: Detection, pixels px: UnsafeBufferPointer<UInt16>, body: UInt16) -> Bool {
+        let w = upright.width
+        let first = head.maxY + 1, last = min(upright.height - 1, head.maxY + 2 * head.faceHeight)
+        guard last - first + 1 >= head.faceHeight else { return false }
+        let third = head.faceWidth / 3
+        let x0 = head.minX + third, x1 = max(x0, head.maxX - third)
+        var warm = 0
+        for y in first...last {
+            for x in x0...x1 where px[y * w + x] >= body { warm += 1; break }
+        }
+        return warm * 2 >= last - first + 1
     }
 
     /// Robust pixel noise from horizontal neighbour differences in the background (pixels below

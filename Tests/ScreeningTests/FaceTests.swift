@@ -1,9 +1,10 @@
+import Capture
 import Radiometry
 @testable import Screening
 import Testing
 
-/// The face measurer on drawn shapes: a head's crown fills the top of its box; a warm chair (a
-/// seat with posts standing above it) does not, and the screener takes no chair for a face.
+/// The face measurer and the screener on drawn shapes: a head's crown fills the top of its box,
+/// a warm chair's posts do not; a far person is a small head on a body, a speck is not.
 @Suite struct FaceTests {
     static let w = 64, h = 64
     static let table = CountTable(model: .leptonTLinearHigh)
@@ -56,5 +57,32 @@ import Testing
         let d = measured(Self.frame(Self.chair))
         #expect(d.faceWidth == 24 && !d.touchesEdge)
         #expect(d.crownFill < 0.4, "\(d.crownFill)")
+    }
+
+    /// Ten frames at 9 fps of a far person walking right (a 9 px head on a clothed body, too small
+    /// to measure) and a warm 6 px speck with nothing beneath it (a hand on a counter).
+    @Test func aFarPersonIsRejectedTooFarAndASpeckIsNoOne() {
+        let header = RecordingHeader(camera: CameraDescription(model: "drawn", serial: "0", width: Self.w, height: Self.h,
+                                                               fps: 9, hfovDeg: 57),
+                                     radiometry: .leptonTLinearHigh, origin: "FaceTests")
+        let screener = Screener(header: header, config: ScreeningConfig(), sourceName: "drawn")
+        var events: [Event] = []
+        for i in 0..<10 {
+            let cx = 10 + 2 * i
+            var px = Self.frame { x, y in
+                let dx = Double(x - cx) / 4.5, dy = Double(y - 12) / 5.5
+                let speck = (50...55).contains(x) && (56...61).contains(y)
+                return dx * dx + dy * dy <= 1 || speck
+            }
+            // Clothing 1.5 K above the room from the shoulders down.
+            for y in 19..<Self.h { for x in (cx - 8)...(cx + 8) { px[y * Self.w + x] = Self.count(23.5) } }
+            let frame = Frame(width: Self.w, height: Self.h, pixels: px, timestampNs: UInt64(i) * 111_111_111)
+            screener.process(frame, index: i) { events.append($0) }
+        }
+        screener.finish { events.append($0) }
+        let people = events.filter { if case .status = $0.body { false } else { true } }
+        #expect(people.map(\.json).count == 2, "\(people.map(\.json))")
+        #expect(people.contains { if case .rejected(_, let r) = $0.body { r == ["too_far"] } else { false } }, "\(people.map(\.json))")
+        #expect(people.contains { if case .count = $0.body { true } else { false } })
     }
 }
