@@ -6,11 +6,12 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// …and at least this warm (°C, after reference correction).
     public var skinMinC = 30.0
     /// Clothing over a torso is at least this much warmer than the frame's median (K): a warm
-    /// region joined by such a column to a head above it is a hand or arm, not a face.
+    /// region joined by such a column to a head above it is a hand or arm, not a face, and a head
+    /// too small to measure is a far person only when such a body holds it up.
     public var bodyMarginK = 0.75
     /// A blob whose hottest point is above this is an object (cup, lamp), never a person (°C).
     public var hotObjectC = 41.0
-    /// Blobs smaller than this are noise (pixels).
+    /// Blobs smaller than this are noise, and so are too-far heads whose box is smaller (pixels).
     public var minBlobAreaPx = 12
     /// A face narrower than this is too far for a trustworthy canthus (pixels). IEC 80601-2-59
     /// asks for about 4×4 px on the canthus region, about a fifth of the face's width: 20 px.
