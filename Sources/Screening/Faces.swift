@@ -114,9 +114,9 @@ public struct FaceMeasurer {
     /// The head at the top of a blob: row by row from the top, the blob's extent widens to the
     /// widest part of the head, narrows to the neck, and widens again at the shoulders. The head
     /// ends at the neck (the narrowest row at least 0.8 head widths down and centred under the
-    /// head's middle half, once the next rows are
-    /// 30 % wider and the neck at least 15 % narrower than the head) and is at most 1.3 × its
-    /// width tall.
+    /// head's middle half, once the next rows are 30 % wider and either the neck is at least 15 %
+    /// narrower than the head or those rows are more than 1.5 head widths wide: shoulders under a
+    /// neck as wide as the jaw) and is at most 1.3 × its width tall.
     /// A blob that is only a head (no shoulders in view or warm enough) is a head throughout.
     static func head(of blob: Blob, labels: UnsafeBufferPointer<Int32>, group: UnsafeBufferPointer<Int32>,
                      width: Int) -> (height: Int, minX: Int, maxX: Int) {
@@ -148,7 +148,8 @@ public struct FaceMeasurer {
                 neckRow = rows
                 headMinX = minX
                 headMaxX = maxX
-            } else if neckRow >= 0 && Double(w) > 1.3 * Double(neckW) && Double(neckW) < 0.85 * Double(maxW) {
+            } else if neckRow >= 0 && Double(w) > 1.3 * Double(neckW)
+                        && (Double(neckW) < 0.85 * Double(maxW) || Double(w) > 1.5 * Double(maxW)) {
                 return (max(1, neckRow), headMinX, headMaxX)
             }
             if w > 0 { minX = min(minX, lo); maxX = max(maxX, hi) }

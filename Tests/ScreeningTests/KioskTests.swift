@@ -86,4 +86,16 @@ import TestSupport
         let tooFar = e.filter { if case .rejected(_, let reasons) = $0.body { return reasons.contains("too_far") } else { return false } }
         #expect(!tooFar.isEmpty)
     }
+
+    /// 20210322-141052 (not asserted upstream): a person in a warm shirt walks up to the kiosk
+    /// until their face fills the lower half of the view. Their head must be found on top of
+    /// their warm torso (the head ends where the shoulders widen), so they are measured while
+    /// they approach, never rejected as too far.
+    @Test func closePersonIsMeasuredAsTheyApproach() throws {
+        guard let e = try events("20210322-141052") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
+        let decisions = e.filter { if case .decision = $0.body { return true } else { return false } }
+        #expect((decisions.first?.frame ?? .max) < 20, "\(decisions.map(\.json))")
+        let tooFar = e.filter { if case .rejected(_, let reasons) = $0.body { return reasons.contains("too_far") } else { return false } }
+        #expect(tooFar.isEmpty, "\(tooFar.map(\.json))")
+    }
 }
