@@ -162,9 +162,10 @@ public struct FaceMeasurer {
 
 /// Joins the pieces of one face that the skin threshold cut apart. Cold glasses (opaque in the
 /// long-wave infrared) cut a close face across the eyes: the forehead above and the cheeks and
-/// nose below become separate blobs, the forehead wider than tall. A blob that starts below the
-/// middle of a wider one, within a third of that one's width under it, and overlaps it sideways
-/// by at least half of the narrower, is part of the same face.
+/// nose below become separate blobs, the forehead wider than tall; when the cheeks are cool too,
+/// only the nose and mouth stay warm, up to half a forehead width below it. A blob that starts
+/// below the middle of a wider one, within half of that one's width under it, and overlaps it
+/// sideways by at least half of the narrower, is part of the same face.
 ///
 /// `group[label]` is the label of the region a blob belongs to (the label of its topmost piece;
 /// 0 stays 0), and `regions` are the merged statistics, one per region. Buffers are sized once.
@@ -182,7 +183,7 @@ public struct FaceGrouper {
     static func isLowerPart(_ b: Blob, of a: Blob) -> Bool {
         guard b.minY * 2 >= a.minY * 2 + a.height, b.maxY > a.maxY else { return false }
         let gap = b.minY - a.maxY - 1
-        guard Double(gap) <= max(2, Double(a.width) / 3) else { return false }
+        guard Double(gap) <= max(2, Double(a.width) / 2) else { return false }
         let overlap = min(a.maxX, b.maxX) - max(a.minX, b.minX) + 1
         return overlap * 2 >= min(a.width, b.width) && b.width <= a.width
     }

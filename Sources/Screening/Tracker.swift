@@ -62,14 +62,15 @@ public struct TrajectoryPoint: Sendable, Equatable {
 
 /// Associates detections with tracks: constant-velocity prediction, then greedy matching of the
 /// closest pairs within a gate of `associationFaceWidths` face widths (twice that for a track
-/// seen once, which has no velocity yet). A track unseen for
+/// seen once, which has no velocity yet), pairs of like size (widths within a factor of two)
+/// before any other. A track unseen for
 /// `trackTimeoutS` has left. A younger track whose centre falls inside the face box of a
 /// confirmed person is a fragment of that person (`Track.fragmentOf`).
 public struct Tracker {
     public let config: ScreeningConfig
     public private(set) var tracks: [Track] = []
     private var nextID = 1
-    private var pairs: [(distance: Double, track: Int, detection: Int)] = []
+    private var pairs: [(mismatched: Bool, distance: Double, track: Int, detection: Int)] = []
     private var trackTaken: [Bool] = []
     private var detectionTaken: [Bool] = []
     /// For each detection of the last update, the index of its track in `tracks`.
@@ -92,14 +93,19 @@ public struct Tracker {
                 let reach = t.framesSeen == 1 ? 2 * config.associationFaceWidths : config.associationFaceWidths
                 let gate = reach * Double(max(t.faceWidth, d.faceWidth)) + 2
                 let dist = ((d.x - px) * (d.x - px) + (d.y - py) * (d.y - py)).squareRoot()
-                if dist <= gate { pairs.append((dist, ti, di)) }
+                // A face does not halve or double its width between frames: such a pair is
+                // only taken when nothing of a like size claims either side.
+                let ratio = Double(max(t.faceWidth, d.faceWidth)) / Double(max(1, min(t.faceWidth, d.faceWidth)))
+                if dist <= gate { pairs.append((ratio > 2, dist, ti, di)) }
             }
         }
         // Insertion sort in place: the standard sort may allocate a merge buffer, and a frame
         // has few candidate pairs (about one or two per person).
         pairs.withUnsafeMutableBufferPointer { p in
-            func before(_ a: (distance: Double, track: Int, detection: Int), _ b: (distance: Double, track: Int, detection: Int)) -> Bool {
-                a.distance < b.distance || (a.distance == b.distance && (a.track, a.detection) < (b.track, b.detection))
+            func before(_ a: (mismatched: Bool, distance: Double, track: Int, detection: Int),
+                        _ b: (mismatched: Bool, distance: Double, track: Int, detection: Int)) -> Bool {
+                if a.mismatched != b.mismatched { return !a.mismatched }
+                return a.distance < b.distance || (a.distance == b.distance && (a.track, a.detection) < (b.track, b.detection))
             }
             for i in p.indices.dropFirst() {
                 let x = p[i]

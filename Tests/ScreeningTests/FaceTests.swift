@@ -85,4 +85,18 @@ import Testing
         #expect(people.contains { if case .rejected(_, let r) = $0.body { r == ["too_far"] } else { false } }, "\(people.map(\.json))")
         #expect(people.contains { if case .count = $0.body { true } else { false } })
     }
+
+    /// Cold glasses over a face whose lower half is barely warm: the forehead is a wide region,
+    /// and the only warm piece below (nose and mouth) starts 16 rows under it, past the glasses
+    /// and the cool cheeks. It is one face, half a forehead width down, so the forehead is not
+    /// dropped as a wide, flat region.
+    @Test func aForeheadAndTheMouthFarBelowItAreOneFace() {
+        let d = measured(Self.frame { x, y in
+            let forehead = (20...54).contains(x) && (8...26).contains(y) && !(y == 8 && (x < 26 || x > 48))
+            let mouth = (31...42).contains(x) && (43...56).contains(y)
+            return forehead || mouth
+        })
+        #expect(d.faceWidth == 35 && d.faceHeight > d.faceWidth, "\(d)")
+        #expect(d.glasses)
+    }
 }
