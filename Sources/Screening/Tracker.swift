@@ -7,8 +7,11 @@ public struct Track: Sendable {
     public var lastTimeS: Double
     public var lastFrame: Int
     public var framesSeen = 1
-    /// Positions (frame, x, y) while seen.
+    /// Positions (frame, x, y) while seen, first to last: every frame's until
+    /// `maxTrajectoryPoints`, then thinned to every other point each time it fills again, so a
+    /// track that stays for hours (a warm lamp) holds a bounded path.
     public var trajectory: [TrajectoryPoint] = []
+    public static let maxTrajectoryPoints = 512
     /// Good readings: corrected canthus °C and raw count.
     public var readings: [Double] = []
     public var raws: [Double] = []
@@ -41,7 +44,7 @@ public struct Track: Sendable {
         startX = x
         startY = y
         box = (detection.minX, detection.minY, detection.maxX, detection.maxY)
-        trajectory.reserveCapacity(64)
+        trajectory.reserveCapacity(Self.maxTrajectoryPoints)
         readings.reserveCapacity(16)
         raws.reserveCapacity(16)
         trajectory.append(TrajectoryPoint(frame: frame, x: x, y: y))
@@ -166,6 +169,12 @@ public struct Tracker {
         t.lastTimeS = timeS
         t.lastFrame = frame
         t.framesSeen += 1
+        if t.trajectory.count == Track.maxTrajectoryPoints {
+            // Keep the points at even positions (the first among them), in place.
+            let kept = (t.trajectory.count + 1) / 2
+            for i in 0..<kept { t.trajectory[i] = t.trajectory[2 * i] }
+            t.trajectory.removeLast(t.trajectory.count - kept)
+        }
         t.trajectory.append(TrajectoryPoint(frame: frame, x: d.x, y: d.y))
         t.maxDisplacementPx = max(t.maxDisplacementPx, ((d.x - t.startX) * (d.x - t.startX) + (d.y - t.startY) * (d.y - t.startY)).squareRoot())
     }

@@ -28,4 +28,15 @@ import Testing
         tracker.update([face(x: 6, y: 40, width: 12)], timeS: 0.04, frame: 1)
         #expect(tracker.tracks.count == 1 && tracker.tracks[0].framesSeen == 2)
     }
+
+    /// A track seen for a long time (a lamp, someone waiting) keeps a bounded path from its first
+    /// point to its last, thinned, not cut.
+    @Test func aLongTrajectoryIsThinnedNotGrown() {
+        var tracker = Tracker(config: ScreeningConfig())
+        for f in 0..<5000 { tracker.update([face(x: 50 + Double(f % 3), y: 40, width: 30)], timeS: Double(f) / 9, frame: f) }
+        let path = tracker.tracks[0].trajectory
+        #expect(tracker.tracks.count == 1 && path.count <= Track.maxTrajectoryPoints)
+        #expect(path.first?.frame == 0 && path.last?.frame == 4999 && path.count > Track.maxTrajectoryPoints / 2)
+        #expect(zip(path, path.dropFirst()).allSatisfy { $0.frame < $1.frame })
+    }
 }
