@@ -1,5 +1,6 @@
 // zlib helpers: the init functions are macros, and gzip files may hold several members.
 #include "ccapture.h"
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -48,13 +49,36 @@ long cc_zlib_compress(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap
     return (long)out_len;
 }
 
-long cc_zlib_uncompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t expected) {
-    uLongf out_len = (uLongf)expected;
-    int rc = uncompress(out, &out_len, in, (uLong)in_len);
-    if (rc == Z_BUF_ERROR) return out_len == expected ? CC_ECORRUPT : CC_ETRUNCATED;
-    if (rc != Z_OK) return CC_ECORRUPT;
-    if (out_len != expected) return CC_ETRUNCATED;
-    return (long)out_len;
+struct cc_inflater {
+    z_stream zs;
+};
+
+cc_inflater *cc_inflater_new(void) {
+    cc_inflater *inf = calloc(1, sizeof *inf);
+    if (inf == NULL) return NULL;
+    if (inflateInit(&inf->zs) != Z_OK) { free(inf); return NULL; }
+    return inf;
+}
+
+void cc_inflater_free(cc_inflater *inf) {
+    if (inf == NULL) return;
+    inflateEnd(&inf->zs);
+    free(inf);
+}
+
+long cc_inflater_run(cc_inflater *inf, const uint8_t *in, size_t in_len, uint8_t *out, size_t expected) {
+    z_stream *zs = &inf->zs;
+    if (inflateReset(zs) != Z_OK) return CC_ECORRUPT;
+    zs->next_in = (Bytef *)in;
+    zs->avail_in = (uInt)in_len;
+    zs->next_out = out;
+    zs->avail_out = (uInt)expected;
+    int rc = inflate(zs, Z_FINISH);
+    size_t produced = expected - zs->avail_out;
+    if (rc == Z_STREAM_END) return produced == expected ? (long)produced : CC_ETRUNCATED;
+    // Z_BUF_ERROR: the input ended early (truncated) or the output is full with more to come.
+    if (rc == Z_BUF_ERROR) return zs->avail_out == 0 ? CC_ECORRUPT : CC_ETRUNCATED;
+    return CC_ECORRUPT;
 }
 
 uint32_t cc_crc32(uint32_t crc, const uint8_t *buf, size_t len) {

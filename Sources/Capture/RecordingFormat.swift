@@ -55,16 +55,22 @@ public struct RecordingError: Error, CustomStringConvertible, Equatable {
 struct RowDeltaCodec {
     private var scratch: [UInt8] = []
     private var packed: [UInt8] = []
+    private var inflater: Inflater?
 
     mutating func encode(_ pixels: [UInt16], width: Int, level: Int32) -> [UInt8] {
         let n = pixels.count
         if scratch.count != n * 2 { scratch = [UInt8](repeating: 0, count: n * 2) }
         scratch.withUnsafeMutableBufferPointer { out in
             pixels.withUnsafeBufferPointer { px in
-                for i in 0..<n {
-                    let v: UInt16 = (i % width == 0) ? px[i] : px[i] &- px[i - 1]
-                    out[i] = UInt8(truncatingIfNeeded: v)
-                    out[n + i] = UInt8(truncatingIfNeeded: v >> 8)
+                // Row by row: a row's first pixel as it is, the others as differences.
+                for row in stride(from: 0, to: n, by: width) {
+                    out[row] = UInt8(truncatingIfNeeded: px[row])
+                    out[n + row] = UInt8(truncatingIfNeeded: px[row] >> 8)
+                    for i in (row + 1)..<min(n, row + width) {
+                        let v = px[i] &- px[i - 1]
+                        out[i] = UInt8(truncatingIfNeeded: v)
+                        out[n + i] = UInt8(truncatingIfNeeded: v >> 8)
+                    }
                 }
             }
         }
@@ -83,19 +89,42 @@ struct RowDeltaCodec {
     mutating func decode(_ bytes: UnsafeRawBufferPointer, width: Int, into pixels: inout [UInt16]) -> Bool {
         let n = pixels.count
         if scratch.count != n * 2 { scratch = [UInt8](repeating: 0, count: n * 2) }
+        if inflater == nil { inflater = Inflater() }
         let rc = scratch.withUnsafeMutableBufferPointer { dst in
-            cc_zlib_uncompress(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, dst.baseAddress, dst.count)
+            inflater!.inflate(bytes, into: UnsafeMutableRawBufferPointer(dst))
         }
         guard rc == n * 2 else { return false }
         scratch.withUnsafeBufferPointer { src in
             pixels.withUnsafeMutableBufferPointer { px in
-                for i in 0..<n {
-                    let d = UInt16(src[i]) | UInt16(src[n + i]) << 8
-                    px[i] = (i % width == 0) ? d : px[i - 1] &+ d
+                for row in stride(from: 0, to: n, by: width) {
+                    var value = UInt16(src[row]) | UInt16(src[n + row]) << 8
+                    px[row] = value
+                    for i in (row + 1)..<min(n, row + width) {
+                        value &+= UInt16(src[i]) | UInt16(src[n + i]) << 8
+                        px[i] = value
+                    }
                 }
             }
         }
         return true
+    }
+}
+
+/// zlib's inflate state and window, allocated once and reset for every buffer.
+final class Inflater {
+    private let state: OpaquePointer
+
+    init() {
+        guard let s = cc_inflater_new() else { fatalError("zlib: out of memory for an inflater") }
+        state = s
+    }
+
+    deinit { cc_inflater_free(state) }
+
+    /// Inflates `bytes`, which must fill `out` exactly: the bytes written, or a CC_E* code.
+    func inflate(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
+        cc_inflater_run(state, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
+                        out.baseAddress?.assumingMemoryBound(to: UInt8.self), out.count)
     }
 }
 

@@ -112,7 +112,7 @@ public struct ReferenceMonitor {
                                   inner: Double, ring: ClosedRange<Double>?) -> (UInt16, UInt16) {
         let ringIn = ring?.lowerBound ?? 0, ringOut = ring?.upperBound ?? 0
         let reach = Int(max(inner, ringOut).rounded(.up))
-        let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
+        let cy = Int(p.y.rounded())
         var nIn = 0
         var nRing = 0
         let cap = scratch.count

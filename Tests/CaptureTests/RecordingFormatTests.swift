@@ -154,3 +154,32 @@ func writeRecording(_ frames: [Frame], header: RecordingHeader = sampleHeader())
         #expect(out.pixels.last == 9)
     }
 }
+
+/// The IR image codec on its own: lossless, one inflater reused from frame to frame, and damaged
+/// data (which a record's CRC would normally catch first) refused rather than half decoded.
+@Suite struct RowDeltaCodecTests {
+    @Test func roundTripsFrameAfterFrameWithOneInflater() {
+        var codec = RowDeltaCodec()
+        for f in sampleFrames(count: 6, width: 37, height: 11) {
+            let packed = codec.encode(f.pixels, width: 37, level: 6)
+            var out = [UInt16](repeating: 0, count: f.pixels.count)
+            #expect(packed.withUnsafeBytes { codec.decode($0, width: 37, into: &out) })
+            #expect(out == f.pixels)
+        }
+    }
+
+    @Test func refusesTruncatedGarbledAndOversizedData() {
+        var codec = RowDeltaCodec()
+        let f = sampleFrames(count: 1, width: 16, height: 8)[0]
+        let packed = codec.encode(f.pixels, width: 16, level: 6)
+        var out = [UInt16](repeating: 0, count: f.pixels.count)
+        #expect(!Array(packed.dropLast(5)).withUnsafeBytes { codec.decode($0, width: 16, into: &out) })
+        var garbled = packed
+        for i in 2..<min(40, garbled.count) { garbled[i] ^= 0x5A }
+        #expect(!garbled.withUnsafeBytes { codec.decode($0, width: 16, into: &out) })
+        var small = [UInt16](repeating: 0, count: 16 * 7)
+        #expect(!packed.withUnsafeBytes { codec.decode($0, width: 16, into: &small) })
+        // And after all that, a good buffer still decodes.
+        #expect(packed.withUnsafeBytes { codec.decode($0, width: 16, into: &out) } && out == f.pixels)
+    }
+}

@@ -32,9 +32,16 @@ long cc_gunzip(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, size_
 /// Exists because deflateInit() is a macro.
 long cc_zlib_compress(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, int level);
 
+/// A zlib inflater kept from buffer to buffer: its state and window are allocated once, so
+/// decoding a recording frame after frame allocates nothing. Exists because inflateInit() is a
+/// macro. NULL when out of memory.
+typedef struct cc_inflater cc_inflater;
+cc_inflater *cc_inflater_new(void);
+void cc_inflater_free(cc_inflater *inflater);
+
 /// zlib inflate of one buffer whose decompressed size is known exactly. Returns bytes written,
-/// CC_ECORRUPT or CC_ETRUNCATED. Exists because inflateInit() is a macro.
-long cc_zlib_uncompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t expected);
+/// CC_ECORRUPT or CC_ETRUNCATED.
+long cc_inflater_run(cc_inflater *inflater, const uint8_t *in, size_t in_len, uint8_t *out, size_t expected);
 
 /// Upper bound on cc_zlib_compress output for `in_len` input bytes.
 size_t cc_zlib_bound(size_t in_len);
