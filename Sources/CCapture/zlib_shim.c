@@ -41,12 +41,34 @@ long cc_gunzip(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, size_
 
 size_t cc_zlib_bound(size_t in_len) { return (size_t)compressBound((uLong)in_len); }
 
-long cc_zlib_compress(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, int level) {
-    uLongf out_len = (uLongf)cap;
-    int rc = compress2(out, &out_len, in, (uLong)in_len, level);
-    if (rc == Z_BUF_ERROR) return CC_ESPACE;
-    if (rc != Z_OK) return CC_ECORRUPT;
-    return (long)out_len;
+struct cc_deflater {
+    z_stream zs;
+};
+
+cc_deflater *cc_deflater_new(int level) {
+    if (level < 1 || level > 9) return NULL;
+    cc_deflater *def = calloc(1, sizeof *def);
+    if (def == NULL) return NULL;
+    if (deflateInit(&def->zs, level) != Z_OK) { free(def); return NULL; }
+    return def;
+}
+
+void cc_deflater_free(cc_deflater *def) {
+    if (def == NULL) return;
+    deflateEnd(&def->zs);
+    free(def);
+}
+
+long cc_deflater_run(cc_deflater *def, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap) {
+    z_stream *zs = &def->zs;
+    if (deflateReset(zs) != Z_OK) return CC_ECORRUPT;
+    zs->next_in = (Bytef *)in;
+    zs->avail_in = (uInt)in_len;
+    zs->next_out = out;
+    zs->avail_out = (uInt)cap;
+    int rc = deflate(zs, Z_FINISH);
+    if (rc == Z_STREAM_END) return (long)(cap - zs->avail_out);
+    return rc == Z_OK || rc == Z_BUF_ERROR ? CC_ESPACE : CC_ECORRUPT;
 }
 
 struct cc_inflater {

@@ -56,8 +56,12 @@ struct RowDeltaCodec {
     private var scratch: [UInt8] = []
     private var packed: [UInt8] = []
     private var inflater: Inflater?
+    private var deflater: Deflater?
 
-    mutating func encode(_ pixels: [UInt16], width: Int, level: Int32) -> [UInt8] {
+    /// Encodes `pixels` and hands the zlib stream to `body` (valid only during the call): the
+    /// buffers and the deflater are the codec's own, reused from frame to frame.
+    mutating func encode<R>(_ pixels: [UInt16], width: Int, level: Int32,
+                            _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let n = pixels.count
         if scratch.count != n * 2 { scratch = [UInt8](repeating: 0, count: n * 2) }
         scratch.withUnsafeMutableBufferPointer { out in
@@ -76,13 +80,12 @@ struct RowDeltaCodec {
         }
         let bound = cc_zlib_bound(scratch.count)
         if packed.count < bound { packed = [UInt8](repeating: 0, count: bound) }
-        let written = scratch.withUnsafeBufferPointer { src in
-            packed.withUnsafeMutableBufferPointer { dst in
-                cc_zlib_compress(src.baseAddress, src.count, dst.baseAddress, dst.count, level)
-            }
+        if deflater?.level != level { deflater = Deflater(level: level) }
+        let written = scratch.withUnsafeBytes { src in
+            packed.withUnsafeMutableBytes { dst in deflater!.deflate(src, into: dst) }
         }
-        precondition(written >= 0, "zlib compress failed with bound-sized buffer")
-        return Array(packed[0..<written])
+        precondition(written >= 0, "zlib deflate failed with a bound-sized buffer")
+        return try packed.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<written])) }
     }
 
     /// Decodes into `pixels` (already `width × height`). Returns false when the data is damaged.
@@ -107,6 +110,26 @@ struct RowDeltaCodec {
             }
         }
         return true
+    }
+}
+
+/// zlib's deflate state at one level, allocated once and reset for every buffer.
+final class Deflater {
+    let level: Int32
+    private let state: OpaquePointer
+
+    init(level: Int32) {
+        guard let s = cc_deflater_new(level) else { fatalError("zlib: no deflater at level \(level) (1…9) or out of memory") }
+        self.level = level
+        state = s
+    }
+
+    deinit { cc_deflater_free(state) }
+
+    /// Deflates `bytes` into `out` (at least `cc_zlib_bound(bytes.count)` long): bytes written.
+    func deflate(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
+        cc_deflater_run(state, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
+                        out.baseAddress?.assumingMemoryBound(to: UInt8.self), out.count)
     }
 }
 

@@ -48,19 +48,20 @@ public final class RecordingWriter {
             throw RecordingError(path: path, offset: 0, kind: .io(
                 "frame \(framesWritten) is \(frame.width)×\(frame.height), the recording is \(header.camera.width)×\(header.camera.height)"))
         }
-        let ir = codec.encode(frame.pixels, width: frame.width, level: compressionLevel)
-        let payloadLength = RecordingFormat.recordFixedPayloadSize + ir.count + frame.visibleJPEG.count
         record.removeAll(keepingCapacity: true)
-        record.append(contentsOf: RecordingFormat.recordMagic)
-        record.appendLE(UInt32(payloadLength))
-        record.appendLE(frame.sequence)
-        record.appendLE(frame.timestampNs)
-        record.appendLE(frame.flags.rawValue)
-        record.append(RecordingFormat.irEncodingZlibRowDelta)
-        record.append(contentsOf: [0, 0, 0])
-        record.appendLE(UInt32(ir.count))
-        record.appendLE(UInt32(frame.visibleJPEG.count))
-        record.append(contentsOf: ir)
+        codec.encode(frame.pixels, width: frame.width, level: compressionLevel) { ir in
+            let payloadLength = RecordingFormat.recordFixedPayloadSize + ir.count + frame.visibleJPEG.count
+            record.append(contentsOf: RecordingFormat.recordMagic)
+            record.appendLE(UInt32(payloadLength))
+            record.appendLE(frame.sequence)
+            record.appendLE(frame.timestampNs)
+            record.appendLE(frame.flags.rawValue)
+            record.append(RecordingFormat.irEncodingZlibRowDelta)
+            record.append(contentsOf: repeatElement(0, count: 3))
+            record.appendLE(UInt32(ir.count))
+            record.appendLE(UInt32(frame.visibleJPEG.count))
+            record.append(contentsOf: ir)
+        }
         record.append(contentsOf: frame.visibleJPEG)
         let crc = record.withUnsafeBytes { crc32($0) }
         record.appendLE(crc)

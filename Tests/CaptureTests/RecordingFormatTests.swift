@@ -161,7 +161,7 @@ func writeRecording(_ frames: [Frame], header: RecordingHeader = sampleHeader())
     @Test func roundTripsFrameAfterFrameWithOneInflater() {
         var codec = RowDeltaCodec()
         for f in sampleFrames(count: 6, width: 37, height: 11) {
-            let packed = codec.encode(f.pixels, width: 37, level: 6)
+            let packed = codec.encode(f.pixels, width: 37, level: 6) { Array($0) }
             var out = [UInt16](repeating: 0, count: f.pixels.count)
             #expect(packed.withUnsafeBytes { codec.decode($0, width: 37, into: &out) })
             #expect(out == f.pixels)
@@ -171,7 +171,7 @@ func writeRecording(_ frames: [Frame], header: RecordingHeader = sampleHeader())
     @Test func refusesTruncatedGarbledAndOversizedData() {
         var codec = RowDeltaCodec()
         let f = sampleFrames(count: 1, width: 16, height: 8)[0]
-        let packed = codec.encode(f.pixels, width: 16, level: 6)
+        let packed = codec.encode(f.pixels, width: 16, level: 6) { Array($0) }
         var out = [UInt16](repeating: 0, count: f.pixels.count)
         #expect(!Array(packed.dropLast(5)).withUnsafeBytes { codec.decode($0, width: 16, into: &out) })
         var garbled = packed

@@ -28,9 +28,16 @@ extern "C" {
 /// Exists because inflateInit2() is a macro.
 long cc_gunzip(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, size_t *produced);
 
-/// zlib deflate of one buffer (raw zlib stream, level 1..9). Returns bytes written or CC_ESPACE.
-/// Exists because deflateInit() is a macro.
-long cc_zlib_compress(const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, int level);
+/// A zlib deflater at one level (1..9), kept from buffer to buffer: its state, window and hash
+/// tables are allocated once, so recording frame after frame allocates nothing. Exists because
+/// deflateInit() is a macro. NULL when out of memory or the level is out of range.
+typedef struct cc_deflater cc_deflater;
+cc_deflater *cc_deflater_new(int level);
+void cc_deflater_free(cc_deflater *deflater);
+
+/// zlib deflate of one buffer into one zlib stream. Returns bytes written or CC_ESPACE (`cap`
+/// of at least cc_zlib_bound(in_len) always suffices).
+long cc_deflater_run(cc_deflater *deflater, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap);
 
 /// A zlib inflater kept from buffer to buffer: its state and window are allocated once, so
 /// decoding a recording frame after frame allocates nothing. Exists because inflateInit() is a
@@ -43,7 +50,7 @@ void cc_inflater_free(cc_inflater *inflater);
 /// CC_ECORRUPT or CC_ETRUNCATED.
 long cc_inflater_run(cc_inflater *inflater, const uint8_t *in, size_t in_len, uint8_t *out, size_t expected);
 
-/// Upper bound on cc_zlib_compress output for `in_len` input bytes.
+/// Upper bound on cc_deflater_run output for `in_len` input bytes.
 size_t cc_zlib_bound(size_t in_len);
 
 /// CRC-32 (ISO-HDLC, as zlib and Python's zlib.crc32) of `len` bytes, continuing from `crc`.
