@@ -135,6 +135,13 @@ public struct BlobLabeler {
                     while x < w && (pixels[row + x] < threshold || (x >= lo && x <= hi)) { x += 1 }
                     if x >= w { break }
                     let start = x
+                    // Inside a run, sixteen pixels at a time while all are in the mask and none
+                    // is excluded.
+                    while x + 16 <= w && (x + 16 <= lo || x > hi) {
+                        let v = UnsafeRawPointer(base + row + x).loadUnaligned(as: SIMD16<UInt16>.self)
+                        if !all(v .>= threshold16) { break }
+                        x += 16
+                    }
                     while x < w && pixels[row + x] >= threshold && !(x >= lo && x <= hi) { x += 1 }
                     let end = x - 1
                     let l = next
@@ -182,15 +189,24 @@ public struct BlobLabeler {
                     b[i].maxY = y
                     b[i].sumX += (s + e) * length / 2
                     b[i].sumY += y * length
-                    var best = b[i].maxCount, bx = b[i].maxX_, by = b[i].maxY_
-                    for x in s...e {
-                        lab[row + x] = l
-                        let v = pixels[row + x]
-                        if v > best { best = v; bx = x; by = y }
+                    (lab.baseAddress! + row + s).update(repeating: l, count: length)
+                    // The run's maximum, sixteen pixels at a time; where it first is, only when
+                    // it beats the blob's (the first maximum in raster order is the blob's).
+                    var x = s
+                    var top16 = SIMD16<UInt16>(repeating: 0)
+                    while x + 16 <= e + 1 {
+                        top16 = pointwiseMax(top16, UnsafeRawPointer(base + row + x).loadUnaligned(as: SIMD16<UInt16>.self))
+                        x += 16
                     }
-                    b[i].maxCount = best
-                    b[i].maxX_ = bx
-                    b[i].maxY_ = by
+                    var top = top16.max()
+                    while x <= e { top = max(top, pixels[row + x]); x += 1 }
+                    if top > b[i].maxCount {
+                        var at = s
+                        while pixels[row + at] != top { at += 1 }
+                        b[i].maxCount = top
+                        b[i].maxX_ = at
+                        b[i].maxY_ = y
+                    }
                 }
             }
         }

@@ -75,4 +75,20 @@ func floodFillBlobs(_ mask: [Bool], width: Int, height: Int) -> [(area: Int, min
         var one: [UInt16] = [42]
         #expect(one.withUnsafeMutableBufferPointer { median($0) } == 42)
     }
+
+    /// Counting and selecting give the same value: narrow and wide spreads, odd and even counts.
+    @Test func medianByCountingEqualsQuickselect() {
+        var state: UInt64 = 7
+        var bins = [Int32](repeating: 0, count: 1024)
+        for (n, spread) in [(1, 5), (2, 5), (451, 40), (800, 120), (333, 5000), (64, 1024), (65, 1023)] {
+            var v = (0..<n).map { _ -> UInt16 in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return 30_000 &+ UInt16(truncatingIfNeeded: (state >> 33) % UInt64(spread))
+            }
+            var w = v
+            let counted = bins.withUnsafeMutableBufferPointer { h in v.withUnsafeMutableBufferPointer { median($0, histogram: h) } }
+            #expect(counted == w.withUnsafeMutableBufferPointer { median($0) }, "n \(n), spread \(spread)")
+            #expect(counted == w.sorted()[n / 2])
+        }
+    }
 }
