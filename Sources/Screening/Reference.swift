@@ -33,7 +33,7 @@ public struct ReferenceMonitor {
     private var missingFrames = 0
     private var scratch: [UInt16]
     /// Counts per value for `median(_:histogram:)`.
-    private var histogram = [Int32](repeating: 0, count: 1024)
+    private var histogram = [Int32](repeating: 0, count: 4096)
     private var integral: [Int64]
 
     /// `source` positions are in sensor pixels; `rotation` maps them upright.
