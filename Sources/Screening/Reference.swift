@@ -124,8 +124,7 @@ public struct ReferenceMonitor {
         let ringStep = ringOut > 8 ? 2 : 1
         return scratch.withUnsafeMutableBufferPointer { buf -> (UInt16, UInt16) in
             // Disc values fill the buffer from the front, ring values from the back. Each row
-            // visits only the columns within the outer circle, less those surely between the
-            // disc and the ring (a pixel's margin from either), which hold neither.
+            // visits only the columns within the outer circle.
             for y in max(0, cy - reach)...min(height - 1, cy + reach) {
                 let dy = Double(y) - p.y
                 let halfWidth = (max(inner2, ringOut2) - dy * dy)
@@ -133,31 +132,14 @@ public struct ReferenceMonitor {
                 let span = halfWidth.squareRoot()
                 let x0 = max(0, Int((p.x - span).rounded(.up))), x1 = min(width - 1, Int((p.x + span).rounded(.down)))
                 guard x0 <= x1 else { continue }
-                // Up to three segments of the row: left of the gap, the disc, right of the gap.
-                var segments = (x0, x1, 1, 0, 1, 0)
-                let gap = ringIn2 - dy * dy, disc = inner2 - dy * dy
-                let gapHalf = gap > 0 ? gap.squareRoot() - 1 : 0
-                if disc >= 0 && gapHalf > disc.squareRoot() + 1 {
-                    let discHalf = disc.squareRoot() + 1
-                    segments = (x0, min(x1, Int((p.x - gapHalf).rounded(.up)) - 1),
-                                max(x0, Int((p.x - discHalf).rounded(.down)) + 1), min(x1, Int((p.x + discHalf).rounded(.up)) - 1),
-                                max(x0, Int((p.x + gapHalf).rounded(.down)) + 1), x1)
-                } else if disc < 0 && gapHalf > 0 {
-                    segments = (x0, min(x1, Int((p.x - gapHalf).rounded(.up)) - 1),
-                                max(x0, Int((p.x + gapHalf).rounded(.down)) + 1), x1, 1, 0)
-                }
-                for k in 0..<3 {
-                    let (a, b) = k == 0 ? (segments.0, segments.1) : k == 1 ? (segments.2, segments.3) : (segments.4, segments.5)
-                    guard a <= b else { continue }
-                    for x in a...b {
-                        let dx = Double(x) - p.x
-                        let d2 = dx * dx + dy * dy
-                        if d2 <= inner2 {
-                            if nIn + nRing < cap { buf[nIn] = pixels[y * width + x]; nIn += 1 }
-                        } else if d2 >= ringIn2 && d2 <= ringOut2 && (x + y) % ringStep == 0, nIn + nRing < cap {
-                            nRing += 1
-                            buf[cap - nRing] = pixels[y * width + x]
-                        }
+                for x in x0...x1 {
+                    let dx = Double(x) - p.x
+                    let d2 = dx * dx + dy * dy
+                    if d2 <= inner2 {
+                        if nIn + nRing < cap { buf[nIn] = pixels[y * width + x]; nIn += 1 }
+                    } else if d2 >= ringIn2 && d2 <= ringOut2 && (x + y) % ringStep == 0, nIn + nRing < cap {
+                        nRing += 1
+                        buf[cap - nRing] = pixels[y * width + x]
                     }
                 }
             }
@@ -234,9 +216,9 @@ public struct ReferenceMonitor {
     }
 }
 
-/// The median (the `count / 2`-th smallest value) of `values`. Values that span fewer counts
-/// than `histogram` has bins are counted into it (a reference disc, the ring around it: a few
-/// dozen counts apart), which is several times faster than selecting; others go to quickselect,
+/// The median (the `count / 2`-th smallest value) of `values`. Values that span no more counts
+/// than `histogram` has bins are counted into it (a reference disc with its blurred edge, the
+/// ring around it), which is several times faster than selecting; others go to quickselect,
 /// which reorders `values`. Allocation-free.
 func median(_ values: UnsafeMutableBufferPointer<UInt16>, histogram: UnsafeMutableBufferPointer<Int32>) -> UInt16 {
     var lo = UInt16.max, hi: UInt16 = 0

@@ -233,7 +233,7 @@ public final class Screener {
                 for x in stride(from: 1, to: w, by: 4) {
                     let a = px[row + x - 1], b = px[row + x]
                     guard a < threshold, b < threshold else { continue }
-                    hist[min(1023, Int(a > b ? a - b : b - a)) << 2 | (x >> 2) & 3] += 1
+                    hist[(min(1023, Int(a > b ? a - b : b - a)) << 2) | ((x >> 2) & 3)] += 1
                     total += 1
                 }
             }

@@ -11,6 +11,7 @@ public struct Track: Sendable {
     /// `maxTrajectoryPoints`, then thinned to every other point each time it fills again, so a
     /// track that stays for hours (a warm lamp) holds a bounded path.
     public var trajectory: [TrajectoryPoint] = []
+    /// The most points a trajectory holds (reserved when the track starts).
     public static let maxTrajectoryPoints = 512
     /// Good readings: corrected canthus °C and raw count.
     public var readings: [Double] = []
@@ -66,9 +67,9 @@ public struct TrajectoryPoint: Sendable, Equatable {
 /// Associates detections with tracks: constant-velocity prediction, then greedy matching of the
 /// closest pairs within a gate of `associationFaceWidths` face widths (twice that for a track
 /// seen once, which has no velocity yet), pairs of like size (widths within a factor of two)
-/// before any other. A track unseen for
-/// `trackTimeoutS` has left. A younger track whose centre falls inside the face box of a
-/// confirmed person is a fragment of that person (`Track.fragmentOf`).
+/// before any other. A track unseen for `trackTimeoutS` has left. A younger track whose centre
+/// falls inside the face box of a confirmed person is a fragment of that person
+/// (`Track.fragmentOf`).
 public struct Tracker {
     public let config: ScreeningConfig
     public private(set) var tracks: [Track] = []
