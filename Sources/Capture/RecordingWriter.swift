@@ -19,6 +19,7 @@ public final class RecordingWriter {
 
     /// Creates (or truncates) `path` and writes the file header.
     public init(path: String, header: RecordingHeader, compressionLevel: Int32 = 6) throws {
+        precondition((1...9).contains(compressionLevel), "RecordingWriter: zlib level \(compressionLevel) is not 1…9")
         self.path = path
         self.header = header
         self.compressionLevel = compressionLevel
