@@ -28,7 +28,7 @@ public struct Detection: Sendable, Equatable {
 ///
 ///     minY ┌──────────┐
 ///          │ forehead │
-///          │▒▒ eyes ▒▒│  ← band 0.25…0.55 of the face height, inner 70 % of its width
+///          │▒▒ eyes ▒▒│  ← band 0.3…0.7 face widths down, inner 70 % of the width
 ///          │   nose   │  ← canthus search ends at 0.65
 ///          │  mouth   │
 ///          └──────────┘ minY + faceHeight (≤ 1.3 × width; below is neck and body)
@@ -47,23 +47,25 @@ public struct FaceMeasurer {
         let faceBottom = blob.minY + faceHeight - 1
         let searchBottom = blob.minY + max(1, Int((Double(faceHeight) * 0.65).rounded())) - 1
         let headWidth = head.maxX - head.minX + 1
-        // Crown: the top third of the face box. Glasses: holes in the eye band (rows 0.25…0.55
-        // of the face height, the inner 70 % of its width). Both lie inside the canthus search
-        // window, so one pass over the window finds the hottest pixel and counts both.
+        // Crown: the top third of the face box. Glasses: holes in the eye band, the inner 70 % of
+        // the width, 0.3 to 0.7 head widths below the top (0.23…0.54 of a whole face's height;
+        // measured in widths, it stays on the eyes when a mask ends the box just below them).
+        // One pass over the canthus window and the band finds the hottest pixel in the window
+        // and counts both.
         let crownBottom = blob.minY + max(1, faceHeight / 3) - 1
-        let bandTop = blob.minY + Int(Double(faceHeight) * 0.25)
-        let bandBottom = max(bandTop, blob.minY + Int(Double(faceHeight) * 0.55) - 1)
+        let bandTop = blob.minY + Int(Double(headWidth) * 0.3)
+        let bandBottom = min(faceBottom, max(bandTop, blob.minY + Int(Double(headWidth) * 0.7) - 1))
         let inset = Int(Double(headWidth) * 0.15)
-        let looksForGlasses = headWidth >= 6 && faceHeight >= 6
+        let looksForGlasses = headWidth >= 6 && faceHeight >= 6 && bandTop <= faceBottom
         let bandPixels = looksForGlasses ? (bandBottom - bandTop + 1) * (headWidth - 2 * inset) : 0
         var hottest: UInt16 = 0, crown = 0, holes = 0
-        for y in blob.minY...searchBottom {
-            let inCrown = y <= crownBottom
+        for y in blob.minY...max(searchBottom, looksForGlasses ? bandBottom : searchBottom) {
+            let inWindow = y <= searchBottom, inCrown = y <= crownBottom
             let inBand = looksForGlasses && y >= bandTop && y <= bandBottom
             for x in head.minX...head.maxX {
                 let i = y * width + x
                 if group[Int(labels[i])] == blob.label {
-                    if pixels[i] > hottest { hottest = pixels[i] }
+                    if inWindow && pixels[i] > hottest { hottest = pixels[i] }
                     if inCrown { crown += 1 }
                 } else if inBand && x >= head.minX + inset && x <= head.maxX - inset {
                     holes += 1

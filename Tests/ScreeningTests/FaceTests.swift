@@ -99,4 +99,17 @@ import Testing
         #expect(d.faceWidth == 35 && d.faceHeight > d.faceWidth, "\(d)")
         #expect(d.glasses)
     }
+
+    /// Glasses and a mask: the mask ends the face box just below the eyes, so the eye band is
+    /// found by the head's width, not by the box's height, and the glasses are still flagged.
+    @Test func glassesAboveAMaskAreFlagged() {
+        let d = measured(Self.frame { x, y in
+            guard Self.head(x, y) else { return false }
+            let rel = Double(y - 17) / 27                        // 0 at the crown, 1 at the chin
+            if rel >= 0.62 { return false }                      // the mask
+            return !(rel >= 0.32 && rel <= 0.52 && abs(x - 32) <= 8)   // the glasses
+        })
+        #expect(d.faceHeight < d.faceWidth + 4, "the box ends at the mask: \(d)")
+        #expect(d.glasses, "\(d)")
+    }
 }
