@@ -171,8 +171,10 @@ public final class Screener {
                 }
             }
             // A face is taller than wide; a wide, flat warm region (shoulders, an arm, a table
-            // edge) is not one, unless the frame's bottom edge cuts it.
-            if Double(d.faceHeight) < 0.75 * Double(d.faceWidth) && d.maxY < h - 1 { continue }
+            // edge) is not one, unless the frame's bottom edge cuts it, or it is the band of
+            // skin between a hat and a mask.
+            if Double(d.faceHeight) < 0.75 * Double(d.faceWidth) && d.maxY < h - 1
+                && !liesBetweenHatAndMask(d, pixels: px, body: body) { continue }
             // A head's top is its crown or forehead, a solid cap; a region whose top third is
             // mostly empty (the back and posts of a warm chair above its seat) is not a head.
             if d.crownFill < 0.4 && !d.touchesEdge { continue }
@@ -202,6 +204,24 @@ public final class Screener {
             if warm * 10 >= gap * 7 { return true }
         }
         return false
+    }
+
+    /// Whether the wide region `band` is the skin a hat and a mask leave of a face (eyes, brows,
+    /// the bridge of the nose): wide enough to measure, at least 0.35 of its width tall; above
+    /// its middle, a cap warm to
+    /// `body` counts (the hat) 1 to 0.8 widths tall with the room above that; below, at least 0.2
+    /// widths warm to `body` (the mask). An arm across a torso has the torso above it, far taller
+    /// than a hat; shoulders have the head above them.
+    private func liesBetweenHatAndMask(_ band: Detection, pixels px: UnsafeBufferPointer<UInt16>, body: UInt16) -> Bool {
+        let w = upright.width, x = (band.minX + band.maxX) / 2
+        guard band.faceWidth >= config.minFaceWidthPx, Double(band.faceHeight) >= 0.35 * Double(band.faceWidth) else { return false }
+        var hat = 0, y = band.minY - 1
+        while y >= 0 && px[y * w + x] >= body { hat += 1; y -= 1 }
+        guard hat >= 1, Double(hat) <= 0.8 * Double(band.faceWidth) else { return false }
+        let maskRows = Int((0.2 * Double(band.faceWidth)).rounded(.up))
+        guard band.maxY + maskRows < upright.height else { return false }
+        for y in (band.maxY + 1)...(band.maxY + maskRows) where px[y * w + x] < body { return false }
+        return true
     }
 
     /// Whether a body holds `head` up: below it, under the middle third of its width, at least

@@ -210,6 +210,24 @@ import TestSupport
         #expect(rejections(e).isEmpty && counts(e) == 1, "\(e.map(\.json))")
     }
 
+    /// Winter at the gate: a hat and a mask leave a band of skin across the eyes, wider than tall.
+    /// It is measured once (and, with glasses too, flagged), not dropped as a flat region.
+    @Test(arguments: [false, true])
+    func aFaceBetweenHatAndMaskIsMeasured(glasses: Bool) throws {
+        var scenario = try Presets.named("hot-cup")
+        scenario.hotObjects = []
+        scenario.people = [Presets.person(enter: 1.0, distance: 0.9, speed: 0.5, direction: .right, height: 0.35, glasses: glasses)]
+        scenario.people[0].hat = true
+        scenario.people[0].mask = true
+        let path = Project.temporaryDirectory() + "/hat-mask.canthus"
+        try Simulator(scenario: scenario, seed: 1).run(recordingPath: path, truthPath: nil)
+        let source = try openSource(path: path)
+        var e: [Event] = []
+        try Screener(header: source.header, config: ScreeningConfig(), sourceName: source.name).screenAll(source) { e.append($0) }
+        #expect(decisions(e).count == 1 && decisions(e)[0].reasons == (glasses ? ["glasses"] : []), "\(e.map(\.json))")
+        #expect(rejections(e).isEmpty && counts(e) == 1, "\(e.map(\.json))")
+    }
+
     @Test(arguments: [("far", "too_far"), ("edge", "edge"), ("runner", "motion")])
     func unmeasurablePersonIsRejectedWithTheReason(preset: String, code: String) throws {
         let e = try events(preset)
