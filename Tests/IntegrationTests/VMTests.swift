@@ -43,9 +43,13 @@ import TestSupport
             let fs = try frames("\(dir)/\(file).canthus")
             #expect(fs.count == n, "\(file): \(fs.count) frames")
             #expect(fs.allSatisfy { $0.width == w && $0.height == h }, "\(file): size")
+            // Every frame once, in order: the driver's timestamps strictly increase. Its sequence
+            // numbers never go back, but vivid derives them from the time since streaming began
+            // (vivid-kthread-cap.c rounds jiffies to frames), so a capture thread starved by a
+            // loaded host can number two buffers alike (seen once: 0, 0, 1, 2, 24, …).
             let seq = fs.map(\.sequence), ts = fs.map(\.timestampNs)
-            #expect(zip(seq, seq.dropFirst()).allSatisfy { $0 < $1 }, "\(file): sequences \(seq)")
-            #expect(zip(ts, ts.dropFirst()).allSatisfy { $0 < $1 }, "\(file): timestamps")
+            #expect(zip(seq, seq.dropFirst()).allSatisfy { $0 <= $1 }, "\(file): sequences \(seq)")
+            #expect(zip(ts, ts.dropFirst()).allSatisfy { $0 < $1 }, "\(file): timestamps \(ts)")
         }
         // vivid's colour bars: the frames carry the driver's image, not zeros.
         let y16 = try frames("\(dir)/y16-640x512.canthus")
