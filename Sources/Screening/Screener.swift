@@ -361,8 +361,12 @@ public final class Screener {
     private func end(_ t: Track, index: Int, timeS: Double, emit: (Event) -> Void) {
         guard t.framesSeen >= config.minTrackFrames, t.fragmentOf == nil else { return }
         // Something that stayed put for its whole time in view (a radiator, a lamp, a warm
-        // housing) is an object, not a person: neither rejected nor counted.
-        if !t.decided && t.lastTimeS - t.firstTimeS >= config.staticObjectS && t.maxDisplacementPx <= config.staticObjectPx { return }
+        // housing) is an object, not a person: neither rejected nor counted. A face of a size to
+        // measure must stay put `staticObjectS` for that; something always too small to measure
+        // (a warm spot, never a face) need not.
+        let neverMeasurable = t.readings.isEmpty && t.reasonCounts.count == 1 && t.reasonCounts["too_far"] != nil
+        if !t.decided && t.maxDisplacementPx <= config.staticObjectPx
+            && (neverMeasurable || t.lastTimeS - t.firstTimeS >= config.staticObjectS) { return }
         if !t.decided {
             var reasons = t.reasonCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)
             if !t.readings.isEmpty || reasons.isEmpty { reasons.append("too_few_frames") }

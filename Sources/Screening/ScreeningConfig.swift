@@ -36,7 +36,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     public var minTrackFrames = 2
     /// Largest jump between frames for the same person, in face widths.
     public var associationFaceWidths = 1.5
-    /// A track in view at least this long (s) …
+    /// A track in view at least this long (s; any time, if it was always too small to measure) …
     public var staticObjectS = 2.0
     /// … that never moved further than this from where it appeared (px) is an object.
     public var staticObjectPx = 3.0

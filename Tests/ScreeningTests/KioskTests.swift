@@ -67,12 +67,23 @@ import TestSupport
     }
 
     /// "Measures the person (glasses flagged)": exactly one decision, though cold glasses cut the
-    /// face apart for most of the recording and a hand comes up to it.
+    /// face apart for most of the recording and a hand comes up to it — and nothing else: the
+    /// person is counted once, when they leave, and no hand, chin or warm spot on the kiosk is
+    /// reported as anyone.
     @Test func glassesPersonIsMeasuredOnceWithGlassesFlagged() throws {
         guard let e = try events("20210325-091249") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let decisions = e.compactMap { if case .decision(let d) = $0.body { return d } else { return nil } }
         #expect(decisions.count == 1, "\(decisions)")
         #expect(decisions.allSatisfy { $0.level == .normal && $0.reasons == ["glasses"] && (33...36.5).contains($0.canthusC) }, "\(decisions)")
+        let others = e.filter {
+            switch $0.body {
+            case .status, .decision: return false
+            case .count(let track, _): return track != decisions.first?.track
+            default: return true
+            }
+        }
+        #expect(others.isEmpty, "\(others.map(\.json))")
+        #expect(e.filter { if case .count(let t, _) = $0.body { t == decisions.first?.track } else { false } }.count == 1)
     }
 
     /// "Person should not measure": the far person's head is too small to measure (rejected
