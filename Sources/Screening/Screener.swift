@@ -208,10 +208,10 @@ public final class Screener {
 
     /// Whether the wide region `band` is the skin a hat and a mask leave of a face (eyes, brows,
     /// the bridge of the nose): wide enough to measure, at least 0.35 of its width tall; above
-    /// its middle, a cap warm to
-    /// `body` counts (the hat) 1 to 0.8 widths tall with the room above that; below, at least 0.2
-    /// widths warm to `body` (the mask). An arm across a torso has the torso above it, far taller
-    /// than a hat; shoulders have the head above them.
+    /// its middle, a cap warm to `body` counts (the hat) 1 to 0.8 widths tall, the room (or the
+    /// frame's top) above that; below, at least 0.2 widths warm to `body` (the mask). An arm
+    /// across a torso has the torso above it, far taller than a hat; shoulders have the head
+    /// above them.
     private func liesBetweenHatAndMask(_ band: Detection, pixels px: UnsafeBufferPointer<UInt16>, body: UInt16) -> Bool {
         let w = upright.width, x = (band.minX + band.maxX) / 2
         guard band.faceWidth >= config.minFaceWidthPx, Double(band.faceHeight) >= 0.35 * Double(band.faceWidth) else { return false }
