@@ -58,8 +58,9 @@ public struct FaceMeasurer {
         let inset = Int(Double(headWidth) * 0.15)
         let looksForGlasses = headWidth >= 6 && faceHeight >= 6 && bandTop <= faceBottom
         let bandPixels = looksForGlasses ? (bandBottom - bandTop + 1) * (headWidth - 2 * inset) : 0
+        let lastRow = looksForGlasses ? max(searchBottom, bandBottom) : searchBottom
         var hottest: UInt16 = 0, crown = 0, holes = 0
-        for y in blob.minY...max(searchBottom, looksForGlasses ? bandBottom : searchBottom) {
+        for y in blob.minY...lastRow {
             let inWindow = y <= searchBottom, inCrown = y <= crownBottom
             let inBand = looksForGlasses && y >= bandTop && y <= bandBottom
             for x in head.minX...head.maxX {

@@ -6,8 +6,9 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// …and at least this warm (°C, after reference correction).
     public var skinMinC = 30.0
     /// Clothing over a torso is at least this much warmer than the frame's median (K): a warm
-    /// region joined by such a column to a head above it is a hand or arm, not a face, and a head
-    /// too small to measure is a far person only when such a body holds it up.
+    /// region joined by such a column to a head above it is a hand or arm, not a face; a head
+    /// too small to measure is a far person only when such a body holds it up; a hat and a mask
+    /// around a wide band of skin are at least this warm too.
     public var bodyMarginK = 0.75
     /// A blob whose hottest point is above this is an object (cup, lamp), never a person (°C).
     public var hotObjectC = 41.0
