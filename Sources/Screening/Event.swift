@@ -143,6 +143,7 @@ public struct Decision: Sendable, Equatable {
 public enum Reason {
     public static let sentences: [String: String] = [
         "reference_missing": "the blackbody reference is not where it should be; screening waits for it",
+        "reference_searching": "several things look like the blackbody reference; screening waits until one proves itself (stays put, reads steadily)",
         "reference_unstable": "the blackbody reference reading is unstable; screening waits until it settles",
         "shutter": "the camera is recalibrating (shutter/FFC); readings resume in a moment",
         "frozen": "the camera is sending the same frame again; its readings are not used",

@@ -11,6 +11,9 @@ public enum ReferenceStatus: Equatable, Sendable {
     case unstable
     /// Present, but no estimate yet (first frames, or right after a shutter).
     case warmingUp
+    /// Not found yet for sure: several places look like it, and time has not yet told which
+    /// one stays put and reads steadily.
+    case searching
 }
 
 /// Finds, follows and reads the in-scene blackbody, and turns its readings into a drift
@@ -30,7 +33,13 @@ public struct ReferenceMonitor {
     public private(set) var lastReadingC: Double?
     public private(set) var drift: DriftCorrector?
     private let fixedPosition: (x: Double, y: Double)?
-    private var missingFrames = 0
+    private var missingSinceS: Double?
+    /// The position was confirmed over time (not merely taken from one frame).
+    public private(set) var locked = false
+    /// The disc's radius as found (px), else the configured one.
+    public private(set) var foundRadius: Double?
+    private var hypotheses: [Hypothesis] = []
+    private var peaks: [(x: Int, y: Int, contrast: Double)] = []
     private var scratch: [UInt16]
     /// Counts per value for `median(_:histogram:)`.
     private var histogram = [Int32](repeating: 0, count: 4096)
@@ -59,25 +68,32 @@ public struct ReferenceMonitor {
     /// The area to keep out of person detection: the reference and its mount (twice its radius).
     public var exclusion: (x: Double, y: Double, r: Double)? {
         guard let p = position, let s = source else { return nil }
-        return (p.x, p.y, s.radiusPx * 2.0)
+        return (p.x, p.y, max(s.radiusPx, foundRadius ?? 0) * 2.0)
     }
 
     public mutating func update(_ pixels: UnsafeBufferPointer<UInt16>, table: CountTable, timeS: Double, shutter: Bool) -> ReferenceStatus {
         guard let source else { return .notConfigured }
         if shutter { return drift?.offsetK.map { .ok(offsetK: $0) } ?? .warmingUp }
-        if position == nil { position = locate(pixels, table: table, source: source) }
+        if fixedPosition == nil && !locked {
+            position = search(pixels, table: table, source: source, timeS: timeS)
+            if position == nil { lastReadingC = nil; return hypotheses.isEmpty ? .missing : .searching }
+        }
         guard let p = position else { return .missing }
-        let (disc, ring) = measure(pixels, at: p, radius: source.radiusPx)
+        let (disc, ring) = measure(pixels, at: p, radius: foundRadius ?? source.radiusPx)
         let discC = Double(table[disc]), ringC = Double(table[ring])
         let plausible = abs(discC - source.setTemperatureC) <= config.maxDriftK
         guard discC - ringC >= config.minContrastK, plausible else {
-            missingFrames += 1
-            // A reference that stays missing may have moved: search again (unless configured).
-            if missingFrames >= 3, fixedPosition == nil { position = nil; drift?.reset() }
+            // Covered (a face passing in front), or gone. A confirmed disc is kept until it has
+            // been missing for `relocateS` (it may have been moved): then it is searched anew.
+            let since = missingSinceS ?? timeS
+            missingSinceS = since
+            if fixedPosition == nil && (!locked || timeS - since >= config.relocateS) {
+                locked = false; position = nil; hypotheses.removeAll(keepingCapacity: true); drift?.reset(); missingSinceS = nil
+            }
             lastReadingC = nil
             return .missing
         }
-        missingFrames = 0
+        missingSinceS = nil
         lastReadingC = discC
         if let expected = drift?.predicted(at: timeS), abs((source.setTemperatureC - discC) - expected) > config.maxJumpK {
             return .unstable
@@ -151,13 +167,92 @@ public struct ReferenceMonitor {
         }
     }
 
-    mutating func locate(_ pixels: UnsafeBufferPointer<UInt16>, table: CountTable, source: ReferenceSource) -> (x: Double, y: Double)? {
+    /// A place that looked like the disc in some frame, followed across frames.
+    struct Hypothesis {
+        var x: Double, y: Double
+        var radius: Double
+        var hits: Int
+        var firstS: Double, lastS: Double
+        var sumC: Double, sumC2: Double
+        var contrastK: Double
+        var meanC: Double { sumC / Double(hits) }
+        var spreadK: Double { (max(0, sumC2 / Double(hits) - meanC * meanC)).squareRoot() }
+    }
+
+    /// One frame's search: every place that looks like the disc (`candidates`), matched to the
+    /// places seen before (`hypotheses`). Returns where the disc is, or nil while that is unsure.
+    ///
+    /// A blackbody at the set-point is a small round plateau of one temperature, within
+    /// `maxDriftK` of the set-point, warmer than all around it, and it does not move. Faces,
+    /// lamps and cups can be as warm; what tells them apart is shape (round, of the disc's
+    /// size, flat-topped, isolated) and, where several shapes pass, behaviour over time: the
+    /// disc stays in one place and reads the same, frame after frame.
+    mutating func search(_ pixels: UnsafeBufferPointer<UInt16>, table: CountTable, source: ReferenceSource, timeS: Double) -> (x: Double, y: Double)? {
+        let found = candidates(pixels, table: table, source: source)
+        // Match what was found to what was seen before.
+        for c in found {
+            if let i = hypotheses.firstIndex(where: { abs($0.x - c.x) <= 1.5 && abs($0.y - c.y) <= 1.5 }) {
+                let n = Double(hypotheses[i].hits)
+                hypotheses[i].x = (hypotheses[i].x * n + c.x) / (n + 1)
+                hypotheses[i].y = (hypotheses[i].y * n + c.y) / (n + 1)
+                hypotheses[i].radius = (hypotheses[i].radius * n + c.radius) / (n + 1)
+                hypotheses[i].hits += 1
+                hypotheses[i].lastS = timeS
+                hypotheses[i].sumC += c.readingC
+                hypotheses[i].sumC2 += c.readingC * c.readingC
+                hypotheses[i].contrastK = c.contrastK
+            } else {
+                if hypotheses.count >= 8, let worst = hypotheses.indices.min(by: { hypotheses[$0].lastS < hypotheses[$1].lastS }) {
+                    hypotheses.remove(at: worst)
+                }
+                hypotheses.append(Hypothesis(x: c.x, y: c.y, radius: c.radius, hits: 1, firstS: timeS, lastS: timeS,
+                                             sumC: c.readingC, sumC2: c.readingC * c.readingC, contrastK: c.contrastK))
+            }
+        }
+        // Forget places not seen for a while (a face that looked round for a moment).
+        hypotheses.removeAll { timeS - $0.lastS > config.confirmS }
+        // Confirmed: seen in place for `confirmS`, reading steadily. Several confirmed: the one
+        // reading nearest the set-point (then the most often seen).
+        let confirmed = hypotheses.filter { $0.lastS - $0.firstS >= config.confirmS && $0.spreadK <= config.maxJumpK && $0.lastS == timeS }
+        if let best = confirmed.min(by: { abs($0.meanC - source.setTemperatureC) < abs($1.meanC - source.setTemperatureC)
+                                        || (abs($0.meanC - source.setTemperatureC) == abs($1.meanC - source.setTemperatureC) && $0.hits > $1.hits) }) {
+            locked = true
+            foundRadius = best.radius
+            return (best.x, best.y)
+        }
+        // Not yet confirmed: a single candidate in this frame, and no other place seen recently,
+        // is taken for now; several are not, until time tells them apart.
+        if found.count == 1, hypotheses.count == 1 {
+            foundRadius = found[0].radius
+            return (found[0].x, found[0].y)
+        }
+        return nil
+    }
+
+    struct Candidate {
+        var x: Double, y: Double
+        var radius: Double
+        var readingC: Double
+        var contrastK: Double
+    }
+
+    /// Places in this frame that look like the disc. A coarse search for the largest contrast
+    /// between a small central square and its surroundings (box sums over an integral image,
+    /// cut at the frame's edges, so a disc in a corner is found too) among pixels reading within
+    /// `maxDriftK` of the set-point, up to four well-separated peaks; each is then measured as a
+    /// plateau: the pixels within twice the radius reaching half-way from the surroundings'
+    /// median to the peak's. It is kept when that plateau is round (its box nearly square and
+    /// filled like a circle), of the disc's size (0.6–1.5 of the configured radius), isolated
+    /// (almost nothing as warm in the ring around it) and flat-topped (its central pixels within
+    /// `flatTopK` of each other, as a uniform emitter reads), and warmer than its surroundings by
+    /// `minContrastK`. Its centre is the plateau's centroid.
+    mutating func candidates(_ pixels: UnsafeBufferPointer<UInt16>, table: CountTable, source: ReferenceSource) -> [Candidate] {
         let w = width, h = height, stride = w + 1
         let a = max(1, Int((source.radiusPx * 0.6).rounded()))
         let b = max(a + 2, Int((source.radiusPx * 2.2).rounded()))
         let lowCount = table.firstCount(atLeast: source.setTemperatureC - config.maxDriftK)
         let highCount = table.firstCount(atLeast: source.setTemperatureC + config.maxDriftK)
-        var best: (x: Int, y: Int, contrast: Double)?
+        peaks.removeAll(keepingCapacity: true)
         integral.withUnsafeMutableBufferPointer { ii in
             for y in 0..<h {
                 var rowSum: Int64 = 0
@@ -166,53 +261,101 @@ public struct ReferenceMonitor {
                     ii[(y + 1) * stride + x + 1] = ii[y * stride + x + 1] + rowSum
                 }
             }
-            func box(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> Int64 {   // inclusive
-                ii[(y1 + 1) * stride + x1 + 1] - ii[y0 * stride + x1 + 1] - ii[(y1 + 1) * stride + x0] + ii[y0 * stride + x0]
+            func box(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> (Int64, Int64) {   // inclusive, cut at the edges
+                let x0 = max(0, x0), y0 = max(0, y0), x1 = min(w - 1, x1), y1 = min(h - 1, y1)
+                let s = ii[(y1 + 1) * stride + x1 + 1] - ii[y0 * stride + x1 + 1] - ii[(y1 + 1) * stride + x0] + ii[y0 * stride + x0]
+                return (s, Int64((x1 - x0 + 1) * (y1 - y0 + 1)))
             }
-            if h > 2 * b, w > 2 * b {
-                for y in b..<(h - b) {
-                    for x in b..<(w - b) {
-                        let v = pixels[y * w + x]
-                        guard v >= lowCount, v < highCount else { continue }
-                        let innerSum = box(x - a, y - a, x + a, y + a)
-                        let innerN = Int64((2 * a + 1) * (2 * a + 1))
-                        let outerSum = box(x - b, y - b, x + b, y + b)
-                        let outerN = Int64((2 * b + 1) * (2 * b + 1))
-                        let contrast = Double(innerSum) / Double(innerN) - Double(outerSum - innerSum) / Double(outerN - innerN)
-                        if best == nil || contrast > best!.contrast { best = (x, y, contrast) }
+            for y in 0..<h {
+                for x in 0..<w {
+                    let v = pixels[y * w + x]
+                    guard v >= lowCount, v < highCount else { continue }
+                    let (innerSum, innerN) = box(x - a, y - a, x + a, y + a)
+                    let (outerSum, outerN) = box(x - b, y - b, x + b, y + b)
+                    guard outerN > innerN else { continue }
+                    let contrast = Double(innerSum) / Double(innerN) - Double(outerSum - innerSum) / Double(outerN - innerN)
+                    guard contrast > 0 else { continue }
+                    // Keep the four best peaks at least b apart.
+                    if let near = peaks.firstIndex(where: { abs($0.x - x) <= b && abs($0.y - y) <= b }) {
+                        if contrast > peaks[near].contrast { peaks[near] = (x, y, contrast) }
+                        continue
+                    }
+                    if peaks.count < 4 { peaks.append((x, y, contrast)) }
+                    else if let weakest = peaks.indices.min(by: { peaks[$0].contrast < peaks[$1].contrast }), contrast > peaks[weakest].contrast {
+                        peaks[weakest] = (x, y, contrast)
                     }
                 }
             }
         }
-        guard let best else { return nil }
-        return refine(pixels, near: (best.x, best.y), radius: source.radiusPx)
+        var out: [Candidate] = []
+        for p in peaks {
+            if let c = plateau(pixels, near: (p.x, p.y), table: table, source: source) { out.append(c) }
+        }
+        return out
     }
 
-    /// Places the disc's rim: the integer position within 3 px of `near` where the mean of the
-    /// disc's interior (distance ≤ r − 1) exceeds the mean of its rim band (r − 1 < distance ≤ r)
-    /// the most. A thin band at the rim locates the edge of the disc wherever it falls; a wide
-    /// outer ring would pull the centre away from warm surroundings (the mount, a face).
-    /// Pixels outside the frame are left out of both means.
-    func refine(_ pixels: UnsafeBufferPointer<UInt16>, near: (x: Int, y: Int), radius: Double) -> (x: Double, y: Double) {
-        let r2 = radius * radius, inner2 = max(0.5, radius - 1) * max(0.5, radius - 1)
-        let reach = Int(radius.rounded(.up))
-        var best = (x: near.x, y: near.y, contrast: -Double.infinity)
-        for cy in (near.y - 3)...(near.y + 3) {
-            for cx in (near.x - 3)...(near.x + 3) {
-                var discSum = 0, discN = 0, rimSum = 0, rimN = 0
-                for y in max(0, cy - reach)...min(height - 1, cy + reach) {
-                    for x in max(0, cx - reach)...min(width - 1, cx + reach) {
-                        let d2 = Double((x - cx) * (x - cx) + (y - cy) * (y - cy))
-                        let v = Int(pixels[y * width + x])
-                        if d2 <= inner2 { discSum += v; discN += 1 } else if d2 <= r2 { rimSum += v; rimN += 1 }
-                    }
-                }
-                guard discN > 0, rimN > 0 else { continue }
-                let contrast = Double(discSum) / Double(discN) - Double(rimSum) / Double(rimN)
-                if contrast > best.contrast { best = (cx, cy, contrast) }
+    /// The disc-shaped plateau around `near`, if there is one (see `candidates`).
+    func plateau(_ pixels: UnsafeBufferPointer<UInt16>, near: (x: Int, y: Int), table: CountTable, source: ReferenceSource) -> Candidate? {
+        let r = source.radiusPx, reach = Int((2 * r).rounded(.up))
+        let x0 = max(0, near.x - reach), x1 = min(width - 1, near.x + reach)
+        let y0 = max(0, near.y - reach), y1 = min(height - 1, near.y + reach)
+        // The peak: the warmest 3×3 mean near the start; the surroundings: the window's lower quartile.
+        var peak = 0
+        for y in max(1, near.y - 2)...min(height - 2, near.y + 2) {
+            for x in max(1, near.x - 2)...min(width - 2, near.x + 2) {
+                var s = 0
+                for dy in -1...1 { for dx in -1...1 { s += Int(pixels[(y + dy) * width + x + dx]) } }
+                peak = max(peak, s / 9)
             }
         }
-        return (Double(best.x), Double(best.y))
+        // A robust floor: the median of the window's border.
+        var border: [Int] = []
+        for x in x0...x1 { border.append(Int(pixels[y0 * width + x])); border.append(Int(pixels[y1 * width + x])) }
+        for y in y0...y1 { border.append(Int(pixels[y * width + x0])); border.append(Int(pixels[y * width + x1])) }
+        border.sort()
+        let floor = border[border.count / 2]
+        guard peak > floor else { return nil }
+        let contrastK = Double(table[UInt16(peak)]) - Double(table[UInt16(floor)])
+        guard contrastK >= config.minContrastK else { return nil }
+        let level = (peak + floor) / 2
+        var n = 0, sx = 0, sy = 0, bx0 = Int.max, bx1 = -1, by0 = Int.max, by1 = -1
+        for y in y0...y1 {
+            for x in x0...x1 where Int(pixels[y * width + x]) >= level {
+                n += 1; sx += x; sy += y
+                bx0 = min(bx0, x); bx1 = max(bx1, x); by0 = min(by0, y); by1 = max(by1, y)
+            }
+        }
+        guard n > 0 else { return nil }
+        let cx = Double(sx) / Double(n), cy = Double(sy) / Double(n)
+        let radius = (Double(n) / Double.pi).squareRoot()
+        guard radius >= 0.6 * r, radius <= 1.5 * r else { return nil }
+        // Isolated and round: the warm pixels lie within 1.5 radii of the centroid, and fill their box like a circle.
+        var outside = 0
+        for y in y0...y1 {
+            for x in x0...x1 where Int(pixels[y * width + x]) >= level {
+                let dx = Double(x) - cx, dy = Double(y) - cy
+                if dx * dx + dy * dy > 2.25 * radius * radius { outside += 1 }
+            }
+        }
+        guard outside * 10 <= n else { return nil }
+        let bw = Double(bx1 - bx0 + 1), bh = Double(by1 - by0 + 1)
+        // A box cut by the frame's edge is judged by its whole side.
+        let cutX = bx0 == 0 || bx1 == width - 1, cutY = by0 == 0 || by1 == height - 1
+        if !cutX && !cutY {
+            guard min(bw, bh) >= 0.7 * max(bw, bh), Double(n) >= 0.6 * bw * bh else { return nil }
+        }
+        // Flat-topped: the central pixels (within half the radius) read alike.
+        var lo = Int.max, hi = 0
+        let inner2 = 0.25 * radius * radius
+        for y in max(0, Int(cy - radius))...min(height - 1, Int(cy + radius) + 1) {
+            for x in max(0, Int(cx - radius))...min(width - 1, Int(cx + radius) + 1) {
+                let dx = Double(x) - cx, dy = Double(y) - cy
+                if dx * dx + dy * dy <= inner2 { let v = Int(pixels[y * width + x]); lo = min(lo, v); hi = max(hi, v) }
+            }
+        }
+        guard hi >= lo, Double(table[UInt16(hi)]) - Double(table[UInt16(lo)]) <= config.flatTopK else { return nil }
+        let reading = Double(table[UInt16((lo + hi) / 2)])
+        return Candidate(x: cx, y: cy, radius: radius, readingC: reading, contrastK: contrastK)
     }
 }
 

@@ -117,6 +117,7 @@ public final class Screener {
             pauseReasons.append("reference_unstable")
             offset = reference.drift?.offsetK ?? 0
         case .warmingUp: pauseReasons.append("warming_up")
+        case .searching: pauseReasons.append("reference_searching")
         }
         let state: ScreeningState = pauseReasons.isEmpty ? .screening : .paused
         if lastStatus == nil || lastStatus!.state != state || lastStatus!.reasons != pauseReasons {

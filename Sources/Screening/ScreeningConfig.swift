@@ -205,12 +205,19 @@ public struct ReferenceConfig: Codable, Equatable, Sendable {
     public var maxDriftK = 8.0
     /// Smoothing time constant of the drift correction (s).
     public var timeConstantS = 2.0
+    /// A place found automatically is the disc for sure once it has stayed put and read within
+    /// `max_jump_k` for this long (s); until then, several look-alikes pause screening.
+    public var confirmS = 1.0
+    /// The disc's central pixels read within this of each other (K): a uniform emitter.
+    public var flatTopK = 1.0
+    /// A confirmed disc missing this long (s) is searched for anew (it may have been moved).
+    public var relocateS = 10.0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case minContrastK = "min_contrast_k", maxJumpK = "max_jump_k", maxDriftK = "max_drift_k"
-        case timeConstantS = "time_constant_s"
+        case timeConstantS = "time_constant_s", confirmS = "confirm_s", flatTopK = "flat_top_k", relocateS = "relocate_s"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -221,5 +228,8 @@ public struct ReferenceConfig: Codable, Equatable, Sendable {
         maxJumpK = try c.value(.maxJumpK, default: d.maxJumpK)
         maxDriftK = try c.value(.maxDriftK, default: d.maxDriftK)
         timeConstantS = try c.value(.timeConstantS, default: d.timeConstantS)
+        confirmS = try c.value(.confirmS, default: d.confirmS)
+        flatTopK = try c.value(.flatTopK, default: d.flatTopK)
+        relocateS = try c.value(.relocateS, default: d.relocateS)
     }
 }
