@@ -27,10 +27,11 @@ public struct ImportOptions: Sendable, Equatable {
     }
 
     /// What the Cacophony fever-screening kiosks need (design brief): the camera is mounted
-    /// rotated (turn 90° clockwise to see it upright) and the heated reference disc, found
-    /// automatically, is set to 37.0 °C.
-    public static let feverscreenKiosk = ImportOptions(
-        rotation: .cw90, reference: ReferenceSource(radiusPx: 6, setTemperatureC: 37.0))
+    /// rotated (turn 90° clockwise to see it upright), and the heated reference disc, found
+    /// automatically, is held at `setPointC` — each kiosk has its own, so it is always given.
+    public static func feverscreenKiosk(setPointC: Double) -> ImportOptions {
+        ImportOptions(rotation: .cw90, reference: ReferenceSource(radiusPx: 6, setTemperatureC: setPointC))
+    }
 
     public func apply(to header: inout RecordingHeader) {
         if let rotation { header.camera.rotationDeg = rotation }

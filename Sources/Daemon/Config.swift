@@ -106,11 +106,13 @@ public struct SourceConfig: Codable, Equatable, Sendable {
     public var realTime = false
     /// Import options for files that need them (`feverscreen-kiosk`).
     public var importPreset: String?
+    /// The reference's set-point (°C) for imported files (the kiosk preset needs it).
+    public var referenceSetC: Double?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case camera, replay, realTime = "real_time", importPreset = "import_preset"
+        case camera, replay, realTime = "real_time", importPreset = "import_preset", referenceSetC = "reference_set_c"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -123,6 +125,7 @@ public struct SourceConfig: Codable, Equatable, Sendable {
         }
         realTime = try c.value(.realTime, default: false)
         importPreset = try c.decodeIfPresent(String.self, forKey: .importPreset)
+        referenceSetC = try c.decodeIfPresent(Double.self, forKey: .referenceSetC)
     }
 }
 

@@ -5,9 +5,15 @@ import Screening
 
 /// Import presets by name, for files whose own header lacks rotation or reference facts.
 public enum ImportPreset {
-    public static func named(_ name: String) throws -> ImportOptions {
+    /// `referenceSetC` is the reference's set-point where the preset has a reference: the
+    /// kiosk preset refuses to guess it (a wrong set-point shifts every reading by the error).
+    public static func named(_ name: String, referenceSetC: Double?) throws -> ImportOptions {
         switch name {
-        case "feverscreen-kiosk", "kiosk": return .feverscreenKiosk
+        case "feverscreen-kiosk", "kiosk":
+            guard let referenceSetC else {
+                throw ConfigError(field: "import preset \(name)", message: "needs the kiosk's reference disc set-point in °C: --reference-set T (or source.reference_set_c in the configuration); each kiosk has its own")
+            }
+            return .feverscreenKiosk(setPointC: referenceSetC)
         case "none": return ImportOptions()
         default: throw ConfigError(field: "import preset", message: "unknown preset '\(name)' (known: feverscreen-kiosk, none)")
         }

@@ -34,12 +34,16 @@ public struct ReferenceMonitor {
     public private(set) var drift: DriftCorrector?
     private let fixedPosition: (x: Double, y: Double)?
     private var missingSinceS: Double?
+    /// The first reading of a jump, and how many frames have agreed with it since.
+    private var stepFirstC: Double?
+    private var stepFrames = 0
+    static let stepFrames = 3
     /// The position was confirmed over time (not merely taken from one frame).
     public private(set) var locked = false
     /// The disc's radius as found (px), else the configured one.
     public private(set) var foundRadius: Double?
     private var hypotheses: [Hypothesis] = []
-    private var peaks: [(x: Int, y: Int, contrast: Double)] = []
+    var peaks: [(x: Int, y: Int, contrast: Double)] = []
     private var scratch: [UInt16]
     /// Counts per value for `median(_:histogram:)`.
     private var histogram = [Int32](repeating: 0, count: 4096)
@@ -96,8 +100,15 @@ public struct ReferenceMonitor {
         missingSinceS = nil
         lastReadingC = discC
         if let expected = drift?.predicted(at: timeS), abs((source.setTemperatureC - discC) - expected) > config.maxJumpK {
-            return .unstable
+            // A jump that holds is a step (the camera's flat-field correction moved its offset):
+            // after `stepFrames` readings that agree with each other the estimate restarts there.
+            // One that does not hold (a face brushing the disc) is waited out.
+            if let first = stepFirstC, abs(discC - first) <= config.maxJumpK { stepFrames += 1 } else { stepFirstC = discC; stepFrames = 1 }
+            guard stepFrames >= Self.stepFrames else { return .unstable }
+            drift?.reset()
         }
+        stepFirstC = nil
+        stepFrames = 0
         drift?.update(measuredC: discC, timeS: timeS)
         return .ok(offsetK: drift!.offsetK!)
     }
@@ -220,13 +231,14 @@ public struct ReferenceMonitor {
             foundRadius = best.radius
             return (best.x, best.y)
         }
-        // Not yet confirmed: a single candidate in this frame, and no other place seen recently,
-        // is taken for now; several are not, until time tells them apart.
-        if found.count == 1, hypotheses.count == 1 {
-            foundRadius = found[0].radius
-            return (found[0].x, found[0].y)
-        }
-        return nil
+        // Not yet confirmed: the place seen in this frame and more often than any other recent
+        // one is taken for now (a look-alike that moves starts afresh in every frame); places
+        // seen equally often are not, until time tells them apart.
+        let seen = hypotheses.filter { $0.lastS == timeS }
+        guard let most = seen.max(by: { $0.hits < $1.hits }),
+              !hypotheses.contains(where: { ($0.x != most.x || $0.y != most.y) && $0.hits >= most.hits }) else { return nil }
+        foundRadius = most.radius
+        return (most.x, most.y)
     }
 
     struct Candidate {
@@ -289,8 +301,18 @@ public struct ReferenceMonitor {
         }
         var out: [Candidate] = []
         for p in peaks {
-            if let c = plateau(pixels, near: (p.x, p.y), table: table, source: source) { out.append(c) }
+            guard let c = plateau(pixels, near: (p.x, p.y), table: table, source: source) else { continue }
+            // Two peaks on one plateau are one candidate.
+            if let same = out.firstIndex(where: { abs($0.x - c.x) <= 1.5 && abs($0.y - c.y) <= 1.5 }) {
+                if c.contrastK > out[same].contrastK { out[same] = c }
+            } else {
+                out.append(c)
+            }
         }
+        // A look-alike with less than half the strongest one's contrast is no rival: a heated
+        // disc stands out from its surroundings by far more than a head or a lamp at a distance.
+        let strongest = out.map(\.contrastK).max() ?? 0
+        out.removeAll { $0.contrastK < 0.5 * strongest }
         return out
     }
 

@@ -37,8 +37,8 @@ struct ImportArguments: ParsableArguments {
     @Flag(help: "Ignore any reference the file declares.")
     var noReference = false
 
-    func options(preset fallback: String?) throws -> ImportOptions {
-        var o = try (importPreset ?? fallback).map(ImportPreset.named) ?? ImportOptions()
+    func options(preset fallback: String?, referenceSetC: Double? = nil) throws -> ImportOptions {
+        var o = try (importPreset ?? fallback).map { try ImportPreset.named($0, referenceSetC: referenceSet ?? referenceSetC) } ?? ImportOptions()
         if let rotate {
             guard let r = Rotation(rawValue: rotate) else { throw Failure(description: "--rotate: \(rotate) is not 0, 90, 180 or 270") }
             o.rotation = r
@@ -73,7 +73,7 @@ struct Replay: ParsableCommand {
     func run() throws {
         guard format == "text" || format == "ndjson" else { throw ValidationError("--format must be text or ndjson") }
         let cfg = try config.map(CanthusConfig.load) ?? CanthusConfig()
-        let options = try importArguments.options(preset: cfg.source.importPreset)
+        let options = try importArguments.options(preset: cfg.source.importPreset, referenceSetC: cfg.source.referenceSetC)
         let out = FileHandleOutput.standardOutput
         let summaries = try replay(paths: files, config: cfg, importOptions: options) { event in
             out.write(format == "ndjson" ? event.json : event.text)
@@ -165,7 +165,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let cfg = try CanthusConfig.load(path: config)
-        let options = try importArguments.options(preset: cfg.source.importPreset)
+        let options = try importArguments.options(preset: cfg.source.importPreset, referenceSetC: cfg.source.referenceSetC)
         let live = view ?? (isatty(STDOUT_FILENO) != 0)
         let service = ScreeningService(config: cfg, importOptions: options, live: live)
         let out = FileHandleOutput.standardOutput

@@ -28,10 +28,14 @@ import TestSupport
             Issue.record(Comment(rawValue: RefData.absentMessage))
             return
         }
-        let r = try CLI.run(["replay", "--format", "ndjson", "--import-preset", "feverscreen-kiosk", path])
+        let r = try CLI.run(["replay", "--format", "ndjson", "--import-preset", "feverscreen-kiosk", "--reference-set", "37.0", path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains(#""type":"decision""#))
         #expect(!r.stdout.contains(#""level":"alarm""#))
+        // The preset never guesses the disc's set-point: without it the command says what to give.
+        let unset = try CLI.run(["replay", "--import-preset", "feverscreen-kiosk", path])
+        #expect(unset.status != 0)
+        #expect(unset.stderr.contains("feverscreen-kiosk") && unset.stderr.contains("--reference-set"), "\(unset.stderr)")
     }
 
     @Test func notARecordingFailsWithTheFileName() throws {
