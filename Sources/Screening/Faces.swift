@@ -18,6 +18,9 @@ public struct Detection: Sendable, Equatable {
     /// The part of the face box's top third that is skin: a head's crown or forehead fills it
     /// (an ellipse fills 69 %); the posts and rails of a warm chair or a frame do not.
     public var crownFill: Double
+    /// Where the warmest pixel of the canthus window is (upright pixels): on a face turned to the
+    /// camera, the inner canthi beside the bridge of the nose, near the middle of the face.
+    public var hottestX: Int, hottestY: Int
 }
 
 /// Turns a warm blob into a face and measures its canthus: among the `k` hottest pixels of the
@@ -59,14 +62,14 @@ public struct FaceMeasurer {
         let looksForGlasses = headWidth >= 6 && faceHeight >= 6 && bandTop <= faceBottom
         let bandPixels = looksForGlasses ? (bandBottom - bandTop + 1) * (headWidth - 2 * inset) : 0
         let lastRow = looksForGlasses ? max(searchBottom, bandBottom) : searchBottom
-        var hottest: UInt16 = 0, crown = 0, holes = 0
+        var hottest: UInt16 = 0, crown = 0, holes = 0, hotX = head.minX, hotY = blob.minY
         for y in blob.minY...lastRow {
             let inWindow = y <= searchBottom, inCrown = y <= crownBottom
             let inBand = looksForGlasses && y >= bandTop && y <= bandBottom
             for x in head.minX...head.maxX {
                 let i = y * width + x
                 if group[Int(labels[i])] == blob.label {
-                    if inWindow && pixels[i] > hottest { hottest = pixels[i] }
+                    if inWindow && pixels[i] > hottest { hottest = pixels[i]; hotX = x; hotY = y }
                     if inCrown { crown += 1 }
                 } else if inBand && x >= head.minX + inset && x <= head.maxX - inset {
                     holes += 1
@@ -111,7 +114,8 @@ public struct FaceMeasurer {
             canthusC: used > 0 ? sumC / Double(used) : -.infinity, raw: used > 0 ? sumRaw / Double(used) : 0,
             glasses: bandPixels > 0 && Double(holes) / Double(bandPixels) > 0.2,
             touchesEdge: head.minX == 0 || blob.minY == 0 || head.maxX == width - 1 || (faceBottom == height - 1),
-            crownFill: Double(crown) / Double((crownBottom - blob.minY + 1) * headWidth))
+            crownFill: Double(crown) / Double((crownBottom - blob.minY + 1) * headWidth),
+            hottestX: hotX, hottestY: hotY)
     }
 
     /// The head at the top of a blob: row by row from the top, the blob's extent widens to the

@@ -50,7 +50,8 @@ public final class Screener {
         tracker = Tracker(config: config)
         policy = DecisionPolicy(config: config.decision)
         detections.reserveCapacity(64)
-        medianScratch.reserveCapacity(max(16, config.framesForDecision))
+        medianScratch.reserveCapacity(Track.maxSamples)
+        bestScratch.reserveCapacity(Track.maxSamples)
         if let f = flatField, f.width == header.camera.width, f.height == header.camera.height {
             let sensor = f.countOffsets(model: header.radiometry)
             var upright = [Int16](repeating: 0, count: sensor.count)
@@ -292,60 +293,112 @@ public final class Screener {
         }
     }
 
-    /// Applies the quality gates to each matched detection and decides when a track has enough.
+    /// Applies the quality gates to each matched detection, keeps the readings of good frames in
+    /// which the person stood still, and decides once they have stood still for
+    /// `decisionWindowS` (or have left) from their best frames.
     private func judge(offsetK: Double, paused: Bool, timeS: Double, index: Int, emit: (Event) -> Void) {
         let w = upright.width
         for (di, d) in detections.enumerated() {
             let ti = tracker.assignment[di]
-            // A piece of an older person's face is never judged on its own.
+            // A piece of an older person's face or body is never judged on its own.
             if tracker.tracks[ti].fragmentOf != nil { continue }
             var reason: String?
             let canthus = d.canthusC + offsetK
+            let motion = tracker.tracks[ti].recent.motion(over: config.settleWindowS)
             if d.faceWidth < config.minFaceWidthPx { reason = "too_far" }
             else if Double(d.faceWidth) > config.maxFaceFraction * Double(w) { reason = "too_close" }
             else if d.touchesEdge { reason = "edge" }
             else if tracker.tracks[ti].framesSeen > 1 && tracker.tracks[ti].speedFaceWidthsPerS > config.maxSpeedFaceWidthsPerS { reason = "motion" }
             else if paused { reason = lastStatus?.reasons.first ?? "paused" }
-            else if canthus < config.coldCanthusC { reason = "cold" }
             // Readings and gate counts serve the decision; once it is made they are not kept.
             if !tracker.tracks[ti].decided {
+                let still = motion.map { $0.speed <= config.settledSpeedFaceWidthsPerS && $0.growth <= config.settledGrowthPerS } ?? false
                 tracker.modify(ti) { t in
                     if let reason {
                         t.reasonCounts[reason, default: 0] += 1
                     } else {
-                        t.readings.append(canthus)
-                        t.raws.append(d.raw)
-                        if d.glasses { t.glassesFrames += 1 }
+                        t.keep(Sample(canthusC: canthus, raw: d.raw, width: d.faceWidth, glasses: d.glasses, still: still))
+                        if t.firstSampleS == nil { t.firstSampleS = timeS }
                     }
                 }
             }
             let t = tracker.tracks[ti]
-            if !t.decided && reason == nil && t.readings.count < config.framesForDecision {
+            if !t.decided && reason == nil && !t.samples.isEmpty {
                 // The running estimate's level, judged every good frame (hysteresis).
-                let estimate = median(t.readings) + config.decision.skinToCoreOffsetC
+                let estimate = bestReading(t).canthusC + config.decision.skinToCoreOffsetC
                 tracker.modify(ti) { $0.level = policy.level(temperatureC: estimate, previous: $0.level) }
             }
-            if !t.decided && t.readings.count >= config.framesForDecision {
-                let reasons = t.glassesFrames * 2 >= t.readings.count ? ["glasses"] : []
-                let decision = policy.decide(track: t.id, canthusC: median(t.readings), raw: Int(median(t.raws).rounded()),
-                                             frames: t.readings.count, reasons: reasons, previous: t.level)
-                tracker.modify(ti) { $0.decided = true }
-                emit(Event(source: sourceName, frame: index, timeS: timeS, body: .decision(decision)))
+            if !t.decided && t.samples.count >= config.framesForDecision, let first = t.firstSampleS, timeS - first >= config.decisionWindowS {
+                tracker.modify(ti) { decide(&$0, index: index, timeS: timeS, emit: emit) }
             }
-            if let line = config.countingLine, !t.counted, t.framesSeen >= config.minTrackFrames,
-               let direction = crossing(line, from: (t.startX, t.startY), to: (t.x, t.y)) {
+            let counted = tracker.tracks[ti]
+            if let line = config.countingLine, !counted.counted, counted.framesSeen >= config.minTrackFrames,
+               let direction = crossing(line, from: (counted.startX, counted.startY), to: (counted.x, counted.y)) {
                 tracker.modify(ti) { $0.counted = true }
-                emit(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: t.id, direction: direction)))
+                emit(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: counted.id, direction: direction)))
             }
         }
     }
 
+    /// The reading of a person's best frames: the median canthus and raw count of the
+    /// `bestFrames` best of their good frames — those in which they stood still first, the
+    /// largest faces first among those — and whether glasses were seen in at least half of
+    /// them. A face more than 1.2 times as wide as the median of those
+    /// frames is not the face but the face joined to something warm beside or above it (a lamp,
+    /// a pipe, a raised hand) for a moment, and is left out. No allocation (insertion sort of a
+    /// scratch copy, largest first).
+    private func bestReading(_ t: Track) -> (canthusC: Double, raw: Double, frames: Int, glasses: Bool) {
+        bestScratch.removeAll(keepingCapacity: true)
+        bestScratch.append(contentsOf: t.samples)
+        for i in bestScratch.indices.dropFirst() {
+            let x = bestScratch[i]
+            var j = i
+            while j > 0 && bestScratch[j - 1].width < x.width { bestScratch[j] = bestScratch[j - 1]; j -= 1 }
+            bestScratch[j] = x
+        }
+        let medianWidth = Double(bestScratch[bestScratch.count / 2].width)
+        var first = 0
+        while Double(bestScratch[first].width) > 1.2 * medianWidth { first += 1 }
+        // Still frames first, each part still largest first (a stable insertion sort).
+        for i in (first + 1)..<max(first + 1, bestScratch.count) {
+            let x = bestScratch[i]
+            var j = i
+            while j > first && x.still && !bestScratch[j - 1].still { bestScratch[j] = bestScratch[j - 1]; j -= 1 }
+            bestScratch[j] = x
+        }
+        let n = min(bestScratch.count - first, max(config.framesForDecision, config.bestFrames))
+        medianScratch.removeAll(keepingCapacity: true)
+        var glasses = 0
+        for i in first..<(first + n) { medianScratch.append(bestScratch[i].canthusC); if bestScratch[i].glasses { glasses += 1 } }
+        let canthus = medianOfScratch()
+        medianScratch.removeAll(keepingCapacity: true)
+        for i in first..<(first + n) { medianScratch.append(bestScratch[i].raw) }
+        return (canthus, medianOfScratch(), n, glasses * 2 >= n)
+    }
+
+    private var bestScratch: [Sample] = []
+
+    /// Decides a track from its best frames: a decision, or a `cold` rejection when the canthus
+    /// reads below any healthy person's (through glasses, by `glassesDeficitK` less).
+    private func decide(_ t: inout Track, index: Int, timeS: Double, emit: (Event) -> Void) {
+        let best = bestReading(t)
+        t.decided = true
+        if best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) {
+            // Something that has not moved since it appeared may be a warm object (a plate, a
+            // radiator): said only when its track ends and it has proved to be no object.
+            if neverArrived(t) { t.coldPending = true }
+            else { emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: ["cold"]))) }
+            return
+        }
+        let decision = policy.decide(track: t.id, canthusC: best.canthusC, raw: Int(best.raw.rounded()),
+                                     frames: best.frames, reasons: best.glasses ? ["glasses"] : [], previous: t.level)
+        emit(Event(source: sourceName, frame: index, timeS: timeS, body: .decision(decision)))
+    }
+
     private var medianScratch: [Double] = []
 
-    /// Median of a track's readings, without allocating (a reused scratch buffer).
-    private func median(_ values: [Double]) -> Double {
-        medianScratch.removeAll(keepingCapacity: true)
-        medianScratch.append(contentsOf: values)
+    /// Median of `medianScratch` (sorted in place), without allocating.
+    private func medianOfScratch() -> Double {
         medianScratch.sort()
         let n = medianScratch.count
         return n % 2 == 1 ? medianScratch[n / 2] : (medianScratch[n / 2 - 1] + medianScratch[n / 2]) / 2
@@ -359,18 +412,35 @@ public final class Screener {
         return (p1 > p0) == line.inTowardsPositive ? .in : .out
     }
 
+    /// Whether `t` stayed where it appeared, within `staticObjectPx` or a third of its face
+    /// width (its box trembles as the region's edge comes and goes): it did not walk in.
+    private func neverArrived(_ t: Track) -> Bool {
+        t.maxDisplacementPx <= max(config.staticObjectPx, Double(t.faceWidth) / 3)
+    }
+
     private func end(_ t: Track, index: Int, timeS: Double, emit: (Event) -> Void) {
         guard t.framesSeen >= config.minTrackFrames, t.fragmentOf == nil else { return }
+        // The same person back for a moment: screened and counted already.
+        if t.continues != nil { tracker.depart(t); return }
         // Something that stayed put for its whole time in view (a radiator, a lamp, a warm
-        // housing) is an object, not a person: neither rejected nor counted. A face of a size to
-        // measure must stay put `staticObjectS` for that; something always too small to measure
-        // (a warm spot, never a face) need not.
-        let neverMeasurable = t.readings.isEmpty && t.reasonCounts.count == 1 && t.reasonCounts["too_far"] != nil
+        // housing) is an object, not a person: neither decided, rejected nor counted. A face of
+        // a size to measure must stay put `staticObjectS` for that; something always too small
+        // to measure (a warm spot, never a face) need not.
+        let neverMeasurable = t.samples.isEmpty && t.reasonCounts.count == 1 && t.reasonCounts["too_far"] != nil
         if !t.decided && t.maxDisplacementPx <= config.staticObjectPx
             && (neverMeasurable || t.lastTimeS - t.firstTimeS >= config.staticObjectS) { return }
+        // Cold and never arrived: a lukewarm fixture (a housing, a plate), whatever its time in view.
+        if t.coldPending && neverArrived(t) { return }
+        var t = t
+        // Left before `decisionWindowS` was over, with enough good frames: decided now.
+        if !t.decided && t.samples.count >= config.framesForDecision { decide(&t, index: index, timeS: timeS, emit: emit) }
+        tracker.depart(t)
+        if t.coldPending {
+            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: ["cold"])))
+        }
         if !t.decided {
             var reasons = t.reasonCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)
-            if !t.readings.isEmpty || reasons.isEmpty { reasons.append("too_few_frames") }
+            if !t.samples.isEmpty || reasons.isEmpty { reasons.append("too_few_frames") }
             emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: reasons)))
         }
         if config.countingLine == nil {

@@ -21,8 +21,15 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     public var maxFaceFraction = 0.85
     /// Faster than this many face widths per second is too fast to measure.
     public var maxSpeedFaceWidthsPerS = 10.0
-    /// A canthus colder than this (°C) means the person has just come in from the cold.
-    public var coldCanthusC = 33.0
+    /// A person whose canthus (read without glasses in the way) is colder than this (°C) has
+    /// just come in from the cold: no healthy person reads lower. The lowest canthus among the
+    /// 1003 subjects of the PhysioNet face/oral data set is 33.85 °C (tools/physionet_roc.py).
+    public var coldCanthusC = 33.85
+    /// Glasses hide the canthus: a wearer's reading comes from the best visible site, about this
+    /// much colder (K; the simulated wearers and the real kiosk wearers read 0.9–1.3 K low). A
+    /// wearer is `cold` below `cold_canthus_c` minus this. Readings are not corrected by it:
+    /// the decision carries the `glasses` flag instead.
+    public var glassesDeficitK = 1.0
     /// The canthus reading averages at most this many of the hottest upper-face pixels (the
     /// 4×4 px region IEC 80601-2-59 asks for)…
     public var canthusPixels = 16
@@ -31,6 +38,22 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     public var canthusBandSigma = 3.0
     /// Good frames needed before a decision.
     public var framesForDecision = 3
+    /// A decision reads the median of at most this many best frames (the largest faces among
+    /// the person's still, good frames).
+    public var bestFrames = 5
+    /// How long a person is watched, from their first still, good frame, before the decision
+    /// (s): they step up and settle, and the largest, steadiest faces are read.
+    public var decisionWindowS = 1.0
+    /// A good frame is one in which the person stands still: over the last `settleWindowS`
+    /// (s) their face moved at most `settledSpeedFaceWidthsPerS` face widths per second …
+    public var settleWindowS = 0.3
+    public var settledSpeedFaceWidthsPerS = 1.5
+    /// … and grew or shrank at most this fast, |ln(w₁/w₀)| per second. Someone walking at v
+    /// towards the camera from distance d grows at v/d: 0.6/s is 1 m/s at 1.7 m.
+    public var settledGrowthPerS = 0.6
+    /// A decided person back in view within this long (s), near where they left and with a
+    /// face of like size, is the same person: not screened or counted again.
+    public var returnWithinS = 2.0
     /// A track unseen for this long has left (s).
     public var trackTimeoutS = 1.0
     /// Tracks shorter than this (frames seen) are noise and are not reported.
@@ -54,8 +77,11 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         case skinMarginK = "skin_margin_k", skinMinC = "skin_min_c", bodyMarginK = "body_margin_k", hotObjectC = "hot_object_c"
         case minBlobAreaPx = "min_blob_area_px", minFaceWidthPx = "min_face_width_px"
         case maxFaceFraction = "max_face_fraction", maxSpeedFaceWidthsPerS = "max_speed_face_widths_per_s"
-        case coldCanthusC = "cold_canthus_c", canthusPixels = "canthus_pixels", canthusBandSigma = "canthus_band_sigma"
+        case coldCanthusC = "cold_canthus_c", glassesDeficitK = "glasses_deficit_k", canthusPixels = "canthus_pixels", canthusBandSigma = "canthus_band_sigma"
         case framesForDecision = "frames_for_decision", trackTimeoutS = "track_timeout_s"
+        case bestFrames = "best_frames", decisionWindowS = "decision_window_s", settleWindowS = "settle_window_s"
+        case settledSpeedFaceWidthsPerS = "settled_speed_face_widths_per_s", settledGrowthPerS = "settled_growth_per_s"
+        case returnWithinS = "return_within_s"
         case minTrackFrames = "min_track_frames", associationFaceWidths = "association_face_widths"
         case staticObjectS = "static_object_s", staticObjectPx = "static_object_px"
         case decision, countingLine = "counting_line", reference
@@ -74,9 +100,16 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         maxFaceFraction = try c.value(.maxFaceFraction, default: d.maxFaceFraction)
         maxSpeedFaceWidthsPerS = try c.value(.maxSpeedFaceWidthsPerS, default: d.maxSpeedFaceWidthsPerS)
         coldCanthusC = try c.value(.coldCanthusC, default: d.coldCanthusC)
+        glassesDeficitK = try c.value(.glassesDeficitK, default: d.glassesDeficitK)
         canthusPixels = try c.value(.canthusPixels, default: d.canthusPixels)
         canthusBandSigma = try c.value(.canthusBandSigma, default: d.canthusBandSigma)
         framesForDecision = try c.value(.framesForDecision, default: d.framesForDecision)
+        bestFrames = try c.value(.bestFrames, default: d.bestFrames)
+        decisionWindowS = try c.value(.decisionWindowS, default: d.decisionWindowS)
+        settleWindowS = try c.value(.settleWindowS, default: d.settleWindowS)
+        settledSpeedFaceWidthsPerS = try c.value(.settledSpeedFaceWidthsPerS, default: d.settledSpeedFaceWidthsPerS)
+        settledGrowthPerS = try c.value(.settledGrowthPerS, default: d.settledGrowthPerS)
+        returnWithinS = try c.value(.returnWithinS, default: d.returnWithinS)
         trackTimeoutS = try c.value(.trackTimeoutS, default: d.trackTimeoutS)
         minTrackFrames = try c.value(.minTrackFrames, default: d.minTrackFrames)
         associationFaceWidths = try c.value(.associationFaceWidths, default: d.associationFaceWidths)
@@ -100,7 +133,13 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         try check(maxFaceFraction > 0 && maxFaceFraction <= 1, "max_face_fraction", "must be in (0, 1]")
         try check(canthusPixels >= 1 && canthusPixels <= 64, "canthus_pixels", "must be 1…64")
         try check(canthusBandSigma > 0, "canthus_band_sigma", "must be > 0")
-        try check(framesForDecision >= 1, "frames_for_decision", "must be ≥ 1")
+        try check(framesForDecision >= 1 && framesForDecision <= 32, "frames_for_decision", "must be 1…32 (a track keeps at most 32 readings)")
+        try check(bestFrames >= 1, "best_frames", "must be ≥ 1")
+        try check(decisionWindowS >= 0, "decision_window_s", "must be ≥ 0 s")
+        try check(settleWindowS > 0, "settle_window_s", "must be > 0 s")
+        try check(settledSpeedFaceWidthsPerS > 0, "settled_speed_face_widths_per_s", "must be > 0")
+        try check(settledGrowthPerS > 0, "settled_growth_per_s", "must be > 0")
+        try check(returnWithinS >= 0, "return_within_s", "must be ≥ 0 s")
         try check(trackTimeoutS > 0, "track_timeout_s", "must be > 0 s")
         try check(hotObjectC > skinMinC, "hot_object_c", "must be above skin_min_c")
         try decision.validate()

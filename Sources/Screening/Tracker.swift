@@ -1,3 +1,5 @@
+import Foundation
+
 /// One person followed across frames.
 public struct Track: Sendable {
     public let id: Int
@@ -13,12 +15,21 @@ public struct Track: Sendable {
     public var trajectory: [TrajectoryPoint] = []
     /// The most points a trajectory holds (reserved when the track starts).
     public static let maxTrajectoryPoints = 512
-    /// Good readings: corrected canthus °C and raw count.
-    public var readings: [Double] = []
-    public var raws: [Double] = []
+    /// Readings of good frames in which the person stood still (`Sample`): the largest faces
+    /// are kept, at most `maxSamples`.
+    public var samples: [Sample] = []
+    public static let maxSamples = 32
+    /// When the first of them was taken.
+    public var firstSampleS: Double?
     /// How often each gate or pause reason stopped a reading.
     public var reasonCounts: [String: Int] = [:]
-    public var glassesFrames = 0
+    /// Recent face centres and widths, newest last, for judging whether the person has stopped.
+    public var recent = MotionHistory()
+    /// The ID of the person (decided, then lost for a moment) whose screening this track
+    /// continues: it is not decided, rejected or counted again.
+    public var continues: Int?
+    /// Read as `cold` before it had moved: reported when it ends, unless it proved an object.
+    public var coldPending = false
     /// The level the running estimate holds (`DecisionPolicy.level`, with hysteresis).
     public var level = Level.normal
     public var decided = false
@@ -46,9 +57,17 @@ public struct Track: Sendable {
         startY = y
         box = (detection.minX, detection.minY, detection.maxX, detection.maxY)
         trajectory.reserveCapacity(Self.maxTrajectoryPoints)
-        readings.reserveCapacity(16)
-        raws.reserveCapacity(16)
+        samples.reserveCapacity(Self.maxSamples)
         trajectory.append(TrajectoryPoint(frame: frame, x: x, y: y))
+        recent.append(t: timeS, x: x, y: y, width: Double(detection.faceWidth))
+    }
+
+    /// Keeps `sample` if there is room, or in place of the worst one (`Sample.isBetter`).
+    mutating func keep(_ sample: Sample) {
+        if samples.count < Self.maxSamples { samples.append(sample); return }
+        var worst = 0
+        for i in samples.indices where samples[worst].isBetter(than: samples[i]) { worst = i }
+        if sample.isBetter(than: samples[worst]) { samples[worst] = sample }
     }
 
     /// The width of the last face box (px).
@@ -56,6 +75,63 @@ public struct Track: Sendable {
 
     /// Face widths per second.
     public var speedFaceWidthsPerS: Double { (vx * vx + vy * vy).squareRoot() / Double(max(1, faceWidth)) }
+}
+
+extension Sample {
+    /// A still frame is better than a moving one (no motion blur, the face seen as it settles);
+    /// among those, a larger face (more pixels on the canthus).
+    func isBetter(than other: Sample) -> Bool {
+        still != other.still ? still : width > other.width
+    }
+}
+
+/// One good frame of a person: the corrected canthus (°C), the raw count there, the face
+/// width (px; larger is closer, more pixels on the canthus) and whether glasses were seen.
+public struct Sample: Sendable, Equatable {
+    public var canthusC: Double
+    public var raw: Double
+    public var width: Int
+    public var glasses: Bool
+    /// The person stood still (`ScreeningConfig.settledSpeedFaceWidthsPerS`, `settledGrowthPerS`).
+    public var still: Bool
+}
+
+/// The last `capacity` (time, centre, width) of a track in a fixed ring (no allocation after
+/// the first), to tell a person who has stopped from one walking past.
+public struct MotionHistory: Sendable {
+    public static let capacity = 32
+    private var entries: [(t: Double, x: Double, y: Double, width: Double)] = []
+    private var next = 0
+
+    init() { entries.reserveCapacity(Self.capacity) }
+
+    mutating func append(t: Double, x: Double, y: Double, width: Double) {
+        if entries.count < Self.capacity { entries.append((t, x, y, width)) } else { entries[next] = (t, x, y, width) }
+        next = (next + 1) % Self.capacity
+    }
+
+    /// The `i`-th newest entry (0 = newest).
+    private func newest(_ i: Int) -> (t: Double, x: Double, y: Double, width: Double) {
+        entries.count < Self.capacity ? entries[entries.count - 1 - i] : entries[(next - 1 - i + 2 * Self.capacity) % Self.capacity]
+    }
+
+    /// How the face moved over at least the last `window` seconds: the centre's speed in face
+    /// widths per second and the rate of change of its size, |ln(w₁/w₀)| per second (a person
+    /// walking towards the camera at v from distance d grows at v/d). Nil until the history
+    /// spans the window.
+    public func motion(over window: Double) -> (speed: Double, growth: Double)? {
+        guard entries.count >= 2 else { return nil }
+        let now = newest(0)
+        for i in 1..<entries.count {
+            let then = newest(i)
+            let dt = now.t - then.t
+            guard dt >= window else { continue }
+            let w = (now.width + then.width) / 2
+            let d = ((now.x - then.x) * (now.x - then.x) + (now.y - then.y) * (now.y - then.y)).squareRoot()
+            return (d / w / dt, abs(log(now.width / then.width)) / dt)
+        }
+        return nil
+    }
 }
 
 public struct TrajectoryPoint: Sendable, Equatable {
@@ -84,6 +160,7 @@ public struct Tracker {
         self.config = config
         tracks.reserveCapacity(64)
         pairs.reserveCapacity(256)
+        departed.reserveCapacity(16)
     }
 
     /// Matches `detections` to tracks; unmatched detections start tracks.
@@ -132,7 +209,9 @@ public struct Tracker {
         }
         for (di, d) in detections.enumerated() where !detectionTaken[di] {
             assignment[di] = tracks.count
-            tracks.append(Track(id: nextID, detection: d, timeS: timeS, frame: frame))
+            var t = Track(id: nextID, detection: d, timeS: timeS, frame: frame)
+            if !departed.isEmpty { resume(&t, timeS: timeS) }
+            tracks.append(t)
             nextID += 1
         }
         markFragments(frame: frame)
@@ -153,6 +232,37 @@ public struct Tracker {
                     break
                 }
             }
+        }
+    }
+
+    /// Decided people who left the view lately: who, when, and their last face box.
+    private var departed: [(id: Int, lastS: Double, box: (minX: Int, minY: Int, maxX: Int, maxY: Int))] = []
+
+    /// Remembers a decided person who has left (their track expired), so that the same person
+    /// back within `returnWithinS` is not screened again (`Track.continues`).
+    public mutating func depart(_ t: Track) {
+        guard t.decided else { return }
+        departed.removeAll { t.lastTimeS - $0.lastS > config.returnWithinS }
+        if departed.count == departed.capacity, !departed.isEmpty { departed.removeFirst() }
+        departed.append((t.continues ?? t.id, t.lastTimeS, t.box))
+    }
+
+    /// A new track is the return of a decided person when it appears within `returnWithinS` of
+    /// their leaving, within a face width of where they were last seen, with a face of like size
+    /// (within a factor of 1.5): someone who turned away, bent down or stepped half out of view.
+    /// A newcomer enters from elsewhere (the edge of the view, far away, small) and later.
+    private mutating func resume(_ t: inout Track, timeS: Double) {
+        let w = Double(t.faceWidth)
+        for (k, p) in departed.enumerated() where timeS - p.lastS <= config.returnWithinS {
+            let pw = Double(p.box.maxX - p.box.minX + 1)
+            let px = Double(p.box.minX + p.box.maxX) / 2, py = Double(p.box.minY + p.box.maxY) / 2
+            let d = ((t.x - px) * (t.x - px) + (t.y - py) * (t.y - py)).squareRoot()
+            guard d <= pw, max(w, pw) <= 1.5 * min(w, pw) else { continue }
+            t.continues = p.id
+            t.decided = true
+            t.counted = true
+            departed.remove(at: k)
+            return
         }
     }
 
@@ -177,6 +287,7 @@ public struct Tracker {
             t.trajectory.removeLast(t.trajectory.count - kept)
         }
         t.trajectory.append(TrajectoryPoint(frame: frame, x: d.x, y: d.y))
+        t.recent.append(t: timeS, x: d.x, y: d.y, width: Double(d.faceWidth))
         t.maxDisplacementPx = max(t.maxDisplacementPx, ((d.x - t.startX) * (d.x - t.startX) + (d.y - t.startY) * (d.y - t.startY)).squareRoot())
     }
 
