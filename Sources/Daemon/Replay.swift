@@ -18,6 +18,13 @@ public enum ImportPreset {
         default: throw ConfigError(field: "import preset", message: "unknown preset '\(name)' (known: feverscreen-kiosk, none)")
         }
     }
+
+    /// How the preset's source was used, where the configuration does not say
+    /// (`screening.protocol`): the kiosks are stepped up to.
+    public static func applyProtocol(_ name: String?, to config: inout ScreeningConfig) {
+        guard config.screeningProtocol == nil else { return }
+        if name == "feverscreen-kiosk" || name == "kiosk" { config.screeningProtocol = .stepUp }
+    }
 }
 
 /// What one source did in a replay.

@@ -67,6 +67,8 @@ public final class Screener {
         }
     }
 
+    private var stepUp: Bool { config.screeningProtocol == .stepUp }
+
     /// Whether frames are screened in place: upright already and without a flat field.
     private var screensInPlace: Bool { header.camera.rotationDeg == .none && flatCounts == nil }
 
@@ -310,9 +312,14 @@ public final class Screener {
             else if d.touchesEdge { reason = "edge" }
             else if tracker.tracks[ti].framesSeen > 1 && tracker.tracks[ti].speedFaceWidthsPerS > config.maxSpeedFaceWidthsPerS { reason = "motion" }
             else if paused { reason = lastStatus?.reasons.first ?? "paused" }
+            let still = motion.map { $0.speed <= config.settledSpeedFaceWidthsPerS && $0.growth <= config.settledGrowthPerS }
+            // Where people step up to be screened, only someone who stops is measured: a frame
+            // in which they move is a `passing` one, and a frame before the track spans
+            // `settleWindowS` is neither good nor a rejection.
+            if stepUp && reason == nil && still == false { reason = "passing" }
             // Readings and gate counts serve the decision; once it is made they are not kept.
-            if !tracker.tracks[ti].decided {
-                let still = motion.map { $0.speed <= config.settledSpeedFaceWidthsPerS && $0.growth <= config.settledGrowthPerS } ?? false
+            if !tracker.tracks[ti].decided && (!stepUp || reason != nil || still != nil) {
+                let still = still ?? false
                 tracker.modify(ti) { t in
                     if let reason {
                         t.reasonCounts[reason, default: 0] += 1

@@ -65,6 +65,10 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// … that never moved further than this from where it appeared (px) is an object.
     public var staticObjectPx = 3.0
 
+    /// How people are screened at this site (`ScreeningProtocol`); unset is `walk_through`,
+    /// unless an import preset says how its source was used (`feverscreen-kiosk`: `step_up`).
+    public var screeningProtocol: ScreeningProtocol?
+
     public var decision = DecisionConfig()
     /// The counting line; nil counts each person when they leave the view (`pass`).
     public var countingLine: CountingLine?
@@ -84,7 +88,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         case returnWithinS = "return_within_s"
         case minTrackFrames = "min_track_frames", associationFaceWidths = "association_face_widths"
         case staticObjectS = "static_object_s", staticObjectPx = "static_object_px"
-        case decision, countingLine = "counting_line", reference
+        case decision, countingLine = "counting_line", reference, screeningProtocol = "protocol"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -116,6 +120,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         staticObjectS = try c.value(.staticObjectS, default: d.staticObjectS)
         staticObjectPx = try c.value(.staticObjectPx, default: d.staticObjectPx)
         decision = try c.value(.decision, default: d.decision)
+        screeningProtocol = try c.decodeIfPresent(ScreeningProtocol.self, forKey: .screeningProtocol)
         countingLine = try c.decodeIfPresent(CountingLine.self, forKey: .countingLine)
         reference = try c.value(.reference, default: d.reference)
         try validate()
@@ -143,6 +148,25 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         try check(trackTimeoutS > 0, "track_timeout_s", "must be > 0 s")
         try check(hotObjectC > skinMinC, "hot_object_c", "must be above skin_min_c")
         try decision.validate()
+    }
+}
+
+/// Who is measured, by how the site is used.
+public enum ScreeningProtocol: String, Codable, Sendable, CaseIterable {
+    /// A gate people walk through facing the camera: everyone facing it at a measurable size is
+    /// measured on the move, from their best frames.
+    case walkThrough = "walk_through"
+    /// A kiosk or a marked spot people step up to and wait at: only someone who stops in front
+    /// of the camera (stands still through `decision_window_s`) is measured; people walking
+    /// past are seen and counted but not measured (`passing`).
+    case stepUp = "step_up"
+
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        guard let p = ScreeningProtocol(rawValue: raw) else {
+            throw ConfigError(field: "protocol", message: "'\(raw)' is not a protocol (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self = p
     }
 }
 

@@ -72,8 +72,9 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         guard format == "text" || format == "ndjson" else { throw ValidationError("--format must be text or ndjson") }
-        let cfg = try config.map(CanthusConfig.load) ?? CanthusConfig()
+        var cfg = try config.map(CanthusConfig.load) ?? CanthusConfig()
         let options = try importArguments.options(preset: cfg.source.importPreset, referenceSetC: cfg.source.referenceSetC)
+        ImportPreset.applyProtocol(importArguments.importPreset ?? cfg.source.importPreset, to: &cfg.screening)
         let out = FileHandleOutput.standardOutput
         let summaries = try replay(paths: files, config: cfg, importOptions: options) { event in
             out.write(format == "ndjson" ? event.json : event.text)
@@ -164,8 +165,9 @@ struct Run: ParsableCommand {
     @OptionGroup var importArguments: ImportArguments
 
     func run() throws {
-        let cfg = try CanthusConfig.load(path: config)
+        var cfg = try CanthusConfig.load(path: config)
         let options = try importArguments.options(preset: cfg.source.importPreset, referenceSetC: cfg.source.referenceSetC)
+        ImportPreset.applyProtocol(importArguments.importPreset ?? cfg.source.importPreset, to: &cfg.screening)
         let live = view ?? (isatty(STDOUT_FILENO) != 0)
         let service = ScreeningService(config: cfg, importOptions: options, live: live)
         let out = FileHandleOutput.standardOutput

@@ -29,6 +29,13 @@ import TestSupport
         "tko-1007-0013-9125": (100, 105), "tko-0257-2888-4209": (97, 98),
     ]
 
+    /// The kiosks are stepped up to (what `--import-preset feverscreen-kiosk` implies).
+    static let kioskConfig: ScreeningConfig = {
+        var c = ScreeningConfig()
+        c.screeningProtocol = .stepUp
+        return c
+    }()
+
     static func rows(_ root: String) throws -> [Row] {
         let text = try String(contentsOfFile: root + "/feverscreen-tko/labels.csv", encoding: .utf8)
         var lines = text.split(separator: "\n").map(String.init)
@@ -54,7 +61,7 @@ import TestSupport
     static func screen(_ row: Row, root: String) throws -> Outcome {
         let options = ImportOptions(rotation: .cw90, reference: ReferenceSource(radiusPx: 6, setTemperatureC: row.setPointC))
         let source = try openSource(path: root + "/feverscreen-tko/" + row.file, options: options)
-        let screener = Screener(header: source.header, config: ScreeningConfig(), sourceName: source.name)
+        let screener = Screener(header: source.header, config: kioskConfig, sourceName: source.name)
         let truth = discCentres[row.device]!
         var out = Outcome(row: row)
         let collect: (Event) -> Void = { e in

@@ -66,7 +66,7 @@ import TestSupport
         guard let path = RefData.path("feverscreen/\(name).cptv") else { return nil }
         let source = try openSource(path: path, options: KioskTests.options)
         var out: [Event] = []
-        try Screener(header: source.header, config: ScreeningConfig(), sourceName: source.name).screenAll(source) { out.append($0) }
+        try Screener(header: source.header, config: DevSetTests.kioskConfig, sourceName: source.name).screenAll(source) { out.append($0) }
         return out
     }
 
