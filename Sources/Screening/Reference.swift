@@ -339,10 +339,23 @@ public struct ReferenceMonitor {
         guard peak > floor else { return nil }
         let contrastK = Double(table[UInt16(peak)]) - Double(table[UInt16(floor)])
         guard contrastK >= config.minContrastK else { return nil }
+        // The plateau: pixels from half-way up to the peak. Anything much hotter than the
+        // peak (a cup of hot drink beside it) is another object, neither disc nor its rival.
         let level = (peak + floor) / 2
+        let ceiling = Int(table.firstCount(atLeast: Double(table[UInt16(peak)]) + config.flatTopK))
+        // A plateau pixel: from half-way up to the peak, and not on the blurred rim of something
+        // hotter (no neighbour above the ceiling).
+        func onPlateau(_ x: Int, _ y: Int) -> Bool {
+            let v = Int(pixels[y * width + x])
+            guard v >= level, v <= ceiling else { return false }
+            for ny in max(0, y - 1)...min(height - 1, y + 1) {
+                for nx in max(0, x - 1)...min(width - 1, x + 1) where Int(pixels[ny * width + nx]) > ceiling { return false }
+            }
+            return true
+        }
         var n = 0, sx = 0, sy = 0, bx0 = Int.max, bx1 = -1, by0 = Int.max, by1 = -1
         for y in y0...y1 {
-            for x in x0...x1 where Int(pixels[y * width + x]) >= level {
+            for x in x0...x1 where onPlateau(x, y) {
                 n += 1; sx += x; sy += y
                 bx0 = min(bx0, x); bx1 = max(bx1, x); by0 = min(by0, y); by1 = max(by1, y)
             }
@@ -354,7 +367,7 @@ public struct ReferenceMonitor {
         // Isolated and round: the warm pixels lie within 1.5 radii of the centroid, and fill their box like a circle.
         var outside = 0
         for y in y0...y1 {
-            for x in x0...x1 where Int(pixels[y * width + x]) >= level {
+            for x in x0...x1 where onPlateau(x, y) {
                 let dx = Double(x) - cx, dy = Double(y) - cy
                 if dx * dx + dy * dy > 2.25 * radius * radius { outside += 1 }
             }
@@ -377,6 +390,8 @@ public struct ReferenceMonitor {
         }
         guard hi >= lo, Double(table[UInt16(hi)]) - Double(table[UInt16(lo)]) <= config.flatTopK else { return nil }
         let reading = Double(table[UInt16((lo + hi) / 2)])
+        // A blackbody at the set-point reads within `maxDriftK` of it, whatever the camera's error.
+        guard abs(reading - source.setTemperatureC) <= config.maxDriftK else { return nil }
         return Candidate(x: cx, y: cy, radius: radius, readingC: reading, contrastK: contrastK)
     }
 }
