@@ -5,7 +5,7 @@
 SWIFT     ?= swift
 PYTHON    ?= python3
 DEB_PKGS  := pkg-config libv4l-dev libusb-1.0-0-dev libjpeg62-turbo-dev zlib1g-dev libpng-dev libtiff-dev
-PY_PKGS   := numpy opencv-python-headless
+PY_PKGS   := numpy opencv-python-headless cptv==1.5.5
 # The capture tests' guest: QEMU, busybox, and the tools that unpack Debian's kernel.
 VM_PKGS   := qemu-system-x86 busybox-static cpio kmod zstd xz-utils v4l-utils
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -36,7 +36,7 @@ vm: vmdeps
 
 ## pydeps: Python packages for tools/ and the comparisons in tests and benchmarks.
 pydeps:
-	@$(PYTHON) -c "import numpy, cv2" 2>/dev/null || $(PYTHON) -m pip install -q $(PY_PKGS)
+	@$(PYTHON) -c "import numpy, cv2, cptv" 2>/dev/null || $(PYTHON) -m pip install -q $(PY_PKGS)
 
 build: deps
 	$(SWIFT) build
