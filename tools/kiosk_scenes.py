@@ -83,6 +83,7 @@ def draw_person(img, yy, xx, person, x, dist, facing, ambient, sway):
     cy = H * 0.42 + 12.0 / dist * 0.5 + sway[1]
     cx = x + sway[0]
     hw, hh = w / 2, w * 0.65
+    # Hair insulates: its surface reads a few kelvin above the room, well below skin.
     c = person.canthus_c
     skin = c - look["skin_drop"]
     # Body: clothing a few kelvin above the room, shoulders 2.6 face widths wide (1.5 in profile).
@@ -118,12 +119,12 @@ def draw_person(img, yy, xx, person, x, dist, facing, ambient, sway):
             img[m] = c - 3.0 + 0.5 * np.clip((yy[m] - cy) / hh, 0, 1)
         hair_top = cy - hh * (0.55 if look["hat"] is None else 0.45)
         crown = ellipse(yy, xx, cy - hh * 0.05, cx, hh * 1.08, hw * 1.05) & (yy < hair_top)
-        img[crown] = look["hat"] if look["hat"] is not None else skin - look["hair_k"]
+        img[crown] = look["hat"] if look["hat"] is not None else ambient + look["hair_k"]
     else:
         # In profile: the face's half towards where they walk, the ear in the middle, hair behind.
         d = look["heading"]
         head = ellipse(yy, xx, cy, cx, hh, hw * 1.15)
-        img[head] = skin - look["hair_k"]
+        img[head] = ambient + look["hair_k"]
         front = head & ((xx - cx) * d > -hw * 0.15) & (yy > cy - hh * 0.55)
         img[front] = skin
         img[head & ellipse(yy, xx, cy + hh * 0.1, cx + d * hw * 1.1, hh * 0.12, hw * 0.18)] = skin - look["nose_k"]
@@ -152,7 +153,7 @@ def scene(kind, seed):
 
     def look(**over):
         base = dict(skin_drop=rng.uniform(1.0, 1.8), nose_k=rng.uniform(1.0, 2.5), clothing_k=rng.uniform(1.0, 6.0),
-                    hair_k=rng.uniform(2.0, 5.0), glasses=None, lens_k=rng.uniform(0.5, 2.5), mask=False, hat=None,
+                    hair_k=rng.uniform(4.0, 9.0), glasses=None, lens_k=rng.uniform(0.5, 2.5), mask=False, hat=None,
                     heading=rng.choice([-1, 1]))
         base.update(over)
         return base
