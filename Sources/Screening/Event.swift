@@ -155,6 +155,8 @@ public enum Reason {
         "edge": "the face is cut by the edge of the view",
         "motion": "moving too fast to be measured",
         "cold": "the face is far below normal skin temperature (just came in from the cold?): please wait a moment",
+        "not_facing": "turned away from the camera (in profile): seen and counted, not measured",
+        "passing": "walked past without stopping in front of the camera: seen and counted, not measured",
         "too_few_frames": "left before enough good frames were taken",
         "glasses": "wears glasses: measured at the best visible site",
         "paused": "screening was paused while this person was in view",

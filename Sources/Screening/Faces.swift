@@ -21,6 +21,10 @@ public struct Detection: Sendable, Equatable {
     /// Where the warmest pixel of the canthus window is (upright pixels): on a face turned to the
     /// camera, the inner canthi beside the bridge of the nose, near the middle of the face.
     public var hottestX: Int, hottestY: Int
+    /// Skin pixels on the lesser side of the face's middle over those on the greater, in the
+    /// canthus window: about 1 for a face turned to the camera, less for one in profile (skin
+    /// on the side it faces, hair behind).
+    public var skinBalance: Double
 }
 
 /// Turns a warm blob into a face and measures its canthus: among the `k` hottest pixels of the
@@ -63,12 +67,17 @@ public struct FaceMeasurer {
         let bandPixels = looksForGlasses ? (bandBottom - bandTop + 1) * (headWidth - 2 * inset) : 0
         let lastRow = looksForGlasses ? max(searchBottom, bandBottom) : searchBottom
         var hottest: UInt16 = 0, crown = 0, holes = 0, hotX = head.minX, hotY = blob.minY
+        // Skin either side of the face's middle (a strip a tenth of the width left out), in the
+        // canthus window: a face turned to the camera shows as much on both sides.
+        var left = 0, right = 0
+        let midLow = head.minX + Int(Double(headWidth) * 0.45), midHigh = head.maxX - Int(Double(headWidth) * 0.45)
         for y in blob.minY...lastRow {
             let inWindow = y <= searchBottom, inCrown = y <= crownBottom
             let inBand = looksForGlasses && y >= bandTop && y <= bandBottom
             for x in head.minX...head.maxX {
                 let i = y * width + x
                 if group[Int(labels[i])] == blob.label {
+                    if inWindow && x < midLow { left += 1 } else if inWindow && x > midHigh { right += 1 }
                     if inWindow && pixels[i] > hottest { hottest = pixels[i]; hotX = x; hotY = y }
                     if inCrown { crown += 1 }
                 } else if inBand && x >= head.minX + inset && x <= head.maxX - inset {
@@ -115,7 +124,8 @@ public struct FaceMeasurer {
             glasses: bandPixels > 0 && Double(holes) / Double(bandPixels) > 0.2,
             touchesEdge: head.minX == 0 || blob.minY == 0 || head.maxX == width - 1 || (faceBottom == height - 1),
             crownFill: Double(crown) / Double((crownBottom - blob.minY + 1) * headWidth),
-            hottestX: hotX, hottestY: hotY)
+            hottestX: hotX, hottestY: hotY,
+            skinBalance: max(left, right) > 0 ? Double(min(left, right)) / Double(max(left, right)) : 0)
     }
 
     /// The head at the top of a blob: row by row from the top, the blob's extent widens to the

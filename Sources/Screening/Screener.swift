@@ -324,7 +324,7 @@ public final class Screener {
                     if let reason {
                         t.reasonCounts[reason, default: 0] += 1
                     } else {
-                        t.keep(Sample(canthusC: canthus, raw: d.raw, width: d.faceWidth, glasses: d.glasses, still: still))
+                        t.keep(Sample(canthusC: canthus, raw: d.raw, width: d.faceWidth, glasses: d.glasses, still: still, balance: d.skinBalance))
                         if t.firstSampleS == nil { t.firstSampleS = timeS }
                     }
                 }
@@ -354,7 +354,7 @@ public final class Screener {
     /// frames is not the face but the face joined to something warm beside or above it (a lamp,
     /// a pipe, a raised hand) for a moment, and is left out. No allocation (insertion sort of a
     /// scratch copy, largest first).
-    private func bestReading(_ t: Track) -> (canthusC: Double, raw: Double, frames: Int, glasses: Bool) {
+    private func bestReading(_ t: Track) -> (canthusC: Double, raw: Double, frames: Int, glasses: Bool, balance: Double) {
         bestScratch.removeAll(keepingCapacity: true)
         bestScratch.append(contentsOf: t.samples)
         for i in bestScratch.indices.dropFirst() {
@@ -380,7 +380,10 @@ public final class Screener {
         let canthus = medianOfScratch()
         medianScratch.removeAll(keepingCapacity: true)
         for i in first..<(first + n) { medianScratch.append(bestScratch[i].raw) }
-        return (canthus, medianOfScratch(), n, glasses * 2 >= n)
+        let raw = medianOfScratch()
+        medianScratch.removeAll(keepingCapacity: true)
+        for i in first..<(first + n) { medianScratch.append(bestScratch[i].balance) }
+        return (canthus, raw, n, glasses * 2 >= n, medianOfScratch())
     }
 
     private var bestScratch: [Sample] = []
@@ -390,6 +393,11 @@ public final class Screener {
     private func decide(_ t: inout Track, index: Int, timeS: Double, emit: (Event) -> Void) {
         let best = bestReading(t)
         t.decided = true
+        // Turned away from the camera (in profile): seen and counted, not measured.
+        if best.balance < config.minFacingBalance {
+            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: ["not_facing"])))
+            return
+        }
         if best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) {
             // Something that has not moved since it appeared may be a warm object (a plate, a
             // radiator): said only when its track ends and it has proved to be no object.

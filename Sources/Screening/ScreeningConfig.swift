@@ -38,6 +38,10 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     public var canthusBandSigma = 3.0
     /// Good frames needed before a decision.
     public var framesForDecision = 3
+    /// A face turned to the camera shows as much skin either side of its middle; one whose
+    /// best frames show less than this share on the lesser side (`Detection.skinBalance`) is
+    /// in profile: rejected `not_facing`.
+    public var minFacingBalance = 0.75
     /// A decision reads the median of at most this many best frames (the largest faces among
     /// the person's still, good frames).
     public var bestFrames = 5
@@ -83,7 +87,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         case maxFaceFraction = "max_face_fraction", maxSpeedFaceWidthsPerS = "max_speed_face_widths_per_s"
         case coldCanthusC = "cold_canthus_c", glassesDeficitK = "glasses_deficit_k", canthusPixels = "canthus_pixels", canthusBandSigma = "canthus_band_sigma"
         case framesForDecision = "frames_for_decision", trackTimeoutS = "track_timeout_s"
-        case bestFrames = "best_frames", decisionWindowS = "decision_window_s", settleWindowS = "settle_window_s"
+        case minFacingBalance = "min_facing_balance", bestFrames = "best_frames", decisionWindowS = "decision_window_s", settleWindowS = "settle_window_s"
         case settledSpeedFaceWidthsPerS = "settled_speed_face_widths_per_s", settledGrowthPerS = "settled_growth_per_s"
         case returnWithinS = "return_within_s"
         case minTrackFrames = "min_track_frames", associationFaceWidths = "association_face_widths"
@@ -109,6 +113,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         canthusBandSigma = try c.value(.canthusBandSigma, default: d.canthusBandSigma)
         framesForDecision = try c.value(.framesForDecision, default: d.framesForDecision)
         bestFrames = try c.value(.bestFrames, default: d.bestFrames)
+        minFacingBalance = try c.value(.minFacingBalance, default: d.minFacingBalance)
         decisionWindowS = try c.value(.decisionWindowS, default: d.decisionWindowS)
         settleWindowS = try c.value(.settleWindowS, default: d.settleWindowS)
         settledSpeedFaceWidthsPerS = try c.value(.settledSpeedFaceWidthsPerS, default: d.settledSpeedFaceWidthsPerS)

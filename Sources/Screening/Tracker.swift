@@ -94,6 +94,8 @@ public struct Sample: Sendable, Equatable {
     public var glasses: Bool
     /// The person stood still (`ScreeningConfig.settledSpeedFaceWidthsPerS`, `settledGrowthPerS`).
     public var still: Bool
+    /// `Detection.skinBalance`: about 1 facing the camera, less in profile.
+    public var balance: Double
 }
 
 /// The last `capacity` (time, centre, width) of a track in a fixed ring (no allocation after
