@@ -336,7 +336,8 @@ public final class Screener {
                 tracker.modify(ti) { $0.level = policy.level(temperatureC: estimate, previous: $0.level) }
             }
             if !t.decided && t.samples.count >= config.framesForDecision, let first = t.firstSampleS, timeS - first >= config.decisionWindowS {
-                tracker.modify(ti) { decide(&$0, index: index, timeS: timeS, emit: emit) }
+                let returning = stepUp ? tracker.returning(t, width: bestReading(t).width) : nil
+                tracker.modify(ti) { decide(&$0, returning: returning, index: index, timeS: timeS, emit: emit) }
             }
             let counted = tracker.tracks[ti]
             if let line = config.countingLine, !counted.counted, counted.framesSeen >= config.minTrackFrames,
@@ -354,7 +355,7 @@ public final class Screener {
     /// frames is not the face but the face joined to something warm beside or above it (a lamp,
     /// a pipe, a raised hand) for a moment, and is left out. No allocation (insertion sort of a
     /// scratch copy, largest first).
-    private func bestReading(_ t: Track) -> (canthusC: Double, raw: Double, frames: Int, glasses: Bool, balance: Double) {
+    private func bestReading(_ t: Track) -> (canthusC: Double, raw: Double, frames: Int, glasses: Bool, balance: Double, width: Int) {
         bestScratch.removeAll(keepingCapacity: true)
         bestScratch.append(contentsOf: t.samples)
         for i in bestScratch.indices.dropFirst() {
@@ -383,16 +384,26 @@ public final class Screener {
         let raw = medianOfScratch()
         medianScratch.removeAll(keepingCapacity: true)
         for i in first..<(first + n) { medianScratch.append(bestScratch[i].balance) }
-        return (canthus, raw, n, glasses * 2 >= n, medianOfScratch())
+        return (canthus, raw, n, glasses * 2 >= n, medianOfScratch(), bestScratch[first + n / 2].width)
     }
 
     private var bestScratch: [Sample] = []
 
-    /// Decides a track from its best frames: a decision, or a `cold` rejection when the canthus
-    /// reads below any healthy person's (through glasses, by `glassesDeficitK` less).
-    private func decide(_ t: inout Track, index: Int, timeS: Double, emit: (Event) -> Void) {
+    /// Decides a track from its best frames: nothing when it is a decided person `returning`
+    /// (`Tracker.returning`; only where people step up one at a time: at a walk-through gate
+    /// the next person often appears where the last one left); `not_facing` when in profile; a `cold` rejection when the canthus
+    /// reads below any healthy person's (through glasses, by `glassesDeficitK` less); else a
+    /// decision.
+    private func decide(_ t: inout Track, returning: Int?, index: Int, timeS: Double, emit: (Event) -> Void) {
         let best = bestReading(t)
         t.decided = true
+        t.decidedWidth = best.width
+        // The same person back after a moment out of view: screened and counted already.
+        if let id = returning {
+            t.continues = id
+            t.counted = true
+            return
+        }
         // Turned away from the camera (in profile): seen and counted, not measured.
         if best.balance < config.minFacingBalance {
             emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: ["not_facing"])))
@@ -448,7 +459,9 @@ public final class Screener {
         if t.coldPending && neverArrived(t) { return }
         var t = t
         // Left before `decisionWindowS` was over, with enough good frames: decided now.
-        if !t.decided && t.samples.count >= config.framesForDecision { decide(&t, index: index, timeS: timeS, emit: emit) }
+        if !t.decided && t.samples.count >= config.framesForDecision {
+            decide(&t, returning: stepUp ? tracker.returning(t, width: bestReading(t).width) : nil, index: index, timeS: timeS, emit: emit)
+        }
         tracker.depart(t)
         if t.coldPending {
             emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: ["cold"])))

@@ -55,8 +55,9 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// … and grew or shrank at most this fast, |ln(w₁/w₀)| per second. Someone walking at v
     /// towards the camera from distance d grows at v/d: 0.6/s is 1 m/s at 1.7 m.
     public var settledGrowthPerS = 0.6
-    /// A decided person back in view within this long (s), near where they left and with a
-    /// face of like size, is the same person: not screened or counted again.
+    /// Where people step up (`protocol: step_up`), a decided person back in view within this
+    /// long (s), near where they left and with a face of like size, is the same person: not
+    /// screened or counted again.
     public var returnWithinS = 2.0
     /// A track unseen for this long has left (s).
     public var trackTimeoutS = 1.0

@@ -30,6 +30,8 @@ public struct Track: Sendable {
     public var continues: Int?
     /// Read as `cold` before it had moved: reported when it ends, unless it proved an object.
     public var coldPending = false
+    /// The median face width of the frames the decision read (px).
+    public var decidedWidth: Int?
     /// The level the running estimate holds (`DecisionPolicy.level`, with hysteresis).
     public var level = Level.normal
     public var decided = false
@@ -211,9 +213,7 @@ public struct Tracker {
         }
         for (di, d) in detections.enumerated() where !detectionTaken[di] {
             assignment[di] = tracks.count
-            var t = Track(id: nextID, detection: d, timeS: timeS, frame: frame)
-            if !departed.isEmpty { resume(&t, timeS: timeS) }
-            tracks.append(t)
+            tracks.append(Track(id: nextID, detection: d, timeS: timeS, frame: frame))
             nextID += 1
         }
         markFragments(frame: frame)
@@ -237,35 +237,33 @@ public struct Tracker {
         }
     }
 
-    /// Decided people who left the view lately: who, when, and their last face box.
-    private var departed: [(id: Int, lastS: Double, box: (minX: Int, minY: Int, maxX: Int, maxY: Int))] = []
+    /// Decided people who left the view lately: who, when, where they were last seen, and
+    /// their face's width when they were measured.
+    private var departed: [(id: Int, lastS: Double, x: Double, y: Double, width: Int)] = []
 
     /// Remembers a decided person who has left (their track expired), so that the same person
-    /// back within `returnWithinS` is not screened again (`Track.continues`).
+    /// back within `returnWithinS` is not screened again (`returning`).
     public mutating func depart(_ t: Track) {
         guard t.decided else { return }
         departed.removeAll { t.lastTimeS - $0.lastS > config.returnWithinS }
         if departed.count == departed.capacity, !departed.isEmpty { departed.removeFirst() }
-        departed.append((t.continues ?? t.id, t.lastTimeS, t.box))
+        departed.append((t.continues ?? t.id, t.lastTimeS, t.x, t.y, t.decidedWidth ?? t.faceWidth))
     }
 
-    /// A new track is the return of a decided person when it appears within `returnWithinS` of
-    /// their leaving, within a face width of where they were last seen, with a face of like size
-    /// (within a factor of 1.5): someone who turned away, bent down or stepped half out of view.
-    /// A newcomer enters from elsewhere (the edge of the view, far away, small) and later.
-    private mutating func resume(_ t: inout Track, timeS: Double) {
-        let w = Double(t.faceWidth)
-        for (k, p) in departed.enumerated() where timeS - p.lastS <= config.returnWithinS {
-            let pw = Double(p.box.maxX - p.box.minX + 1)
-            let px = Double(p.box.minX + p.box.maxX) / 2, py = Double(p.box.minY + p.box.maxY) / 2
-            let d = ((t.x - px) * (t.x - px) + (t.y - py) * (t.y - py)).squareRoot()
-            guard d <= pw, max(w, pw) <= 1.5 * min(w, pw) else { continue }
-            t.continues = p.id
-            t.decided = true
-            t.counted = true
+    /// The decided person that track `t`, about to be decided with faces `width` px wide, is
+    /// back from a moment out of view: one who left no more than `returnWithinS` before `t`
+    /// appeared, within 1.5 face widths of where `t` appeared (a face cut by the edge it left
+    /// and came back by has its box shifted), measured with a face of like size (within a
+    /// factor of 2: they may come back a step nearer). Someone else stepping up comes later,
+    /// or from elsewhere, or at another distance. The match is used up.
+    public mutating func returning(_ t: Track, width: Int) -> Int? {
+        for (k, p) in departed.enumerated() where t.firstTimeS >= p.lastS && t.firstTimeS - p.lastS <= config.returnWithinS {
+            let d = ((t.startX - p.x) * (t.startX - p.x) + (t.startY - p.y) * (t.startY - p.y)).squareRoot()
+            guard d <= 1.5 * Double(max(width, p.width)), max(width, p.width) <= 2 * min(width, p.width) else { continue }
             departed.remove(at: k)
-            return
+            return p.id
         }
+        return nil
     }
 
     /// Moves a track to its new detection, in place (a copy would make its trajectory's

@@ -116,6 +116,12 @@ import TestSupport
         print(String(format: "dev set: screened = label in %d/%d recordings; %d of %d zero-scan recordings with decisions; %d alarms/pre-alarms; reference within 2 px in %.2f%% of %d frames; body vs kiosk (%d single-person recordings): mean %+.2f K, mean |d| %.2f K",
                      right, outcomes.count, zeroWithDecisions, outcomes.filter { $0.row.scanned == 0 }.count, alarms,
                      100 * Double(near) / Double(frames), frames, differences.count, meanDifference, meanAbs))
-        #expect(right >= 0)
+        // Issue 10's targets: screened = label in ≥ 90 % (41) of the recordings, no decision on a
+        // zero-scan recording, no alarm or pre-alarm, the reference within 2 px in ≥ 99 % of the
+        // frames. What is reached now is held here; docs/screening.md says what is still short.
+        #expect(Double(near) >= 0.99 * Double(frames), "reference within 2 px of the disc's centre in \(near) of \(frames) frames")
+        #expect(right >= 29, "screened = label in \(right) recordings")
+        #expect(zeroWithDecisions <= 1, "\(zeroWithDecisions) zero-scan recordings with decisions")
+        #expect(alarms <= 5, "\(alarms) alarms or pre-alarms")
     }
 }
