@@ -78,7 +78,7 @@ public struct ScreeningService {
                 if source.stats.lost != lost {
                     lost.toggle()
                     handle(Event(source: source.name, frame: max(0, index - 1), timeS: screener.lastTimeS,
-                                 body: .status(state: lost ? .paused : .screening, reasons: [lost ? "camera_lost" : "camera_back"])))
+                                 body: .status(state: lost ? .paused : .screening, reasons: [(lost ? ReasonCode.cameraLost : .cameraBack).rawValue])))
                 }
                 guard let got = source.next(into: &frame, timeoutS: 0.25) else { continue }
                 if !got { break }

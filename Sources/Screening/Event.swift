@@ -139,30 +139,45 @@ public struct Decision: Sendable, Equatable {
     }
 }
 
-/// Stable reason codes and the sentence a person reads for each (docs/events.md lists them).
-public enum Reason {
-    public static let sentences: [String: String] = [
-        "reference_missing": "the blackbody reference is not where it should be; screening waits for it",
-        "reference_searching": "several things look like the blackbody reference; screening waits until one proves itself (stays put, reads steadily)",
-        "reference_unstable": "the blackbody reference reading is unstable; screening waits until it settles",
-        "shutter": "the camera is recalibrating (shutter/FFC); readings resume in a moment",
-        "frozen": "the camera is sending the same frame again; its readings are not used",
-        "camera_lost": "the camera stopped delivering frames",
-        "camera_back": "the camera is delivering frames again",
-        "warming_up": "the reference has not been measured yet",
-        "too_far": "too far from the camera: too few pixels on the face for a trustworthy reading",
-        "too_close": "too close to the camera: the face does not fit the view",
-        "edge": "the face is cut by the edge of the view",
-        "motion": "moving too fast to be measured",
-        "cold": "the face is far below normal skin temperature (just came in from the cold?): please wait a moment",
-        "not_facing": "turned away from the camera (in profile): seen and counted, not measured",
-        "passing": "walked past without stopping in front of the camera: seen and counted, not measured",
-        "too_few_frames": "left before enough good frames were taken",
-        "glasses": "wears glasses: measured at the best visible site",
-        "paused": "screening was paused while this person was in view",
-    ]
+/// Every reason code the event stream carries (in `status` reasons, `rejected` reasons and
+/// decision flags), one enum, with the sentence a person reads for each (docs/events.md lists
+/// them). The stream itself carries the raw values.
+public enum ReasonCode: String, CaseIterable, Sendable {
+    // Why screening paused (status).
+    case referenceMissing = "reference_missing", referenceUnstable = "reference_unstable"
+    case referenceSearching = "reference_searching", warmingUp = "warming_up"
+    case shutter, frozen, cameraLost = "camera_lost", cameraBack = "camera_back"
+    // Why a person was not measured (rejected), or what a measurement carries (decision flags).
+    case tooFar = "too_far", tooClose = "too_close", edge, motion, passing, notFacing = "not_facing", cold
+    case tooFewFrames = "too_few_frames", paused, glasses
 
-    public static func sentence(for code: String) -> String { sentences[code] ?? code }
+    public var sentence: String {
+        switch self {
+        case .referenceMissing: return "the blackbody reference is not where it should be; screening waits for it"
+        case .referenceUnstable: return "the blackbody reference reading is unstable; screening waits until it settles"
+        case .referenceSearching: return "several things look like the blackbody reference; screening waits until one proves itself (stays put, reads steadily)"
+        case .warmingUp: return "the reference has not been measured yet"
+        case .shutter: return "the camera is recalibrating (shutter/FFC); readings resume in a moment"
+        case .frozen: return "the camera is sending the same frame again; its readings are not used"
+        case .cameraLost: return "the camera stopped delivering frames"
+        case .cameraBack: return "the camera is delivering frames again"
+        case .tooFar: return "too far from the camera: too few pixels on the face for a trustworthy reading"
+        case .tooClose: return "too close to the camera: the face does not fit the view"
+        case .edge: return "the face is cut by the edge of the view"
+        case .motion: return "moving too fast to be measured"
+        case .passing: return "walked past without stopping in front of the camera: seen and counted, not measured"
+        case .notFacing: return "turned away from the camera (in profile): seen and counted, not measured"
+        case .cold: return "the face is colder than any healthy person's (just came in from the cold?): please wait a few minutes indoors and be measured again"
+        case .tooFewFrames: return "left before enough good frames were taken"
+        case .paused: return "screening was paused while this person was in view"
+        case .glasses: return "wears glasses: measured at the best visible site, about 1 K below the canthus"
+        }
+    }
+}
+
+/// Sentences for reason codes as the stream carries them.
+public enum Reason {
+    public static func sentence(for code: String) -> String { ReasonCode(rawValue: code)?.sentence ?? code }
 }
 
 /// A minimal JSON object writer with a fixed key order and three-decimal numbers.

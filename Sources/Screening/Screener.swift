@@ -107,20 +107,20 @@ public final class Screener {
 
         // Status: camera flags and the reference decide whether readings can be trusted.
         pauseReasons.removeAll(keepingCapacity: true)
-        if flags.contains(.shutter) { pauseReasons.append("shutter") }
-        if flags.contains(.frozen) { pauseReasons.append("frozen") }
+        if flags.contains(.shutter) { pauseReasons.append(ReasonCode.shutter.rawValue) }
+        if flags.contains(.frozen) { pauseReasons.append(ReasonCode.frozen.rawValue) }
         let status = reference.update(px, table: table, timeS: timeS, shutter: flags.contains(.shutter) || flags.contains(.frozen))
         referenceStatus = status
         var offset = 0.0
         switch status {
         case .notConfigured: break
         case .ok(let o): offset = o
-        case .missing: pauseReasons.append("reference_missing")
+        case .missing: pauseReasons.append(ReasonCode.referenceMissing.rawValue)
         case .unstable:
-            pauseReasons.append("reference_unstable")
+            pauseReasons.append(ReasonCode.referenceUnstable.rawValue)
             offset = reference.drift?.offsetK ?? 0
-        case .warmingUp: pauseReasons.append("warming_up")
-        case .searching: pauseReasons.append("reference_searching")
+        case .warmingUp: pauseReasons.append(ReasonCode.warmingUp.rawValue)
+        case .searching: pauseReasons.append(ReasonCode.referenceSearching.rawValue)
         }
         let state: ScreeningState = pauseReasons.isEmpty ? .screening : .paused
         if lastStatus == nil || lastStatus!.state != state || lastStatus!.reasons != pauseReasons {
@@ -304,25 +304,25 @@ public final class Screener {
             let ti = tracker.assignment[di]
             // A piece of an older person's face or body is never judged on its own.
             if tracker.tracks[ti].fragmentOf != nil { continue }
-            var reason: String?
+            var reason: ReasonCode?
             let canthus = d.canthusC + offsetK
             let motion = tracker.tracks[ti].recent.motion(over: config.settleWindowS)
-            if d.faceWidth < config.minFaceWidthPx { reason = "too_far" }
-            else if Double(d.faceWidth) > config.maxFaceFraction * Double(w) { reason = "too_close" }
-            else if d.touchesEdge { reason = "edge" }
-            else if tracker.tracks[ti].framesSeen > 1 && tracker.tracks[ti].speedFaceWidthsPerS > config.maxSpeedFaceWidthsPerS { reason = "motion" }
-            else if paused { reason = lastStatus?.reasons.first ?? "paused" }
+            if d.faceWidth < config.minFaceWidthPx { reason = .tooFar }
+            else if Double(d.faceWidth) > config.maxFaceFraction * Double(w) { reason = .tooClose }
+            else if d.touchesEdge { reason = .edge }
+            else if tracker.tracks[ti].framesSeen > 1 && tracker.tracks[ti].speedFaceWidthsPerS > config.maxSpeedFaceWidthsPerS { reason = .motion }
+            else if paused { reason = lastStatus?.reasons.first.flatMap(ReasonCode.init(rawValue:)) ?? .paused }
             let still = motion.map { $0.speed <= config.settledSpeedFaceWidthsPerS && $0.growth <= config.settledGrowthPerS }
             // Where people step up to be screened, only someone who stops is measured: a frame
             // in which they move is a `passing` one, and a frame before the track spans
             // `settleWindowS` is neither good nor a rejection.
-            if stepUp && reason == nil && still == false { reason = "passing" }
+            if stepUp && reason == nil && still == false { reason = .passing }
             // Readings and gate counts serve the decision; once it is made they are not kept.
             if !tracker.tracks[ti].decided && (!stepUp || reason != nil || still != nil) {
                 let still = still ?? false
                 tracker.modify(ti) { t in
                     if let reason {
-                        t.reasonCounts[reason, default: 0] += 1
+                        t.reasonCounts[reason.rawValue, default: 0] += 1
                     } else {
                         t.keep(Sample(canthusC: canthus, raw: d.raw, width: d.faceWidth, glasses: d.glasses, still: still, balance: d.skinBalance))
                         if t.firstSampleS == nil { t.firstSampleS = timeS }
@@ -406,18 +406,18 @@ public final class Screener {
         }
         // Turned away from the camera (in profile): seen and counted, not measured.
         if best.balance < config.minFacingBalance {
-            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: ["not_facing"])))
+            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.notFacing.rawValue])))
             return
         }
         if best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) {
             // Something that has not moved since it appeared may be a warm object (a plate, a
             // radiator): said only when its track ends and it has proved to be no object.
             if neverArrived(t) { t.coldPending = true }
-            else { emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: ["cold"]))) }
+            else { emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue]))) }
             return
         }
         let decision = policy.decide(track: t.id, canthusC: best.canthusC, raw: Int(best.raw.rounded()),
-                                     frames: best.frames, reasons: best.glasses ? ["glasses"] : [], previous: t.level)
+                                     frames: best.frames, reasons: best.glasses ? [ReasonCode.glasses.rawValue] : [], previous: t.level)
         emit(Event(source: sourceName, frame: index, timeS: timeS, body: .decision(decision)))
     }
 
@@ -452,7 +452,7 @@ public final class Screener {
         // housing) is an object, not a person: neither decided, rejected nor counted. A face of
         // a size to measure must stay put `staticObjectS` for that; something always too small
         // to measure (a warm spot, never a face) need not.
-        let neverMeasurable = t.samples.isEmpty && t.reasonCounts.count == 1 && t.reasonCounts["too_far"] != nil
+        let neverMeasurable = t.samples.isEmpty && t.reasonCounts.count == 1 && t.reasonCounts[ReasonCode.tooFar.rawValue] != nil
         if !t.decided && t.maxDisplacementPx <= config.staticObjectPx
             && (neverMeasurable || t.lastTimeS - t.firstTimeS >= config.staticObjectS) { return }
         // Cold and never arrived: a lukewarm fixture (a housing, a plate), whatever its time in view.
@@ -464,11 +464,11 @@ public final class Screener {
         }
         tracker.depart(t)
         if t.coldPending {
-            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: ["cold"])))
+            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue])))
         }
         if !t.decided {
             var reasons = t.reasonCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)
-            if !t.samples.isEmpty || reasons.isEmpty { reasons.append("too_few_frames") }
+            if !t.samples.isEmpty || reasons.isEmpty { reasons.append(ReasonCode.tooFewFrames.rawValue) }
             emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: reasons)))
         }
         if config.countingLine == nil {

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Screening
 import Testing
+import TestSupport
 
 @Suite struct EventTests {
     @Test func decisionSerialisesExactlyAsTheContractSays() {
@@ -22,11 +23,13 @@ import Testing
         }
     }
 
-    @Test func everyReasonHasASentence() {
-        for code in ["reference_missing", "reference_unstable", "shutter", "frozen", "too_far", "too_close", "edge", "motion", "cold",
-                     "too_few_frames", "glasses", "warming_up", "camera_lost", "camera_back"] {
-            #expect(Reason.sentence(for: code) != code, "no sentence for \(code)")
+    @Test func everyReasonHasASentenceAndIsDocumented() throws {
+        let doc = try String(contentsOfFile: Project.path("docs/events.md"), encoding: .utf8)
+        for code in ReasonCode.allCases {
+            #expect(Reason.sentence(for: code.rawValue) == code.sentence && !code.sentence.isEmpty)
+            #expect(doc.contains("`\(code.rawValue)`"), "docs/events.md does not list \(code.rawValue)")
         }
+        #expect(Reason.sentence(for: "no_such_code") == "no_such_code")
     }
 }
 
