@@ -382,8 +382,10 @@ public final class Screener {
         medianScratch.removeAll(keepingCapacity: true)
         for i in first..<(first + n) { medianScratch.append(bestScratch[i].raw) }
         let raw = medianOfScratch()
+        // Facing: judged on all the good frames kept, not only the best (a face turned a little
+        // in its largest frames is still a face turned to the camera).
         medianScratch.removeAll(keepingCapacity: true)
-        for i in first..<(first + n) { medianScratch.append(bestScratch[i].balance) }
+        for sample in bestScratch { medianScratch.append(sample.balance) }
         return (canthus, raw, n, glasses * 2 >= n, medianOfScratch(), bestScratch[first + n / 2].width)
     }
 
