@@ -350,11 +350,11 @@ public final class Screener {
 
     /// The reading of a person's best frames: the median canthus and raw count of the
     /// `bestFrames` best of their good frames — those in which they stood still first, the
-    /// largest faces first among those — and whether glasses were seen in at least half of
-    /// them. A face more than 1.2 times as wide as the median of those
-    /// frames is not the face but the face joined to something warm beside or above it (a lamp,
-    /// a pipe, a raised hand) for a moment, and is left out. No allocation (insertion sort of a
-    /// scratch copy, largest first).
+    /// largest faces first among those — whether glasses were seen in at least half of them,
+    /// their median face width, and the median skin balance of all the good frames kept. A face
+    /// more than 1.2 times as wide as the median is not the face but the face joined for a
+    /// moment to something warm beside or above it (a lamp, a pipe, a raised hand), and is left
+    /// out. No allocation (insertion sorts of scratch copies).
     private func bestReading(_ t: Track) -> (canthusC: Double, raw: Double, frames: Int, glasses: Bool, balance: Double, width: Int) {
         bestScratch.removeAll(keepingCapacity: true)
         bestScratch.append(contentsOf: t.samples)
@@ -393,9 +393,9 @@ public final class Screener {
 
     /// Decides a track from its best frames: nothing when it is a decided person `returning`
     /// (`Tracker.returning`; only where people step up one at a time: at a walk-through gate
-    /// the next person often appears where the last one left); `not_facing` when in profile; a `cold` rejection when the canthus
-    /// reads below any healthy person's (through glasses, by `glassesDeficitK` less); else a
-    /// decision.
+    /// the next person often appears where the last one left); `not_facing` when in profile;
+    /// a `cold` rejection when the canthus reads below any healthy person's (through glasses,
+    /// by `glassesDeficitK` less); else a decision.
     private func decide(_ t: inout Track, returning: Int?, index: Int, timeS: Double, emit: (Event) -> Void) {
         let best = bestReading(t)
         t.decided = true
@@ -425,9 +425,15 @@ public final class Screener {
 
     private var medianScratch: [Double] = []
 
-    /// Median of `medianScratch` (sorted in place), without allocating.
+    /// Median of `medianScratch` (sorted in place by insertion: at most `Track.maxSamples`
+    /// values, and the standard sort may allocate a merge buffer above 20).
     private func medianOfScratch() -> Double {
-        medianScratch.sort()
+        for i in medianScratch.indices.dropFirst() {
+            let x = medianScratch[i]
+            var j = i
+            while j > 0 && medianScratch[j - 1] > x { medianScratch[j] = medianScratch[j - 1]; j -= 1 }
+            medianScratch[j] = x
+        }
         let n = medianScratch.count
         return n % 2 == 1 ? medianScratch[n / 2] : (medianScratch[n / 2 - 1] + medianScratch[n / 2]) / 2
     }
