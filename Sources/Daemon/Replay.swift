@@ -9,7 +9,7 @@ public enum ImportPreset {
     /// kiosk preset refuses to guess it (a wrong set-point shifts every reading by the error).
     public static func named(_ name: String, referenceSetC: Double?) throws -> ImportOptions {
         switch name {
-        case "feverscreen-kiosk", "kiosk":
+        case _ where kiosk.contains(name):
             guard let referenceSetC else {
                 throw ConfigError(field: "import preset \(name)", message: "needs the kiosk's reference disc set-point in °C: --reference-set T (or source.reference_set_c in the configuration); each kiosk has its own")
             }
@@ -22,9 +22,12 @@ public enum ImportPreset {
     /// How the preset's source was used, where the configuration does not say
     /// (`screening.protocol`): the kiosks are stepped up to.
     public static func applyProtocol(_ name: String?, to config: inout ScreeningConfig) {
-        guard config.screeningProtocol == nil else { return }
-        if name == "feverscreen-kiosk" || name == "kiosk" { config.screeningProtocol = .stepUp }
+        guard config.screeningProtocol == nil, let name, kiosk.contains(name) else { return }
+        config.screeningProtocol = .stepUp
     }
+
+    /// The names of the Cacophony fever-screening kiosk preset.
+    static let kiosk: Set = ["feverscreen-kiosk", "kiosk"]
 }
 
 /// What one source did in a replay.

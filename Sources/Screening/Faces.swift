@@ -18,9 +18,6 @@ public struct Detection: Sendable, Equatable {
     /// The part of the face box's top third that is skin: a head's crown or forehead fills it
     /// (an ellipse fills 69 %); the posts and rails of a warm chair or a frame do not.
     public var crownFill: Double
-    /// Where the warmest pixel of the canthus window is (upright pixels): on a face turned to the
-    /// camera, the inner canthi beside the bridge of the nose, near the middle of the face.
-    public var hottestX: Int, hottestY: Int
     /// Skin pixels on the lesser side of the face's middle over those on the greater, in the
     /// canthus window: about 1 for a face turned to the camera, less for one in profile (skin
     /// on the side it faces, hair behind).
@@ -66,7 +63,7 @@ public struct FaceMeasurer {
         let looksForGlasses = headWidth >= 6 && faceHeight >= 6 && bandTop <= faceBottom
         let bandPixels = looksForGlasses ? (bandBottom - bandTop + 1) * (headWidth - 2 * inset) : 0
         let lastRow = looksForGlasses ? max(searchBottom, bandBottom) : searchBottom
-        var hottest: UInt16 = 0, crown = 0, holes = 0, hotX = head.minX, hotY = blob.minY
+        var hottest: UInt16 = 0, crown = 0, holes = 0
         // Skin either side of the face's middle (a strip a tenth of the width left out), in the
         // canthus window: a face turned to the camera shows as much on both sides.
         var left = 0, right = 0
@@ -78,7 +75,7 @@ public struct FaceMeasurer {
                 let i = y * width + x
                 if group[Int(labels[i])] == blob.label {
                     if inWindow && x < midLow { left += 1 } else if inWindow && x > midHigh { right += 1 }
-                    if inWindow && pixels[i] > hottest { hottest = pixels[i]; hotX = x; hotY = y }
+                    if inWindow && pixels[i] > hottest { hottest = pixels[i] }
                     if inCrown { crown += 1 }
                 } else if inBand && x >= head.minX + inset && x <= head.maxX - inset {
                     holes += 1
@@ -124,7 +121,6 @@ public struct FaceMeasurer {
             glasses: bandPixels > 0 && Double(holes) / Double(bandPixels) > 0.2,
             touchesEdge: head.minX == 0 || blob.minY == 0 || head.maxX == width - 1 || (faceBottom == height - 1),
             crownFill: Double(crown) / Double((crownBottom - blob.minY + 1) * headWidth),
-            hottestX: hotX, hottestY: hotY,
             skinBalance: max(left, right) > 0 ? Double(min(left, right)) / Double(max(left, right)) : 0)
     }
 

@@ -37,13 +37,14 @@ public struct ReferenceMonitor {
     /// The first reading of a jump, and how many frames have agreed with it since.
     private var stepFirstC: Double?
     private var stepFrames = 0
-    static let stepFrames = 3
+    /// Readings that must agree after a jump before it is taken for a step.
+    static let stepConfirmFrames = 3
     /// The position was confirmed over time (not merely taken from one frame).
     public private(set) var locked = false
     /// The disc's radius as found (px), else the configured one.
     public private(set) var foundRadius: Double?
     private var hypotheses: [Hypothesis] = []
-    var peaks: [(x: Int, y: Int, contrast: Double)] = []
+    private var peaks: [(x: Int, y: Int, contrast: Double)] = []
     private var scratch: [UInt16]
     /// Counts per value for `median(_:histogram:)`.
     private var histogram = [Int32](repeating: 0, count: 4096)
@@ -101,10 +102,10 @@ public struct ReferenceMonitor {
         lastReadingC = discC
         if let expected = drift?.predicted(at: timeS), abs((source.setTemperatureC - discC) - expected) > config.maxJumpK {
             // A jump that holds is a step (the camera's flat-field correction moved its offset):
-            // after `stepFrames` readings that agree with each other the estimate restarts there.
+            // after `stepConfirmFrames` readings that agree with each other the estimate restarts there.
             // One that does not hold (a face brushing the disc) is waited out.
             if let first = stepFirstC, abs(discC - first) <= config.maxJumpK { stepFrames += 1 } else { stepFirstC = discC; stepFrames = 1 }
-            guard stepFrames >= Self.stepFrames else { return .unstable }
+            guard stepFrames >= Self.stepConfirmFrames else { return .unstable }
             drift?.reset()
         }
         stepFirstC = nil
@@ -185,7 +186,6 @@ public struct ReferenceMonitor {
         var hits: Int
         var firstS: Double, lastS: Double
         var sumC: Double, sumC2: Double
-        var contrastK: Double
         var meanC: Double { sumC / Double(hits) }
         var spreadK: Double { (max(0, sumC2 / Double(hits) - meanC * meanC)).squareRoot() }
     }
@@ -211,13 +211,12 @@ public struct ReferenceMonitor {
                 hypotheses[i].lastS = timeS
                 hypotheses[i].sumC += c.readingC
                 hypotheses[i].sumC2 += c.readingC * c.readingC
-                hypotheses[i].contrastK = c.contrastK
             } else {
                 if hypotheses.count >= 8, let worst = hypotheses.indices.min(by: { hypotheses[$0].lastS < hypotheses[$1].lastS }) {
                     hypotheses.remove(at: worst)
                 }
                 hypotheses.append(Hypothesis(x: c.x, y: c.y, radius: c.radius, hits: 1, firstS: timeS, lastS: timeS,
-                                             sumC: c.readingC, sumC2: c.readingC * c.readingC, contrastK: c.contrastK))
+                                             sumC: c.readingC, sumC2: c.readingC * c.readingC))
             }
         }
         // Forget places not seen for a while (a face that looked round for a moment).
@@ -321,7 +320,7 @@ public struct ReferenceMonitor {
         let r = source.radiusPx, reach = Int((2 * r).rounded(.up))
         let x0 = max(0, near.x - reach), x1 = min(width - 1, near.x + reach)
         let y0 = max(0, near.y - reach), y1 = min(height - 1, near.y + reach)
-        // The peak: the warmest 3×3 mean near the start; the surroundings: the window's lower quartile.
+        // The peak: the warmest 3×3 mean near the start.
         var peak = 0
         for y in max(1, near.y - 2)...min(height - 2, near.y + 2) {
             for x in max(1, near.x - 2)...min(width - 2, near.x + 2) {

@@ -295,9 +295,9 @@ public final class Screener {
         }
     }
 
-    /// Applies the quality gates to each matched detection, keeps the readings of good frames in
-    /// which the person stood still, and decides once they have stood still for
-    /// `decisionWindowS` (or have left) from their best frames.
+    /// Applies the quality gates to each matched detection, keeps the readings of good frames
+    /// (where people step up, only of frames in which they stand still), and decides from the
+    /// best of them once `decisionWindowS` has passed since the first (`end`: or when they leave).
     private func judge(offsetK: Double, paused: Bool, timeS: Double, index: Int, emit: (Event) -> Void) {
         let w = upright.width
         for (di, d) in detections.enumerated() {
@@ -306,7 +306,7 @@ public final class Screener {
             if tracker.tracks[ti].fragmentOf != nil { continue }
             var reason: ReasonCode?
             let canthus = d.canthusC + offsetK
-            let motion = tracker.tracks[ti].recent.motion(over: config.settleWindowS)
+            let motion = tracker.tracks[ti].motion(over: config.settleWindowS)
             if d.faceWidth < config.minFaceWidthPx { reason = .tooFar }
             else if Double(d.faceWidth) > config.maxFaceFraction * Double(w) { reason = .tooClose }
             else if d.touchesEdge { reason = .edge }
@@ -332,12 +332,13 @@ public final class Screener {
             let t = tracker.tracks[ti]
             if !t.decided && reason == nil && !t.samples.isEmpty {
                 // The running estimate's level, judged every good frame (hysteresis).
-                let estimate = bestReading(t).canthusC + config.decision.skinToCoreOffsetC
+                let estimate = bestCanthus(t) + config.decision.skinToCoreOffsetC
                 tracker.modify(ti) { $0.level = policy.level(temperatureC: estimate, previous: $0.level) }
             }
             if !t.decided && t.samples.count >= config.framesForDecision, let first = t.firstSampleS, timeS - first >= config.decisionWindowS {
-                let returning = stepUp ? tracker.returning(t, width: bestReading(t).width) : nil
-                tracker.modify(ti) { decide(&$0, returning: returning, index: index, timeS: timeS, emit: emit) }
+                let best = bestReading(t)
+                let returning = stepUp ? tracker.returning(t, width: best.width) : nil
+                tracker.modify(ti) { decide(&$0, best: best, returning: returning, index: index, timeS: timeS, emit: emit) }
             }
             let counted = tracker.tracks[ti]
             if let line = config.countingLine, !counted.counted, counted.framesSeen >= config.minTrackFrames,
@@ -348,14 +349,20 @@ public final class Screener {
         }
     }
 
-    /// The reading of a person's best frames: the median canthus and raw count of the
-    /// `bestFrames` best of their good frames — those in which they stood still first, the
-    /// largest faces first among those — whether glasses were seen in at least half of them,
-    /// their median face width, and the median skin balance of all the good frames kept. A face
-    /// more than 1.2 times as wide as the median is not the face but the face joined for a
+    /// What a decision reads from a person's best frames (`rankSamples`): the median canthus
+    /// and raw count, how many frames, whether glasses were seen in at least half of them and
+    /// their median face width; and the median skin balance of all the good frames kept (a face
+    /// turned a little in its largest frames is still a face turned to the camera).
+    struct Reading {
+        var canthusC: Double, raw: Double, frames: Int, glasses: Bool, width: Int, balance: Double
+    }
+
+    /// Puts the track's samples in `bestScratch`, best first, and returns the best ones' range:
+    /// the `bestFrames` best of the good frames — still frames first, then the largest faces. A
+    /// face more than 1.2 times as wide as the median is not the face but the face joined for a
     /// moment to something warm beside or above it (a lamp, a pipe, a raised hand), and is left
-    /// out. No allocation (insertion sorts of scratch copies).
-    private func bestReading(_ t: Track) -> (canthusC: Double, raw: Double, frames: Int, glasses: Bool, balance: Double, width: Int) {
+    /// out. No allocation (insertion sorts of a scratch copy of at most `Track.maxSamples`).
+    private func rankSamples(_ t: Track) -> Range<Int> {
         bestScratch.removeAll(keepingCapacity: true)
         bestScratch.append(contentsOf: t.samples)
         for i in bestScratch.indices.dropFirst() {
@@ -374,30 +381,41 @@ public final class Screener {
             while j > first && x.still && !bestScratch[j - 1].still { bestScratch[j] = bestScratch[j - 1]; j -= 1 }
             bestScratch[j] = x
         }
-        let n = min(bestScratch.count - first, max(config.framesForDecision, config.bestFrames))
+        return first..<(first + min(bestScratch.count - first, max(config.framesForDecision, config.bestFrames)))
+    }
+
+    /// The median canthus of the best frames: the running estimate, every good frame.
+    private func bestCanthus(_ t: Track) -> Double { medianCanthus(rankSamples(t)) }
+
+    /// The median canthus of `bestScratch[best]`.
+    private func medianCanthus(_ best: Range<Int>) -> Double {
         medianScratch.removeAll(keepingCapacity: true)
-        var glasses = 0
-        for i in first..<(first + n) { medianScratch.append(bestScratch[i].canthusC); if bestScratch[i].glasses { glasses += 1 } }
-        let canthus = medianOfScratch()
+        for i in best { medianScratch.append(bestScratch[i].canthusC) }
+        return medianOfScratch()
+    }
+
+    /// Everything a decision reads (`Reading`), once per person.
+    private func bestReading(_ t: Track) -> Reading {
+        let best = rankSamples(t)
+        let canthus = medianCanthus(best)
         medianScratch.removeAll(keepingCapacity: true)
-        for i in first..<(first + n) { medianScratch.append(bestScratch[i].raw) }
+        for i in best { medianScratch.append(bestScratch[i].raw) }
         let raw = medianOfScratch()
-        // Facing: judged on all the good frames kept, not only the best (a face turned a little
-        // in its largest frames is still a face turned to the camera).
+        let glasses = best.reduce(0) { $0 + (bestScratch[$1].glasses ? 1 : 0) }
         medianScratch.removeAll(keepingCapacity: true)
         for sample in bestScratch { medianScratch.append(sample.balance) }
-        return (canthus, raw, n, glasses * 2 >= n, medianOfScratch(), bestScratch[first + n / 2].width)
+        return Reading(canthusC: canthus, raw: raw, frames: best.count, glasses: glasses * 2 >= best.count,
+                       width: bestScratch[best.lowerBound + best.count / 2].width, balance: medianOfScratch())
     }
 
     private var bestScratch: [Sample] = []
 
-    /// Decides a track from its best frames: nothing when it is a decided person `returning`
+    /// Decides a track from its `best` frames: nothing when it is a decided person `returning`
     /// (`Tracker.returning`; only where people step up one at a time: at a walk-through gate
     /// the next person often appears where the last one left); `not_facing` when in profile;
     /// a `cold` rejection when the canthus reads below any healthy person's (through glasses,
     /// by `glassesDeficitK` less); else a decision.
-    private func decide(_ t: inout Track, returning: Int?, index: Int, timeS: Double, emit: (Event) -> Void) {
-        let best = bestReading(t)
+    private func decide(_ t: inout Track, best: Reading, returning: Int?, index: Int, timeS: Double, emit: (Event) -> Void) {
         t.decided = true
         t.decidedWidth = best.width
         // The same person back after a moment out of view: screened and counted already.
@@ -454,8 +472,6 @@ public final class Screener {
 
     private func end(_ t: Track, index: Int, timeS: Double, emit: (Event) -> Void) {
         guard t.framesSeen >= config.minTrackFrames, t.fragmentOf == nil else { return }
-        // The same person back for a moment: screened and counted already.
-        if t.continues != nil { tracker.depart(t); return }
         // Something that stayed put for its whole time in view (a radiator, a lamp, a warm
         // housing) is an object, not a person: neither decided, rejected nor counted. A face of
         // a size to measure must stay put `staticObjectS` for that; something always too small
@@ -463,14 +479,17 @@ public final class Screener {
         let neverMeasurable = t.samples.isEmpty && t.reasonCounts.count == 1 && t.reasonCounts[ReasonCode.tooFar.rawValue] != nil
         if !t.decided && t.maxDisplacementPx <= config.staticObjectPx
             && (neverMeasurable || t.lastTimeS - t.firstTimeS >= config.staticObjectS) { return }
-        // Cold and never arrived: a lukewarm fixture (a housing, a plate), whatever its time in view.
-        if t.coldPending && neverArrived(t) { return }
         var t = t
         // Left before `decisionWindowS` was over, with enough good frames: decided now.
         if !t.decided && t.samples.count >= config.framesForDecision {
-            decide(&t, returning: stepUp ? tracker.returning(t, width: bestReading(t).width) : nil, index: index, timeS: timeS, emit: emit)
+            let best = bestReading(t)
+            decide(&t, best: best, returning: stepUp ? tracker.returning(t, width: best.width) : nil, index: index, timeS: timeS, emit: emit)
         }
         tracker.depart(t)
+        // The same person back for a moment: screened and counted already.
+        if t.continues != nil { return }
+        // Cold and never arrived: a lukewarm fixture (a housing, a plate), whatever its time in view.
+        if t.coldPending && neverArrived(t) { return }
         if t.coldPending {
             emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue])))
         }

@@ -39,17 +39,17 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// Good frames needed before a decision.
     public var framesForDecision = 3
     /// A face turned to the camera shows as much skin either side of its middle; one whose
-    /// best frames show less than this share on the lesser side (`Detection.skinBalance`) is
-    /// in profile: rejected `not_facing`.
+    /// good frames show less than this share on the lesser side (the median
+    /// `Detection.skinBalance`) is in profile: rejected `not_facing`.
     public var minFacingBalance = 0.75
-    /// A decision reads the median of at most this many best frames (the largest faces among
-    /// the person's still, good frames).
+    /// A decision reads the median of at most this many best frames (still ones first, then the
+    /// largest faces).
     public var bestFrames = 5
-    /// How long a person is watched, from their first still, good frame, before the decision
-    /// (s): they step up and settle, and the largest, steadiest faces are read.
+    /// How long a person is watched, from their first good frame, before the decision (s):
+    /// they step up and settle, and the steadiest, largest faces are read.
     public var decisionWindowS = 1.0
-    /// A good frame is one in which the person stands still: over the last `settleWindowS`
-    /// (s) their face moved at most `settledSpeedFaceWidthsPerS` face widths per second …
+    /// A person stands still when, over the last `settleWindowS` (s), their face moved at most
+    /// `settledSpeedFaceWidthsPerS` face widths per second …
     public var settleWindowS = 0.3
     public var settledSpeedFaceWidthsPerS = 1.5
     /// … and grew or shrank at most this fast, |ln(w₁/w₀)| per second. Someone walking at v
@@ -166,7 +166,7 @@ public enum ScreeningProtocol: String, Codable, Sendable, CaseIterable {
     /// measured on the move, from their best frames.
     case walkThrough = "walk_through"
     /// A kiosk or a marked spot people step up to and wait at: only someone who stops in front
-    /// of the camera (stands still through `decision_window_s`) is measured; people walking
+    /// of the camera is measured, from the frames in which they stand still; people walking
     /// past are seen and counted but not measured (`passing`).
     case stepUp = "step_up"
 

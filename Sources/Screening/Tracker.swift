@@ -9,22 +9,20 @@ public struct Track: Sendable {
     public var lastTimeS: Double
     public var lastFrame: Int
     public var framesSeen = 1
-    /// Positions (frame, x, y) while seen, first to last: every frame's until
+    /// Positions (frame, time, centre, face width) while seen, first to last: every frame's until
     /// `maxTrajectoryPoints`, then thinned to every other point each time it fills again, so a
     /// track that stays for hours (a warm lamp) holds a bounded path.
     public var trajectory: [TrajectoryPoint] = []
     /// The most points a trajectory holds (reserved when the track starts).
     public static let maxTrajectoryPoints = 512
-    /// Readings of good frames in which the person stood still (`Sample`): the largest faces
-    /// are kept, at most `maxSamples`.
+    /// Readings of the person's good frames (`Sample`): at most `maxSamples`, the best kept
+    /// (`Sample.isBetter`).
     public var samples: [Sample] = []
     public static let maxSamples = 32
     /// When the first of them was taken.
     public var firstSampleS: Double?
     /// How often each gate or pause reason stopped a reading.
     public var reasonCounts: [String: Int] = [:]
-    /// Recent face centres and widths, newest last, for judging whether the person has stopped.
-    public var recent = MotionHistory()
     /// The ID of the person (decided, then lost for a moment) whose screening this track
     /// continues: it is not decided, rejected or counted again.
     public var continues: Int?
@@ -60,8 +58,7 @@ public struct Track: Sendable {
         box = (detection.minX, detection.minY, detection.maxX, detection.maxY)
         trajectory.reserveCapacity(Self.maxTrajectoryPoints)
         samples.reserveCapacity(Self.maxSamples)
-        trajectory.append(TrajectoryPoint(frame: frame, x: x, y: y))
-        recent.append(t: timeS, x: x, y: y, width: Double(detection.faceWidth))
+        trajectory.append(TrajectoryPoint(frame: frame, timeS: timeS, x: x, y: y, width: detection.faceWidth))
     }
 
     /// Keeps `sample` if there is room, or in place of the worst one (`Sample.isBetter`).
@@ -77,6 +74,21 @@ public struct Track: Sendable {
 
     /// Face widths per second.
     public var speedFaceWidthsPerS: Double { (vx * vx + vy * vy).squareRoot() / Double(max(1, faceWidth)) }
+
+    /// How the face moved over at least the last `window` seconds of its trajectory: the
+    /// centre's speed in face widths per second and the rate of change of its size,
+    /// |ln(w₁/w₀)| per second (a person walking towards the camera at v from distance d grows
+    /// at v/d). Nil until the trajectory spans the window. Whether the person stands still.
+    public func motion(over window: Double) -> (speed: Double, growth: Double)? {
+        guard let now = trajectory.last else { return nil }
+        for then in trajectory.reversed().dropFirst() where now.timeS - then.timeS >= window {
+            let dt = now.timeS - then.timeS
+            let w = Double(now.width + then.width) / 2
+            let d = ((now.x - then.x) * (now.x - then.x) + (now.y - then.y) * (now.y - then.y)).squareRoot()
+            return (d / w / dt, abs(log(Double(now.width) / Double(then.width))) / dt)
+        }
+        return nil
+    }
 }
 
 extension Sample {
@@ -100,48 +112,14 @@ public struct Sample: Sendable, Equatable {
     public var balance: Double
 }
 
-/// The last `capacity` (time, centre, width) of a track in a fixed ring (no allocation after
-/// the first), to tell a person who has stopped from one walking past.
-public struct MotionHistory: Sendable {
-    public static let capacity = 32
-    private var entries: [(t: Double, x: Double, y: Double, width: Double)] = []
-    private var next = 0
-
-    init() { entries.reserveCapacity(Self.capacity) }
-
-    mutating func append(t: Double, x: Double, y: Double, width: Double) {
-        if entries.count < Self.capacity { entries.append((t, x, y, width)) } else { entries[next] = (t, x, y, width) }
-        next = (next + 1) % Self.capacity
-    }
-
-    /// The `i`-th newest entry (0 = newest).
-    private func newest(_ i: Int) -> (t: Double, x: Double, y: Double, width: Double) {
-        entries.count < Self.capacity ? entries[entries.count - 1 - i] : entries[(next - 1 - i + 2 * Self.capacity) % Self.capacity]
-    }
-
-    /// How the face moved over at least the last `window` seconds: the centre's speed in face
-    /// widths per second and the rate of change of its size, |ln(w₁/w₀)| per second (a person
-    /// walking towards the camera at v from distance d grows at v/d). Nil until the history
-    /// spans the window.
-    public func motion(over window: Double) -> (speed: Double, growth: Double)? {
-        guard entries.count >= 2 else { return nil }
-        let now = newest(0)
-        for i in 1..<entries.count {
-            let then = newest(i)
-            let dt = now.t - then.t
-            guard dt >= window else { continue }
-            let w = (now.width + then.width) / 2
-            let d = ((now.x - then.x) * (now.x - then.x) + (now.y - then.y) * (now.y - then.y)).squareRoot()
-            return (d / w / dt, abs(log(now.width / then.width)) / dt)
-        }
-        return nil
-    }
-}
-
 public struct TrajectoryPoint: Sendable, Equatable {
     public var frame: Int
+    /// Seconds since the source's first frame.
+    public var timeS: Double
+    /// Face box centre (upright pixels) and width (px).
     public var x: Double
     public var y: Double
+    public var width: Int
 }
 
 /// Associates detections with tracks: constant-velocity prediction, then greedy matching of the
@@ -164,7 +142,7 @@ public struct Tracker {
         self.config = config
         tracks.reserveCapacity(64)
         pairs.reserveCapacity(256)
-        departed.reserveCapacity(16)
+        departed.reserveCapacity(Self.maxDeparted)
     }
 
     /// Matches `detections` to tracks; unmatched detections start tracks.
@@ -240,13 +218,14 @@ public struct Tracker {
     /// Decided people who left the view lately: who, when, where they were last seen, and
     /// their face's width when they were measured.
     private var departed: [(id: Int, lastS: Double, x: Double, y: Double, width: Int)] = []
+    private static let maxDeparted = 16
 
     /// Remembers a decided person who has left (their track expired), so that the same person
     /// back within `returnWithinS` is not screened again (`returning`).
     public mutating func depart(_ t: Track) {
         guard t.decided else { return }
         departed.removeAll { t.lastTimeS - $0.lastS > config.returnWithinS }
-        if departed.count == departed.capacity, !departed.isEmpty { departed.removeFirst() }
+        if departed.count == Self.maxDeparted { departed.removeFirst() }
         departed.append((t.continues ?? t.id, t.lastTimeS, t.x, t.y, t.decidedWidth ?? t.faceWidth))
     }
 
@@ -286,8 +265,7 @@ public struct Tracker {
             for i in 0..<kept { t.trajectory[i] = t.trajectory[2 * i] }
             t.trajectory.removeLast(t.trajectory.count - kept)
         }
-        t.trajectory.append(TrajectoryPoint(frame: frame, x: d.x, y: d.y))
-        t.recent.append(t: timeS, x: d.x, y: d.y, width: Double(d.faceWidth))
+        t.trajectory.append(TrajectoryPoint(frame: frame, timeS: timeS, x: d.x, y: d.y, width: d.faceWidth))
         t.maxDisplacementPx = max(t.maxDisplacementPx, ((d.x - t.startX) * (d.x - t.startX) + (d.y - t.startY) * (d.y - t.startY)).squareRoot())
     }
 

@@ -37,6 +37,15 @@ struct ImportArguments: ParsableArguments {
     @Flag(help: "Ignore any reference the file declares.")
     var noReference = false
 
+    /// The import options for a run or replay under `config`, whose source settings fill in
+    /// what the command line leaves out; the preset also says how its source was used
+    /// (`screening.protocol`) where the configuration does not.
+    func options(for config: inout CanthusConfig) throws -> ImportOptions {
+        let options = try options(preset: config.source.importPreset, referenceSetC: config.source.referenceSetC)
+        ImportPreset.applyProtocol(importPreset ?? config.source.importPreset, to: &config.screening)
+        return options
+    }
+
     func options(preset fallback: String?, referenceSetC: Double? = nil) throws -> ImportOptions {
         var o = try (importPreset ?? fallback).map { try ImportPreset.named($0, referenceSetC: referenceSet ?? referenceSetC) } ?? ImportOptions()
         if let rotate {
@@ -73,8 +82,7 @@ struct Replay: ParsableCommand {
     func run() throws {
         guard format == "text" || format == "ndjson" else { throw ValidationError("--format must be text or ndjson") }
         var cfg = try config.map(CanthusConfig.load) ?? CanthusConfig()
-        let options = try importArguments.options(preset: cfg.source.importPreset, referenceSetC: cfg.source.referenceSetC)
-        ImportPreset.applyProtocol(importArguments.importPreset ?? cfg.source.importPreset, to: &cfg.screening)
+        let options = try importArguments.options(for: &cfg)
         let out = FileHandleOutput.standardOutput
         let summaries = try replay(paths: files, config: cfg, importOptions: options) { event in
             out.write(format == "ndjson" ? event.json : event.text)
@@ -166,8 +174,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         var cfg = try CanthusConfig.load(path: config)
-        let options = try importArguments.options(preset: cfg.source.importPreset, referenceSetC: cfg.source.referenceSetC)
-        ImportPreset.applyProtocol(importArguments.importPreset ?? cfg.source.importPreset, to: &cfg.screening)
+        let options = try importArguments.options(for: &cfg)
         let live = view ?? (isatty(STDOUT_FILENO) != 0)
         let service = ScreeningService(config: cfg, importOptions: options, live: live)
         let out = FileHandleOutput.standardOutput
