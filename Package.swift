@@ -9,7 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "canthus", targets: ["canthus"]),
-        .library(name: "CanthusCore", targets: ["Capture", "Radiometry", "Screening", "Records", "Simulation", "Daemon"]),
+        .library(name: "CanthusCore", targets: ["Capture", "Radiometry", "Screening", "Records", "Picture", "Simulation", "Daemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,13 +31,14 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CCapture", "Radiometry"]),
         .target(name: "Screening", dependencies: ["Capture", "Radiometry"]),
         .target(name: "Records", dependencies: ["Capture", "Screening"]),
+        .target(name: "Picture", dependencies: ["Capture", "CCapture"]),
         .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening", .product(name: "Yams", package: "Yams")]),
         .target(name: "Daemon", dependencies: [
-            "Capture", "Radiometry", "Screening", "Records",
+            "Capture", "Radiometry", "Screening", "Records", "Picture",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "canthus", dependencies: [
-            "Daemon", "Simulation", "Capture", "Radiometry", "Screening", "Records",
+            "Daemon", "Simulation", "Capture", "Radiometry", "Screening", "Records", "Picture",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CCapture", "TestSupport"]),
         .testTarget(name: "RadiometryTests", dependencies: ["TestSupport", "Radiometry"]),
         .testTarget(name: "ScreeningTests", dependencies: ["TestSupport", "Screening", "Radiometry"]),
+        .testTarget(name: "PictureTests", dependencies: ["TestSupport", "Picture"]),
         .testTarget(name: "RecordsTests", dependencies: ["TestSupport", "Records", "Screening"]),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "Capture", "Screening"]),
         .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Simulation", "Radiometry", "Daemon", "Capture"]),

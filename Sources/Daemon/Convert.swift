@@ -1,6 +1,7 @@
 import CCapture
 import Capture
 import Foundation
+import Picture
 import Radiometry
 
 /// `canthus convert`: one frame of any readable file to per-pixel °C (CSV) and a false-colour
@@ -87,61 +88,15 @@ public struct ThermalConversion {
         return out
     }
 
-    /// A false-colour PNG of the image (scaled `scale`×) with a colour bar and its °C labels.
-    public func writePNG(path: String, scale: Int = 2) throws {
-        let finite = celsius.filter(\.isFinite)
-        guard let lo = finite.min(), let hi = finite.max() else { throw ConvertError("no finite temperature to draw") }
-        let imgW = width * scale, imgH = height * scale
-        let barW = 12, labelW = 7 * 6 + 4, margin = 8
-        let W = imgW + margin + barW + 4 + labelW, H = max(imgH, 9 * 8)
-        var rgb = [UInt8](repeating: 24, count: W * H * 3)
-        func put(_ x: Int, _ y: Int, _ c: (UInt8, UInt8, UInt8)) {
-            guard x >= 0, y >= 0, x < W, y < H else { return }
-            let i = (y * W + x) * 3
-            rgb[i] = c.0; rgb[i + 1] = c.1; rgb[i + 2] = c.2
-        }
-        for y in 0..<imgH { for x in 0..<imgW {
-            put(x, y, FalseColour.rgb(celsius[(y / scale) * width + x / scale], lo: lo, hi: hi))
-        } }
-        let barX = imgW + margin
-        for y in 0..<imgH {
-            let t = hi - (hi - lo) * Double(y) / Double(max(1, imgH - 1))
-            for x in 0..<barW { put(barX + x, y, FalseColour.rgb(t, lo: lo, hi: hi)) }
-        }
-        // Labels: top (max), middle, bottom (min).
-        for (y, t) in [(0, hi), (imgH / 2 - 3, (hi + lo) / 2), (imgH - 7, lo)] {
-            TinyFont.draw(String(format: "%.1fC", t), x: barX + barW + 4, y: max(0, y), put: put)
-        }
-        let rc = cc_png_write_rgb(path, rgb, Int32(W), Int32(H))
-        if rc != 0 {
-            throw ConvertError("\(path): cannot write PNG: \(rc < 0 && rc > -1000 ? errnoDescription(-rc) : String(cString: cc_image_last_error()))")
-        }
+    /// A false-colour PNG of the image (scaled `scale`×) with its temperature scale, and `marks`.
+    public func writePNG(path: String, scale: Int = 2, marks: [Mark] = []) throws {
+        guard celsius.contains(where: \.isFinite) else { throw ConvertError("\(path): no finite temperature to draw") }
+        let picture = Annotated.render(celsius: celsius.map(Float.init), width: width, height: height, marks: marks, scale: scale)
+        do { try picture.writePNG(path: path) } catch { throw ConvertError("\(error)") }
     }
 }
 
 public struct ConvertError: Error, CustomStringConvertible {
     public var description: String
     init(_ d: String) { description = d }
-}
-
-/// A 5×7 pixel font for the digits, '.', '-' and 'C' of scale labels.
-enum TinyFont {
-    static let glyphs: [Character: [UInt8]] = [
-        "0": [0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E], "1": [0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E],
-        "2": [0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F], "3": [0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E],
-        "4": [0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02], "5": [0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E],
-        "6": [0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E], "7": [0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08],
-        "8": [0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E], "9": [0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C],
-        ".": [0, 0, 0, 0, 0, 0x0C, 0x0C], "-": [0, 0, 0, 0x1F, 0, 0, 0],
-        "C": [0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E],
-    ]
-
-    static func draw(_ text: String, x: Int, y: Int, put: (Int, Int, (UInt8, UInt8, UInt8)) -> Void) {
-        for (k, ch) in text.enumerated() {
-            guard let rows = glyphs[ch] else { continue }
-            for (r, bits) in rows.enumerated() {
-                for c in 0..<5 where bits & (0x10 >> UInt8(c)) != 0 { put(x + 6 * k + c, y + r, (235, 235, 235)) }
-            }
-        }
-    }
 }

@@ -52,7 +52,8 @@ public func replay(paths: [String], config: CanthusConfig, importOptions: Import
     var table: CountTable?
     for path in paths {
         let source = try openSource(path: path, options: importOptions)
-        let screener = Screener(header: source.header, config: config.screening, calibration: config.calibration, flatField: config.flatField,
+        let screening = source is StillSource ? config.screening.forStills() : config.screening
+        let screener = Screener(header: source.header, config: screening, calibration: config.calibration, flatField: config.flatField,
                                 sourceName: source.name, table: table)
         table = screener.table
         var frame = Frame.empty

@@ -1,3 +1,4 @@
+import Picture
 import Capture
 import Foundation
 import Radiometry

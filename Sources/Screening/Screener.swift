@@ -467,7 +467,7 @@ public final class Screener {
     /// Whether `t` stayed where it appeared, within `staticObjectPx` or a third of its face
     /// width (its box trembles as the region's edge comes and goes): it did not walk in.
     private func neverArrived(_ t: Track) -> Bool {
-        t.maxDisplacementPx <= max(config.staticObjectPx, Double(t.faceWidth) / 3)
+        !config.singleFrame && t.maxDisplacementPx <= max(config.staticObjectPx, Double(t.faceWidth) / 3)
     }
 
     private func end(_ t: Track, index: Int, timeS: Double, emit: (Event) -> Void) {
@@ -477,7 +477,7 @@ public final class Screener {
         // a size to measure must stay put `staticObjectS` for that; something always too small
         // to measure (a warm spot, never a face) need not.
         let neverMeasurable = t.samples.isEmpty && t.reasonCounts.count == 1 && t.reasonCounts[ReasonCode.tooFar.rawValue] != nil
-        if !t.decided && t.maxDisplacementPx <= config.staticObjectPx
+        if !t.decided && !config.singleFrame && t.maxDisplacementPx <= config.staticObjectPx
             && (neverMeasurable || t.lastTimeS - t.firstTimeS >= config.staticObjectS) { return }
         var t = t
         // Left before `decisionWindowS` was over, with enough good frames: decided now.

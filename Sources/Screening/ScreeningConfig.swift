@@ -73,6 +73,16 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// … that never moved further than this from where it appeared (px) is an object.
     public var staticObjectPx = 3.0
 
+    /// An adult face's width (m), for each person's distance (`distance_m`) and a camera's
+    /// maximum screening distance. Adult bizygomatic breadth is 0.13–0.15 m and the warm head
+    /// the camera sees (cheek to cheek, ears in profile) 0.14–0.16 m: a person's distance is
+    /// good to about ±7 % from it (docs/distance.md).
+    public var faceWidthM = 0.15
+
+    /// Set by `forStills()` only (never read from a file): the frames are single photos, so
+    /// staying put tells nothing and no track is taken for an object for it.
+    public var singleFrame = false
+
     /// How people are screened at this site (`ScreeningProtocol`); unset is `walk_through`,
     /// unless an import preset says how its source was used (`feverscreen-kiosk`: `step_up`).
     public var screeningProtocol: ScreeningProtocol?
@@ -95,7 +105,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         case settledSpeedFaceWidthsPerS = "settled_speed_face_widths_per_s", settledGrowthPerS = "settled_growth_per_s"
         case returnWithinS = "return_within_s"
         case minTrackFrames = "min_track_frames", associationFaceWidths = "association_face_widths"
-        case staticObjectS = "static_object_s", staticObjectPx = "static_object_px"
+        case staticObjectS = "static_object_s", staticObjectPx = "static_object_px", faceWidthM = "face_width_m"
         case decision, countingLine = "counting_line", reference, screeningProtocol = "protocol"
     }
 
@@ -128,6 +138,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         associationFaceWidths = try c.value(.associationFaceWidths, default: d.associationFaceWidths)
         staticObjectS = try c.value(.staticObjectS, default: d.staticObjectS)
         staticObjectPx = try c.value(.staticObjectPx, default: d.staticObjectPx)
+        faceWidthM = try c.value(.faceWidthM, default: d.faceWidthM)
         decision = try c.value(.decision, default: d.decision)
         screeningProtocol = try c.decodeIfPresent(ScreeningProtocol.self, forKey: .screeningProtocol)
         countingLine = try c.decodeIfPresent(CountingLine.self, forKey: .countingLine)
@@ -156,7 +167,26 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         try check(returnWithinS >= 0, "return_within_s", "must be ≥ 0 s")
         try check(trackTimeoutS > 0, "track_timeout_s", "must be > 0 s")
         try check(hotObjectC > skinMinC, "hot_object_c", "must be above skin_min_c")
+        try check((0.08...0.25).contains(faceWidthM), "face_width_m", "\(faceWidthM) m is not an adult face's width (0.08…0.25)")
         try decision.validate()
+    }
+
+    /// The rules for a single photo (a FLIR JPEG, a radiometric TIFF, a temperature table),
+    /// relaxed here and nowhere else. What needs time cannot be seen in one frame: one good
+    /// frame decides (`frames_for_decision`, `best_frames` 1, no `decision_window_s`), a
+    /// one-frame track is a person (`min_track_frames` 1), nobody is judged moving or
+    /// settling (`walk_through`: a photo shows people where they stand), and nothing is taken
+    /// for an object because it stayed put (`singleFrame`). Every other gate — size, edge,
+    /// facing, cold, glasses, the reference — applies as to a video frame.
+    public func forStills() -> ScreeningConfig {
+        var c = self
+        c.framesForDecision = 1
+        c.bestFrames = 1
+        c.decisionWindowS = 0
+        c.minTrackFrames = 1
+        c.screeningProtocol = .walkThrough
+        c.singleFrame = true
+        return c
     }
 }
 
