@@ -41,6 +41,8 @@ public struct FLIRImage: Sendable {
     public var rawFormat: String          // "TIFF" or "PNG"
     public var byteSwapped: Bool
     public var cameraModel: String
+    /// The lens's horizontal field of view (CameraInfo 0x1b4, degrees); 0 when not recorded.
+    public var fieldOfViewDeg: Double
     public var serial: String
     public var irWindowTransmission: Double
     public var visibleJPEG: [UInt8]
@@ -85,6 +87,7 @@ public struct FLIRImage: Sendable {
         irWindowTransmission = Double(ci.f32(0x34))
         rawValueMedian = info.count >= 0x33a ? Int(ci.u16(0x338)) : 0
         cameraModel = ci.string(0xd4, 32)
+        fieldOfViewDeg = Double(ci.f32(0x1b4))
         serial = ci.string(0x104, 16)
 
         let rv = BytesView.recordView(rawRecord)
@@ -171,7 +174,7 @@ public struct FLIRImage: Sendable {
     public func recording(origin: String) -> (RecordingHeader, Frame) {
         var header = RecordingHeader(
             camera: CameraDescription(model: cameraModel.isEmpty ? "flir" : cameraModel, serial: serial, width: width, height: height,
-                                      fps: 1, hfovDeg: 0),
+                                      fps: 1, hfovDeg: (1...179).contains(fieldOfViewDeg) ? fieldOfViewDeg : 0),
             radiometry: .planck(planck), reference: nil, origin: origin)
         header.visible = registration.map { VisibleDescription(registration: $0) }
         return (header, Frame(width: width, height: height, pixels: raw, visibleJPEG: visibleJPEG))

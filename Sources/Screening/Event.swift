@@ -14,7 +14,9 @@ public struct Event: Sendable, Equatable {
     public enum Body: Sendable, Equatable {
         case status(state: ScreeningState, reasons: [String])
         case decision(Decision)
-        case rejected(track: Int, reasons: [String])
+        /// `distanceM`: where the person came closest (`CameraGeometry`), nil when the
+        /// camera's field of view is unknown.
+        case rejected(track: Int, reasons: [String], distanceM: Double?)
         case count(track: Int, direction: CountDirection)
     }
 
@@ -54,9 +56,11 @@ public struct Event: Sendable, Equatable {
             w.field("mode", string: d.mode.rawValue)
             w.field("threshold_c", number: d.thresholdC)
             w.field("frames", int: d.frames)
+            w.field("distance_m", number: d.distanceM)
             w.field("reasons", strings: d.reasons)
-        case .rejected(let track, let reasons):
+        case .rejected(let track, let reasons, let distanceM):
             w.field("track", int: track)
+            w.field("distance_m", number: distanceM)
             w.field("reasons", strings: reasons)
         case .count(let track, let direction):
             w.field("track", int: track)
@@ -74,14 +78,21 @@ public struct Event: Sendable, Equatable {
             return head + "STATUS   \(state.rawValue)" + (why.isEmpty ? "" : " — \(why)")
         case .decision(let d):
             let flags = d.reasons.isEmpty ? "" : " [\(d.reasons.joined(separator: ", "))]"
-            return head + String(format: "%@ person %d: %.2f °C body (canthus %.2f °C, %@ threshold %.2f °C, %d frames)%@",
-                                 d.level.label, d.track, d.temperatureC, d.canthusC, d.mode.rawValue, d.thresholdC, d.frames, flags)
-        case .rejected(let track, let reasons):
-            return head + "REJECTED person \(track): " + reasons.map { Reason.sentence(for: $0) }.joined(separator: "; ")
+            return head + String(format: "%@ person %d: %.2f °C body (canthus %.2f °C, %@ threshold %.2f °C, %d frames%@)%@",
+                                 d.level.label, d.track, d.temperatureC, d.canthusC, d.mode.rawValue, d.thresholdC, d.frames,
+                                 Self.distanceText(d.distanceM), flags)
+        case .rejected(let track, let reasons, let distanceM):
+            return head + "REJECTED person \(track)" + (distanceM == nil ? "" : " (\(Self.distanceText(distanceM).dropFirst(2)))") + ": "
+                + reasons.map { Reason.sentence(for: $0) }.joined(separator: "; ")
         case .count(let track, let direction):
             return head + "COUNT    person \(track) \(direction.rawValue)"
         }
     }
+}
+
+extension Event {
+    /// ", at 1.2 m" or nothing.
+    static func distanceText(_ m: Double?) -> String { m.map { String(format: ", at %.1f m", $0) } ?? "" }
 }
 
 public enum ScreeningState: String, Sendable, Equatable {
@@ -124,9 +135,12 @@ public struct Decision: Sendable, Equatable {
     public var thresholdC: Double
     public var frames: Int
     public var reasons: [String]
+    /// How far the person stood (m; `CameraGeometry`), nil when the camera's field of view is unknown.
+    public var distanceM: Double?
 
     public init(track: Int, canthusC: Double, temperatureC: Double, raw: Int, level: Level, mode: DecisionMode,
-                thresholdC: Double, frames: Int, reasons: [String]) {
+                thresholdC: Double, frames: Int, reasons: [String], distanceM: Double? = nil) {
+        self.distanceM = distanceM
         self.track = track
         self.canthusC = canthusC
         self.temperatureC = temperatureC
@@ -194,6 +208,8 @@ struct JSONLineWriter {
     mutating func field(_ k: String, string: String) { key(k); out += Self.quote(string) }
     mutating func field(_ k: String, int: Int) { key(k); out += String(int) }
     mutating func field(_ k: String, number: Double) { key(k); out += Self.number(number) }
+    /// `null` for nil.
+    mutating func field(_ k: String, number: Double?) { key(k); out += number.map(Self.number) ?? "null" }
     mutating func field(_ k: String, strings: [String]) { key(k); out += "[" + strings.map(Self.quote).joined(separator: ",") + "]" }
 
     mutating func finish() -> String { out + "}" }

@@ -22,6 +22,8 @@ public final class Screener {
     private var faces = FaceMeasurer()
     private var grouper: FaceGrouper
     private var policy: DecisionPolicy
+    /// The camera's focal length, for each person's distance; nil when its field of view is unknown.
+    public let geometry: CameraGeometry?
     private var firstTimestampNs: UInt64?
     private var frozen = FrozenFrameDetector()
     private var pauseReasons: [String] = []
@@ -49,6 +51,7 @@ public final class Screener {
                                      sensorHeight: header.camera.height, config: config.reference)
         tracker = Tracker(config: config)
         policy = DecisionPolicy(config: config.decision)
+        geometry = CameraGeometry(camera: header.camera)
         detections.reserveCapacity(64)
         medianScratch.reserveCapacity(Track.maxSamples)
         bestScratch.reserveCapacity(Track.maxSamples)
@@ -426,22 +429,28 @@ public final class Screener {
         }
         // Turned away from the camera (in profile): seen and counted, not measured.
         if best.balance < config.minFacingBalance {
-            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.notFacing.rawValue])))
+            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.notFacing.rawValue], distanceM: distance(t))))
             return
         }
         if best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) {
             // Something that has not moved since it appeared may be a warm object (a plate, a
             // radiator): said only when its track ends and it has proved to be no object.
             if neverArrived(t) { t.coldPending = true }
-            else { emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue]))) }
+            else { emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue], distanceM: distance(t)))) }
             return
         }
-        let decision = policy.decide(track: t.id, canthusC: best.canthusC, raw: Int(best.raw.rounded()),
+        var decision = policy.decide(track: t.id, canthusC: best.canthusC, raw: Int(best.raw.rounded()),
                                      frames: best.frames, reasons: best.glasses ? [ReasonCode.glasses.rawValue] : [], previous: t.level)
+        decision.distanceM = geometry?.distanceM(faceWidthPx: best.width, faceWidthM: config.faceWidthM)
         emit(Event(source: sourceName, frame: index, timeS: timeS, body: .decision(decision)))
     }
 
     private var medianScratch: [Double] = []
+
+    /// How far `t` stood at its closest (m), when the camera's field of view is known.
+    private func distance(_ t: Track) -> Double? {
+        geometry?.distanceM(faceWidthPx: t.maxFaceWidth, faceWidthM: config.faceWidthM)
+    }
 
     /// Median of `medianScratch` (sorted in place by insertion: at most `Track.maxSamples`
     /// values, and the standard sort may allocate a merge buffer above 20).
@@ -491,12 +500,12 @@ public final class Screener {
         // Cold and never arrived: a lukewarm fixture (a housing, a plate), whatever its time in view.
         if t.coldPending && neverArrived(t) { return }
         if t.coldPending {
-            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue])))
+            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue], distanceM: distance(t))))
         }
         if !t.decided {
             var reasons = t.reasonCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)
             if !t.samples.isEmpty || reasons.isEmpty { reasons.append(ReasonCode.tooFewFrames.rawValue) }
-            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: reasons)))
+            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: reasons, distanceM: distance(t))))
         }
         if config.countingLine == nil {
             emit(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: t.id, direction: .pass)))

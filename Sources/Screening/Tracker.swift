@@ -45,6 +45,8 @@ public struct Track: Sendable {
     public var fragmentOf: Int?
     /// The furthest it has been from where it was first seen (px).
     public var maxDisplacementPx = 0.0
+    /// Its widest face (px): where it came closest.
+    public var maxFaceWidth: Int
 
     init(id: Int, detection: Detection, timeS: Double, frame: Int) {
         self.id = id
@@ -56,6 +58,7 @@ public struct Track: Sendable {
         startX = x
         startY = y
         box = (detection.minX, detection.minY, detection.maxX, detection.maxY)
+        maxFaceWidth = detection.faceWidth
         trajectory.reserveCapacity(Self.maxTrajectoryPoints)
         samples.reserveCapacity(Self.maxSamples)
         trajectory.append(TrajectoryPoint(frame: frame, timeS: timeS, x: x, y: y, width: detection.faceWidth))
@@ -266,6 +269,7 @@ public struct Tracker {
             t.trajectory.removeLast(t.trajectory.count - kept)
         }
         t.trajectory.append(TrajectoryPoint(frame: frame, timeS: timeS, x: d.x, y: d.y, width: d.faceWidth))
+        t.maxFaceWidth = max(t.maxFaceWidth, d.faceWidth)
         t.maxDisplacementPx = max(t.maxDisplacementPx, ((d.x - t.startX) * (d.x - t.startX) + (d.y - t.startY) * (d.y - t.startY)).squareRoot())
     }
 

@@ -42,6 +42,11 @@ public struct Evaluation: Codable, Equatable, Sendable {
     public var glassesFlagged = 0
     public var glassesMissed = 0
     public var glassesFalse = 0
+    /// Correct decisions that carry a distance, and those within 15 % of the true distance;
+    /// the largest relative error (|measured − true| / true).
+    public var distancesMeasured = 0
+    public var distancesWithin15Percent = 0
+    public var distanceMaxError = 0.0
     /// One row per person who got a correct decision.
     public var details: [PersonOutcome] = []
 
@@ -53,6 +58,8 @@ public struct Evaluation: Codable, Equatable, Sendable {
         case feverSensitivityMargin = "fever_sensitivity_margin", feverSpecificityMargin = "fever_specificity_margin"
         case headcountError = "headcount_error", headcountExact = "headcount_exact", idSwitches = "id_switches"
         case glassesFlagged = "glasses_flagged", glassesMissed = "glasses_missed", glassesFalse = "glasses_false"
+        case distancesMeasured = "distances_measured", distancesWithin15Percent = "distances_within_15_percent"
+        case distanceMaxError = "distance_max_error"
         case details
     }
 
@@ -78,6 +85,7 @@ public struct Evaluation: Codable, Equatable, Sendable {
             ("headcount error (exact runs)", "\(headcountError) (\(headcountExact)/\(recordings))"),
             ("tracks (ID switches)", "\(tracks) (\(idSwitches))"),
             ("glasses flagged (missed, false)", "\(glassesFlagged) (\(glassesMissed), \(glassesFalse))"),
+            ("distance within 15 % (worst)", "\(distancesWithin15Percent)/\(distancesMeasured) (\(String(format: "%.1f", distanceMaxError * 100)) %)"),
         ]
         let width = rows.map(\.0.count).max()!
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
@@ -94,12 +102,15 @@ public struct PersonOutcome: Codable, Equatable, Sendable {
     public var level: String
     public var glasses: Bool
     public var distanceM: Double
+    /// How far the decision says they stood (m), when the camera's field of view is known.
+    public var measuredDistanceM: Double?
     /// The decision's flags (`glasses`, …).
     public var reasons: [String]
 
     enum CodingKeys: String, CodingKey {
         case recording, person, track, level, glasses, reasons
         case trueCanthusC = "true_canthus_c", measuredCanthusC = "measured_canthus_c", distanceM = "distance_m"
+        case measuredDistanceM = "measured_distance_m"
     }
 }
 
@@ -185,7 +196,13 @@ public enum Evaluator {
                     e.details.append(PersonOutcome(recording: o.truth.recording, person: pid, track: d.track,
                                                    trueCanthusC: truthPerson.canthusC, measuredCanthusC: d.canthusC,
                                                    level: d.level.rawValue, glasses: truthPerson.glasses, distanceM: truthPerson.distanceM,
-                                                   reasons: d.reasons))
+                                                   measuredDistanceM: d.distanceM, reasons: d.reasons))
+                    if let m = d.distanceM {
+                        let error = abs(m - truthPerson.distanceM) / truthPerson.distanceM
+                        e.distancesMeasured += 1
+                        if error <= 0.15 { e.distancesWithin15Percent += 1 }
+                        e.distanceMaxError = max(e.distanceMaxError, error)
+                    }
                     switch (truthPerson.glasses, d.reasons.contains("glasses")) {
                     case (true, true): e.glassesFlagged += 1
                     case (true, false): e.glassesMissed += 1

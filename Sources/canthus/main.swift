@@ -11,7 +11,7 @@ struct Canthus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
-        subcommands: [Run.self, Replay.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, Record.self])
+        subcommands: [Run.self, Replay.self, Screen.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, Record.self])
 }
 
 /// Errors printed as one line naming what is wrong, exit status 1.
@@ -90,6 +90,48 @@ struct Replay: ParsableCommand {
         for s in summaries {
             for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") }
         }
+    }
+}
+
+struct Screen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Screen photos (FLIR JPEG, radiometric TIFF, temperature table, TC001 frame) or recordings: every person, decided or rejected with reasons.",
+        discussion: "A photo is one frame: the rules that need time are relaxed for it (docs/screening.md). With several files, --image OUT.png writes OUT-<file>.png for each.")
+
+    @Argument(help: "Files to screen.")
+    var files: [String]
+    @Option(help: "Output: text (one readable line per event) or ndjson (the event stream).")
+    var format: String = "text"
+    @Option(help: "Write an annotated PNG: the frame in false colour, a box, id and reading or reason per person, the scale.")
+    var image: String?
+    @Option(help: "Configuration file (YAML), as for canthus run.")
+    var config: String?
+    @OptionGroup var importArguments: ImportArguments
+
+    func run() throws {
+        guard format == "text" || format == "ndjson" else { throw ValidationError("--format must be text or ndjson") }
+        var cfg = try config.map(CanthusConfig.load) ?? CanthusConfig()
+        let options = try importArguments.options(for: &cfg)
+        let out = FileHandleOutput.standardOutput
+        var failures: [String] = []
+        for file in files {
+            var imagePath = image
+            if let image, files.count > 1 {
+                let ext = (image as NSString).pathExtension
+                let stem = ext.isEmpty ? image : String(image.dropLast(ext.count + 1))
+                let base = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                imagePath = stem + "-" + base + (ext.isEmpty ? ".png" : "." + ext)
+            }
+            do {
+                _ = try screenFile(path: file, config: cfg, importOptions: options, imagePath: imagePath) { event in
+                    out.write(format == "ndjson" ? event.json : event.text)
+                }
+            } catch {
+                FileHandleOutput.standardError.write("error: \(error)")
+                failures.append(file)
+            }
+        }
+        if !failures.isEmpty { throw ExitCode(1) }
     }
 }
 

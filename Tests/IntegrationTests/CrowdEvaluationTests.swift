@@ -39,5 +39,8 @@ import TestSupport
         #expect((e.feverSpecificityMargin ?? 0) >= 0.95)
         #expect(Double(e.headcountExact) >= 0.95 * Double(e.recordings))
         #expect(e.idSwitches * 100 <= e.tracks)
+        // Distance from face width (docs/distance.md): frontal adult faces within 15 %.
+        #expect(e.distancesMeasured == e.correctDecisions)
+        #expect(e.distancesWithin15Percent == e.distancesMeasured, "worst \(e.distanceMaxError)")
     }
 }

@@ -67,7 +67,7 @@ import TestSupport
         let collect: (Event) -> Void = { e in
             switch e.body {
             case .decision(let d): out.decisions.append(d)
-            case .rejected(_, let reasons) where reasons.contains("cold"): out.cold += 1
+            case .rejected(_, let reasons, _) where reasons.contains("cold"): out.cold += 1
             default: break
             }
         }

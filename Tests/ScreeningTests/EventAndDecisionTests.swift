@@ -8,13 +8,18 @@ import TestSupport
         let d = Decision(track: 3, canthusC: 36.12345, temperatureC: 37.4334, raw: 30912, level: .prealarm,
                          mode: .absolute, thresholdC: 37.5, frames: 4, reasons: ["glasses"])
         let e = Event(source: "cam \"a\".canthus", frame: 12, timeS: 1.3333333, body: .decision(d))
-        #expect(e.json == #"{"type":"decision","source":"cam \"a\".canthus","frame":12,"time_s":1.333,"track":3,"canthus_c":36.123,"temperature_c":37.433,"raw":30912,"level":"prealarm","mode":"absolute","threshold_c":37.500,"frames":4,"reasons":["glasses"]}"#)
+        #expect(e.json == #"{"type":"decision","source":"cam \"a\".canthus","frame":12,"time_s":1.333,"track":3,"canthus_c":36.123,"temperature_c":37.433,"raw":30912,"level":"prealarm","mode":"absolute","threshold_c":37.500,"frames":4,"distance_m":null,"reasons":["glasses"]}"#)
+        var near = d
+        near.distanceM = 0.8123
+        #expect(Event(source: "s", frame: 0, timeS: 0, body: .decision(near)).json.contains(#""frames":4,"distance_m":0.812,"reasons""#))
+        #expect(Event(source: "s", frame: 0, timeS: 0, body: .rejected(track: 1, reasons: ["too_far"], distanceM: 2.5)).json
+                 == #"{"type":"rejected","source":"s","frame":0,"time_s":0.000,"track":1,"distance_m":2.500,"reasons":["too_far"]}"#)
         let object = try? JSONSerialization.jsonObject(with: Data(e.json.utf8)) as? [String: Any]
         #expect(object?["canthus_c"] as? Double == 36.123)
     }
 
     @Test func everyTypeHasTheCommonFields() throws {
-        let bodies: [Event.Body] = [.status(state: .paused, reasons: ["reference_missing"]), .rejected(track: 1, reasons: ["too_far"]),
+        let bodies: [Event.Body] = [.status(state: .paused, reasons: ["reference_missing"]), .rejected(track: 1, reasons: ["too_far"], distanceM: 2.5),
                                     .count(track: 2, direction: .in)]
         for b in bodies {
             let json = Event(source: "s", frame: 0, timeS: 0, body: b).json

@@ -82,7 +82,7 @@ import Testing
         screener.finish { events.append($0) }
         let people = events.filter { if case .status = $0.body { false } else { true } }
         #expect(people.map(\.json).count == 2, "\(people.map(\.json))")
-        #expect(people.contains { if case .rejected(_, let r) = $0.body { r == ["too_far"] } else { false } }, "\(people.map(\.json))")
+        #expect(people.contains { if case .rejected(_, let r, _) = $0.body { r == ["too_far"] } else { false } }, "\(people.map(\.json))")
         #expect(people.contains { if case .count = $0.body { true } else { false } })
     }
 

@@ -104,7 +104,7 @@ import TestSupport
         guard let e = try events("20210326-110819") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let decisions = e.compactMap { if case .decision(let d) = $0.body { return d } else { return nil } }
         #expect(decisions.isEmpty, "\(decisions)")
-        let tooFar = e.filter { if case .rejected(_, let reasons) = $0.body { return reasons.contains("too_far") } else { return false } }
+        let tooFar = e.filter { if case .rejected(_, let reasons, _) = $0.body { return reasons.contains("too_far") } else { return false } }
         #expect(!tooFar.isEmpty)
     }
 
@@ -120,7 +120,7 @@ import TestSupport
         #expect(decisions.count == 1 && decisions[0].frame < 20, "\(decisions.map(\.json))")
         let counts = e.filter { if case .count = $0.body { return true } else { return false } }
         #expect(counts.count == 1, "\(counts.map(\.json))")
-        let tooFar = e.filter { if case .rejected(_, let reasons) = $0.body { return reasons.contains("too_far") } else { return false } }
+        let tooFar = e.filter { if case .rejected(_, let reasons, _) = $0.body { return reasons.contains("too_far") } else { return false } }
         #expect(tooFar.isEmpty, "\(tooFar.map(\.json))")
     }
 }

@@ -39,11 +39,11 @@ import TestSupport
         while try reader.next(into: &frame) {
             screener.process(frame, index: i) { e in
                 if case .status(let s, let r) = e.body { statuses.append((e.timeS, s, r)) }
-                if case .rejected(_, let r) = e.body { rejected.append(r) }
+                if case .rejected(_, let r, _) = e.body { rejected.append(r) }
             }
             i += 1
         }
-        screener.finish { e in if case .rejected(_, let r) = e.body { rejected.append(r) } }
+        screener.finish { e in if case .rejected(_, let r, _) = e.body { rejected.append(r) } }
         let covered = try #require(truth.reference?.covered.first)
         #expect(statuses.count == 3, "\(statuses)")
         #expect(statuses[0].1 == .screening)

@@ -200,7 +200,7 @@ import TestSupport
     }
 
     func decisions(_ e: [Event]) -> [Decision] { e.compactMap { if case .decision(let d) = $0.body { d } else { nil } } }
-    func rejections(_ e: [Event]) -> [[String]] { e.compactMap { if case .rejected(_, let r) = $0.body { r } else { nil } } }
+    func rejections(_ e: [Event]) -> [[String]] { e.compactMap { if case .rejected(_, let r, _) = $0.body { r } else { nil } } }
     func counts(_ e: [Event]) -> Int { e.filter { if case .count = $0.body { true } else { false } }.count }
 
     @Test func hotCupIsNeverAPerson() throws {
