@@ -23,6 +23,16 @@ public struct CameraPreset: Sendable {
         CameraPreset(name: "webcam-libv4l2", layout: .visibleRGB, width: 640, height: 480, fps: 30, hfovDeg: 60, radiometry: .leptonTLinearHigh),
     ]
 
+    /// The thermal preset whose frame layout and size a device offers (a PureThermal's Y16
+    /// 160×120 is a Lepton 3.5, YUYV 256×384 a TC001), for `canthus devices`; nil for none.
+    public static func recognised(_ device: V4L2DeviceInfo) -> CameraPreset? {
+        all.first { p in
+            guard p.layout == .y16 || p.layout == .lepton122 || p.layout == .infirayYUYV else { return false }
+            let fourcc = p.layout == .infirayYUYV ? "YUYV" : "Y16"
+            return device.formats.contains { $0.fourcc.trimmingCharacters(in: .whitespaces) == fourcc && $0.sizes.contains("\(p.width)x\(p.height)") }
+        }
+    }
+
     public static func named(_ name: String) throws -> CameraPreset {
         guard let p = all.first(where: { $0.name == name }) else {
             throw CalibrationError("unknown camera '\(name)' (known: \(all.map(\.name).joined(separator: ", ")))")

@@ -406,6 +406,13 @@ struct Devices: ParsableCommand {
             print("\(d.path): \(d.card) (driver \(d.driver), bus \(d.bus)\(d.usbVendor.map { ", USB \($0):\(d.usbProduct ?? "?")" } ?? "")\(d.usbSerial.map { " serial \($0)" } ?? ""))")
             for n in d.stableNames { print("  also \(n)") }
             print("  role: \(d.role) — \(d.reason)")
+            if d.role == "ir", let preset = CameraPreset.recognised(d),
+               let g = CameraGeometry(hfovDeg: preset.hfovDeg, widthPx: preset.width) {
+                let screening = ScreeningConfig()
+                let dMax = g.maxScreeningDistanceM(minFaceWidthPx: screening.minFaceWidthPx, faceWidthM: screening.faceWidthM)
+                print(String(format: "  screens people to %.1f m (%@ preset, %g° across %d px: a %.2f m face spans %d px there; docs/distance.md)",
+                             dMax, preset.name, preset.hfovDeg, preset.width, screening.faceWidthM, screening.minFaceWidthPx))
+            }
             let readable = Set(PixelFormat.allCases.map { PixelFormat.fourccString($0.fourcc) })
             for f in d.formats where readable.contains(f.fourcc) {
                 let sizes = f.sizes.prefix(8).map { size in

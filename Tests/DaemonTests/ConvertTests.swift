@@ -131,3 +131,20 @@ import TestSupport
         #expect(width > 320)
     }
 }
+
+@Suite struct DeviceDistanceTests {
+    func device(_ fourcc: String, _ sizes: String) throws -> V4L2DeviceInfo {
+        let json = #"{"path":"/dev/video0","driver":"uvcvideo","card":"PureThermal","bus":"usb-1","stable_names":[],"role":"ir","reason":"","formats":[{"fourcc":"\#(fourcc)","description":"","sizes":\#(sizes),"fps":{}}]}"#
+        return try JSONDecoder().decode(V4L2DeviceInfo.self, from: Data(json.utf8))
+    }
+
+    /// `canthus devices` names the preset a camera's formats match, for its screening distance.
+    @Test func thermalCamerasAreRecognisedByFormatAndSize() throws {
+        #expect(CameraPreset.recognised(try device("Y16 ", #"["160x120"]"#))?.name == "lepton35")
+        #expect(CameraPreset.recognised(try device("Y16 ", #"["160x122"]"#))?.name == "lepton35-telemetry")
+        #expect(CameraPreset.recognised(try device("YUYV", #"["256x384","256x192"]"#))?.name == "tc001")
+        #expect(CameraPreset.recognised(try device("Y16 ", #"["640x512"]"#))?.name == "core640")
+        #expect(CameraPreset.recognised(try device("YUYV", #"["640x480"]"#)) == nil, "a webcam is no thermal preset")
+        #expect(CameraPreset.recognised(try device("Y16 ", #"["320x240"]"#)) == nil)
+    }
+}
