@@ -56,6 +56,9 @@ public func openSource(path: String, options: ImportOptions = ImportOptions()) t
     case .infirayDump:
         let (header, frame) = try InfiRayFrame.readDump(path: path)
         source = StillSource(name: name, header: header, frame: frame)
+    case .temperatureTable:
+        let (header, frame) = try TemperatureTable.read(path: path)
+        source = StillSource(name: name, header: header, frame: frame)
     }
     if let adjustable = source as? HeaderAdjustable { adjustable.adjustHeader { options.apply(to: &$0) } }
     return source
@@ -65,7 +68,7 @@ protocol HeaderAdjustable: AnyObject {
     func adjustHeader(_ change: (inout RecordingHeader) -> Void)
 }
 
-enum FileFormat { case recording, cptv, flirJPEG, tiff, infirayDump }
+enum FileFormat { case recording, cptv, flirJPEG, tiff, infirayDump, temperatureTable }
 
 func sniffFormat(path: String) throws -> FileFormat {
     guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -78,6 +81,7 @@ func sniffFormat(path: String) throws -> FileFormat {
     if head.starts(with: [0xFF, 0xD8]) { return .flirJPEG }
     if head.starts(with: [0x49, 0x49, 0x2A, 0x00]) || head.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) { return .tiff }
     if InfiRayFrame.isDumpHeader(head) { return .infirayDump }
+    if TemperatureTable.looksLikeText(head) { return .temperatureTable }
     throw RecordingError(path: path, offset: 0, kind: .notARecording)
 }
 

@@ -32,7 +32,7 @@ public struct RecordingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch kind {
         case .notARecording:
-            return "\(path): not a file canthus reads (a canthus recording, CPTV, FLIR radiometric JPEG, 16-bit TIFF or TC001 frame dump): no known magic at byte 0"
+            return "\(path): not a file canthus reads (a canthus recording, CPTV, FLIR radiometric JPEG, 16-bit TIFF, TC001 frame dump or temperature table): no known magic at byte 0"
         case .unsupportedVersion(let v):
             return "\(path): recording format version \(v) is not supported (this canthus reads version \(RecordingFormat.version))"
         case .badHeader(let why):
