@@ -36,10 +36,22 @@ import TestSupport
         }
     }
 
+    /// The goal is every face and no stray report (issue 11). Today the faces that merge with
+    /// warm bodies and neighbours in a seated crowd are not separated: the floors below are what
+    /// canthus reaches now, so that it does not slip back, and the printed figures say how far
+    /// it is from the goal (docs/screening.md, "Photos").
     @Test func everyFaceIsReportedAndNoWarmObject() throws {
         guard RefData.root != nil else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
+        let floors: [String: (found: Int, stray: Int)] = [
+            "irimage_paper/Infrared_image_of_people_in_the_laboratory.jpg": (4, 0),
+            "irimage_paper/Videocamera_Termica.jpg": (5, 2),
+            "irimage_paper/BillHotFlashThermography.jpg": (1, 0),
+        ]
         for s in try Self.score() {
             print("\(s.photo): \(s.found.count)/\(s.faces) faces reported; missed: \(s.missed); not a face: \(s.stray.map { "\($0.lines.joined(separator: " ")) [\($0.minX),\($0.minY),\($0.maxX),\($0.maxY)]" })")
+            let floor = try #require(floors[s.photo])
+            #expect(s.found.count >= floor.found, "\(s.photo): \(s.found.count) faces reported")
+            #expect(s.stray.count <= floor.stray, "\(s.photo): \(s.stray.count) reports on no face")
         }
     }
 }
