@@ -9,7 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "canthus", targets: ["canthus"]),
-        .library(name: "CanthusCore", targets: ["Capture", "Radiometry", "Screening", "Records", "Picture", "Simulation", "Daemon"]),
+        .library(name: "CanthusCore", targets: ["Frames", "Capture", "Radiometry", "Screening", "Records", "Picture", "Simulation", "Daemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,19 +18,20 @@ let package = Package(
     targets: [
         // System libraries (apt providers are what `make deps` installs).
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
-        .systemLibrary(name: "CUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
 
         // C shim: only what Swift cannot do (ioctl macros, variadic calls, setjmp for libjpeg/libpng).
-        .target(name: "CCapture", dependencies: ["CV4L2", "CUSB", "CJPEG", "CZlib", "CPNG", "CTIFF"]),
+        .target(name: "CCapture", dependencies: ["CV4L2", "CJPEG", "CZlib", "CPNG", "CTIFF"]),
 
         .target(name: "Radiometry"),
-        .target(name: "Capture", dependencies: ["CCapture", "Radiometry"]),
-        .target(name: "Screening", dependencies: ["Capture", "Radiometry"]),
-        .target(name: "Records", dependencies: ["Capture", "Screening"]),
+        // Frames, headers and the source protocol: what screening and records need, no C library.
+        .target(name: "Frames", dependencies: ["Radiometry"]),
+        .target(name: "Capture", dependencies: ["CCapture", "Frames", "Radiometry"]),
+        .target(name: "Screening", dependencies: ["Frames", "Radiometry"]),
+        .target(name: "Records", dependencies: ["Frames", "Screening"]),
         .target(name: "Picture", dependencies: ["Capture", "CCapture"]),
         .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening", .product(name: "Yams", package: "Yams")]),
         .target(name: "Daemon", dependencies: [
@@ -45,7 +46,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CCapture", "TestSupport"]),
         .testTarget(name: "RadiometryTests", dependencies: ["TestSupport", "Radiometry"]),
-        .testTarget(name: "ScreeningTests", dependencies: ["TestSupport", "Screening", "Radiometry"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["TestSupport", "Screening", "Radiometry", "Capture"]),
         .testTarget(name: "PictureTests", dependencies: ["TestSupport", "Picture"]),
         .testTarget(name: "RecordsTests", dependencies: ["TestSupport", "Records", "Screening"]),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "Capture", "Screening"]),

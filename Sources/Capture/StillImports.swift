@@ -2,22 +2,6 @@ import CCapture
 import Foundation
 import Radiometry
 
-/// Where a visible image sits relative to the IR image (FLIR's picture-in-picture tags).
-public struct VisibleRegistration: Codable, Equatable, Sendable {
-    /// Scale from visible to IR: the visible image is `Real2IR` times larger per degree.
-    public var real2IR: Double
-    /// Offset of the IR image's centre in the (scaled) visible image, visible pixels.
-    public var offsetX: Int
-    public var offsetY: Int
-    /// The IR image's picture-in-picture rectangle, IR pixels, inclusive.
-    public var pipX1: Int, pipX2: Int, pipY1: Int, pipY2: Int
-
-    enum CodingKeys: String, CodingKey {
-        case real2IR = "real2ir", offsetX = "offset_x_px", offsetY = "offset_y_px"
-        case pipX1 = "pip_x1_px", pipX2 = "pip_x2_px", pipY1 = "pip_y1_px", pipY2 = "pip_y2_px"
-    }
-}
-
 /// A FLIR radiometric JPEG: the FFF records carried in its APP1 "FLIR" segments.
 ///
 /// Records used (FFF directory, big-endian): 0x01 RawData (u16 width/height, image at 0x20: raw

@@ -1,4 +1,4 @@
-import Capture
+import Frames
 import Foundation
 import Screening
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import Capture
+import Frames
 import Foundation
 
 /// How far people stand, from how wide their face looks: a rectilinear lens of horizontal field

@@ -1,4 +1,4 @@
-import Capture
+import Frames
 import Radiometry
 
 /// What the blackbody reference says this frame.

@@ -1,4 +1,4 @@
-import Capture
+import Frames
 import Radiometry
 
 /// The whole screening pipeline for one source: frame → counts→°C → reference → blobs → faces →
