@@ -32,6 +32,9 @@ public struct ScreeningService {
         public var eventLog = ""
         public var stoppedBySignal = false
         public var problems: [String] = []
+        /// The health model's components at the end (`HealthModel.snapshot`), and its text.
+        public var health: [HealthModel.Component] = []
+        public var healthText = ""
     }
 
     /// Runs until the sources end or a stop signal arrives. `output` receives terminal text.
@@ -43,14 +46,18 @@ public struct ScreeningService {
         defer { disarm() }
 
         let logPath = (config.records.directory as NSString).appendingPathComponent("events.ndjson")
-        let log = try EventLog(path: logPath)
+        let health = HealthModel()
+        // Events leave the frame loop through the fan-out: a failing or slow consumer (a full
+        // disk under the event log) is a health reason, never a reason to stop screening.
+        let fanOut = EventFanOut(health: health)
+        let writer = EventLogWriter(path: logPath, health: health)
+        fanOut.add(EventLogWriter.component) { writer.write($0) }
         var summary = Summary()
         summary.eventLog = logPath
         var view = TerminalView()
-        var failure: Error?
 
         func handle(_ event: Event) {
-            do { try log.append(event) } catch { failure = failure ?? error }
+            fanOut.publish(event)
             switch event.body {
             case .decision(let d):
                 summary.decisions += 1
@@ -74,7 +81,7 @@ public struct ScreeningService {
             var frame = Frame.empty
             var index = 0
             var lost = false
-            while !StopSignals.requested && failure == nil {
+            while !StopSignals.requested {
                 if source.stats.lost != lost {
                     lost.toggle()
                     handle(Event(source: source.name, frame: max(0, index - 1), timeS: screener.lastTimeS,
@@ -94,7 +101,7 @@ public struct ScreeningService {
             var startedNs: UInt64 = 0
             let summaries = try replay(paths: config.source.replay, config: config, importOptions: importOptions,
                 beforeFrame: { frame, index in
-                    if StopSignals.requested || failure != nil { return false }
+                    if StopSignals.requested { return false }
                     if index == 0 {   // each source has its own clock
                         firstNs = frame.timestampNs
                         startedNs = DispatchTime.now().uptimeNanoseconds
@@ -114,8 +121,10 @@ public struct ScreeningService {
             summary.stoppedBySignal = summaries.contains { $0.stopped }
             summary.problems = summaries.flatMap(\.problems)
         }
-        if let failure { throw failure }
-        try log.close()
+        fanOut.close()
+        writer.close()
+        summary.health = health.snapshot
+        summary.healthText = health.text
         return summary
     }
 }

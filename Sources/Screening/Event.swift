@@ -164,6 +164,8 @@ public enum ReasonCode: String, CaseIterable, Sendable {
     // Why a person was not measured (rejected), or what a measurement carries (decision flags).
     case tooFar = "too_far", tooClose = "too_close", edge, motion, passing, notFacing = "not_facing", cold
     case tooFewFrames = "too_few_frames", paused, glasses
+    // Why a part of the daemon is not well (the health model, `canthus status`).
+    case eventLogFailing = "event_log_failing"
 
     public var sentence: String {
         switch self {
@@ -185,6 +187,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
         case .tooFewFrames: return "left before enough good frames were taken"
         case .paused: return "screening was paused while this person was in view"
         case .glasses: return "wears glasses: measured at the best visible site, about 1 K below the canthus"
+        case .eventLogFailing: return "the event log cannot be written (disk full, mount lost): screening goes on, the events not written are counted"
         }
     }
 }

@@ -222,6 +222,9 @@ struct Run: ParsableCommand {
         let out = FileHandleOutput.standardOutput
         let s = try service.run { out.handle.write(Data($0.utf8)) }
         for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") }
+        for c in s.health where c.state != .ok || (c.counters["dropped"] ?? 0) > 0 || (c.counters["not_written"] ?? 0) > 0 {
+            FileHandleOutput.standardError.write("warning: " + HealthModel.line(c))
+        }
         out.write(String(format: "%@: %d frames, %d people measured (%d alarm, %d pre-alarm), %d rejected, %d counted; events in %@",
                          s.stoppedBySignal ? "stopped" : "end of recording", s.frames, s.decisions, s.alarms, s.prealarms,
                          s.rejected, s.counted, s.eventLog))

@@ -187,3 +187,20 @@ enum FrameSums {
         return (one, all)
     }
 }
+
+@Suite struct EventLogFailureTests {
+    /// The event log on a full filesystem (`/dev/full`): screening goes on and prints every
+    /// event, the run exits 0, and the health line says why and how many events were not written.
+    @Test func aFullDiskUnderTheEventLogNeverStopsScreening() throws {
+        let dir = Project.temporaryDirectory()
+        try FileManager.default.createSymbolicLink(atPath: dir + "/events.ndjson", withDestinationPath: "/dev/full")
+        let config = dir + "/full.yaml"
+        try "source:\n  replay: [\(Project.path("Fixtures/demo.canthus"))]\nrecords:\n  directory: \(dir)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "--config", config, "--no-view"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let events = r.stdout.split(separator: "\n").filter { $0.contains("demo.canthus ") }   // an alarm's line starts with a bell
+        #expect(events.count >= 7 && r.stdout.contains("3 people measured"))
+        #expect(r.stderr.contains("event_log: failing (event_log_failing)") && r.stderr.contains("No space left on device"), "\(r.stderr)")
+        #expect(r.stderr.contains("not_written \(events.count)"), "\(events.count) events: \(r.stderr)")
+    }
+}

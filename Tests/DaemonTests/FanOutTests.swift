@@ -1,0 +1,64 @@
+import Capture
+@testable import Daemon
+import Foundation
+import Screening
+import Testing
+import TestSupport
+
+@Suite struct FanOutTests {
+    func event(_ i: Int) -> Event { Event(source: "s", frame: i, timeS: Double(i), body: .count(track: i, direction: .pass)) }
+
+    /// A consumer that is stuck costs the publisher nothing: it never waits; what does not fit
+    /// the stuck consumer's queue is dropped and counted exactly, the other consumer gets all,
+    /// in order, and closing delivers what was queued.
+    @Test func aStuckConsumerNeverHoldsThePublisherAndItsDropsAreExact() throws {
+        let health = HealthModel()
+        let fan = EventFanOut(health: health)
+        let gate = DispatchSemaphore(value: 0), took = DispatchSemaphore(value: 0)
+        let stuckSeen = Locked<[Int]>([]), fastSeen = Locked<[Int]>([])
+        fan.add("stuck", capacity: 8) { e in took.signal(); gate.wait(); stuckSeen.mutate { $0.append(e.frame) } }
+        fan.add("fast", capacity: 1024) { e in fastSeen.mutate { $0.append(e.frame) } }
+        // The first event is in the stuck consumer's hands before the rest arrive.
+        fan.publish(event(0))
+        took.wait()
+        let start = DispatchTime.now().uptimeNanoseconds
+        for i in 1..<500 { fan.publish(event(i)) }
+        let publishMs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        #expect(publishMs < 500, "publishing 500 events took \(publishMs) ms")
+        // The stuck consumer holds one event in hand and 8 queued: 491 dropped.
+        Thread.sleep(forTimeInterval: 0.2)
+        for _ in 0..<600 { gate.signal() }
+        fan.close()
+        let stuck = fan.consumers[0], fast = fan.consumers[1]
+        #expect(stuck.dropped + stuck.delivered == 500)
+        #expect(stuck.delivered == 9 && stuck.dropped == 491, "delivered \(stuck.delivered), dropped \(stuck.dropped)")
+        #expect(fast.dropped == 0 && fastSeen.value == Array(0..<500))
+        #expect(stuckSeen.value == stuckSeen.value.sorted())
+        #expect(health.snapshot.first { $0.name == "stuck" }?.counters["dropped"] == 491)
+    }
+
+    /// The frame loop with a consumer blocked for the whole replay: every frame is screened, in
+    /// the time the replay takes alone; the consumer gets the events it had room for afterwards.
+    @Test func aConsumerBlockedForTheWholeReplayCostsNoFrame() throws {
+        let fan = EventFanOut(health: HealthModel())
+        let gate = DispatchSemaphore(value: 0)
+        fan.add("blocked", capacity: 4) { _ in gate.wait() }
+        var frames = 0, published = 0
+        let summaries = try replay(paths: [Project.path("Fixtures/demo.canthus")], config: CanthusConfig(), importOptions: ImportOptions(),
+                                   observe: { _, _, _ in frames += 1 }, emit: { fan.publish($0); published += 1 })
+        #expect(frames == summaries[0].frames && frames > 100)
+        for _ in 0..<published { gate.signal() }
+        fan.close()
+        #expect(fan.consumers[0].delivered + fan.consumers[0].dropped == published)
+        #expect(fan.consumers[0].dropped > 0)
+    }
+}
+
+/// A value shared with a consumer thread.
+final class Locked<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var v: T
+    init(_ v: T) { self.v = v }
+    var value: T { lock.lock(); defer { lock.unlock() }; return v }
+    func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
+}
