@@ -8,8 +8,12 @@ import Yams
 /// too). docs/configuration.md documents every field. Unknown keys are errors, and every error
 /// names the file and the field.
 public struct CanthusConfig: Codable, Equatable, Sendable {
-    /// Where the IR frames come from.
+    /// Where the IR frames come from, for a daemon with one lane (lane `main`, no gate name);
+    /// `lanes` for several. Not both.
     public var source = SourceConfig()
+    /// One lane per IR camera: each with its gate, camera or recordings, reference and
+    /// counting line; `screening` and `records` are shared.
+    public var lanes: [LaneConfig] = []
     public var screening = ScreeningConfig()
     /// The technician's calibration; identity when absent. Inline, or from `calibration_file`.
     public var calibration: LinearCalibration = .identity
@@ -21,12 +25,20 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case source, screening, calibration, records, calibrationFile = "calibration_file" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case source, lanes, screening, calibration, records, calibrationFile = "calibration_file" }
 
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         source = try c.value(.source, default: SourceConfig())
+        lanes = try c.value(.lanes, default: [])
+        if !lanes.isEmpty && c.contains(.source) {
+            throw ConfigError(field: "lanes", message: "give either source (one lane) or lanes, not both")
+        }
+        var seen = Set<String>()
+        for (i, lane) in lanes.enumerated() where !seen.insert(lane.name).inserted {
+            throw ConfigError(field: "lanes[\(i)].name", message: "'\(lane.name)' names two lanes; each lane needs its own name")
+        }
         screening = try c.value(.screening, default: ScreeningConfig())
         calibration = try c.value(.calibration, default: .identity)
         calibrationFile = try c.decodeIfPresent(String.self, forKey: .calibrationFile)
@@ -91,6 +103,57 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
     }
 }
 
+extension CanthusConfig {
+    /// The lanes to run: `lanes`, or `source` as lane `main`.
+    public var effectiveLanes: [LaneConfig] {
+        lanes.isEmpty ? [LaneConfig(name: "main", gate: "", source: source, countingLine: nil)] : lanes
+    }
+}
+
+/// One IR camera (or its recordings) and the gate it watches.
+public struct LaneConfig: Codable, Equatable, Sendable {
+    /// Names the lane in events (`lane`), ids and health.
+    public var name: String
+    /// The gate's name as operators know it ("North entrance").
+    public var gate: String
+    /// Camera or recordings, pace, import preset and reference set-point, as `source`.
+    public var source: SourceConfig
+    /// This lane's counting line (default: `screening.counting_line`).
+    public var countingLine: CountingLine?
+
+    public init(name: String, gate: String, source: SourceConfig, countingLine: CountingLine?) {
+        self.name = name
+        self.gate = gate
+        self.source = source
+        self.countingLine = countingLine
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, gate, countingLine = "counting_line" }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue) + SourceConfig.CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw ConfigError(field: "lanes.name", message: "'\(name)' is not a lane name (letters, digits, - and _)")
+        }
+        gate = try c.value(.gate, default: "")
+        countingLine = try c.decodeIfPresent(CountingLine.self, forKey: .countingLine)
+        source = try SourceConfig(from: decoder, checkKeys: false)
+        if source.camera == nil && source.replay.isEmpty {
+            throw ConfigError(field: "lanes.\(name)", message: "has neither a camera nor recordings to replay")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: AnyCodingKey.self)
+        try c.encode(name, forKey: AnyCodingKey(stringValue: "name"))
+        try c.encode(gate, forKey: AnyCodingKey(stringValue: "gate"))
+        try c.encodeIfPresent(countingLine, forKey: AnyCodingKey(stringValue: "counting_line"))
+        try source.encode(to: encoder)
+    }
+}
+
 public struct ConfigFileError: Error, CustomStringConvertible {
     public var path: String
     public var message: String
@@ -115,8 +178,11 @@ public struct SourceConfig: Codable, Equatable, Sendable {
         case camera, replay, realTime = "real_time", importPreset = "import_preset", referenceSetC = "reference_set_c"
     }
 
-    public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+    public init(from decoder: any Decoder) throws { try self.init(from: decoder, checkKeys: true) }
+
+    /// `checkKeys` false when a lane decodes it from its own mapping (which has more keys).
+    init(from decoder: any Decoder, checkKeys: Bool) throws {
+        if checkKeys { try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue)) }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         camera = try c.decodeIfPresent(CameraConfig.self, forKey: .camera)
         replay = try c.value(.replay, default: [])

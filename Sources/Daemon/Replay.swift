@@ -26,6 +26,11 @@ public enum ImportPreset {
         config.screeningProtocol = .stepUp
     }
 
+    /// The import options a lane's `source` settings give (preset and set-point).
+    public static func options(for source: SourceConfig) throws -> ImportOptions {
+        try source.importPreset.map { try named($0, referenceSetC: source.referenceSetC) } ?? ImportOptions()
+    }
+
     /// The names of the Cacophony fever-screening kiosk preset.
     static let kiosk: Set = ["feverscreen-kiosk", "kiosk"]
 }
@@ -47,8 +52,11 @@ public struct SourceSummary: Sendable {
 public func replay(paths: [String], config: CanthusConfig, importOptions: ImportOptions,
                    beforeFrame: (Frame, Int) -> Bool = { _, _ in true },
                    observe: (Screener, Frame, Int) -> Void = { _, _, _ in },
+                   stamper: EventStamper = EventStamper(),
                    emit: (Event) -> Void) throws -> [SourceSummary] {
     var summaries: [SourceSummary] = []
+    var stamper = stamper
+    let emit: (Event) -> Void = { emit(stamper.stamp($0)) }
     var table: CountTable?
     for path in paths {
         let source = try openSource(path: path, options: importOptions)

@@ -10,6 +10,16 @@ public struct Event: Sendable, Equatable {
     /// Seconds since the source's first frame, from the source's own timestamps.
     public var timeS: Double
     public var body: Body
+    /// The lane (one IR camera and its screening) and the gate it serves (configuration
+    /// `lanes`); a replay outside the daemon is lane `main` of no gate.
+    public var lane = "main"
+    public var gate = ""
+    /// The event's place among the lane's events of the same source frame (`EventStamper`).
+    public var ordinal = 0
+
+    /// Stable across replays: lane, source, frame and place within the frame. The store, the
+    /// alarm sinks (idempotency keys) and `canthus ack` name events by it.
+    public var id: String { "\(lane)/\(source)/\(frame)/\(ordinal)" }
 
     public enum Body: Sendable, Equatable {
         case status(state: ScreeningState, reasons: [String])
@@ -66,6 +76,9 @@ public struct Event: Sendable, Equatable {
             w.field("track", int: track)
             w.field("direction", string: direction.rawValue)
         }
+        w.field("lane", string: lane)
+        w.field("gate", string: gate)
+        w.field("id", string: id)
         return w.finish()
     }
 
@@ -87,6 +100,30 @@ public struct Event: Sendable, Equatable {
         case .count(let track, let direction):
             return head + "COUNT    person \(track) \(direction.rawValue)"
         }
+    }
+}
+
+/// Gives a lane's events their lane, gate and ordinal (their place among the events of the same
+/// source frame), so each has a stable `id`.
+public struct EventStamper: Sendable {
+    public var lane: String
+    public var gate: String
+    private var last: (source: String, frame: Int)?
+    private var next = 0
+
+    public init(lane: String = "main", gate: String = "") {
+        self.lane = lane
+        self.gate = gate
+    }
+
+    public mutating func stamp(_ event: Event) -> Event {
+        var e = event
+        if let last, last.source == e.source && last.frame == e.frame { next += 1 } else { next = 0 }
+        last = (e.source, e.frame)
+        e.lane = lane
+        e.gate = gate
+        e.ordinal = next
+        return e
     }
 }
 

@@ -64,8 +64,9 @@ import TestSupport
         config.source.replay = [Project.path("Fixtures/demo.canthus")]
         config.records.directory = dir + "/var"
         config.screening.countingLine = CountingLine(axis: .vertical, position: 0.5)
-        var terminal = ""
-        let summary = try ScreeningService(config: config, importOptions: .init(), live: false).run { terminal += $0 }
+        let terminalText = Locked("")
+        let summary = try ScreeningService(config: config, importOptions: .init(), live: false).run { s in terminalText.mutate { $0 += s } }
+        let terminal = terminalText.value
         #expect(summary.frames == 126 && summary.decisions == 3 && summary.alarms == 1 && summary.counted == 3)
         let logged = try String(contentsOfFile: dir + "/var/events.ndjson", encoding: .utf8)
         var replayed = ""
@@ -73,8 +74,9 @@ import TestSupport
         #expect(logged == replayed)
         #expect(terminal.contains("ALARM    person 2"))
         // The live view draws frames and the alarm banner.
-        var live = ""
-        _ = try ScreeningService(config: config, importOptions: .init(), live: true).run { live += $0 }
+        let liveText = Locked("")
+        _ = try ScreeningService(config: config, importOptions: .init(), live: true).run { s in liveText.mutate { $0 += s } }
+        let live = liveText.value
         // Booleans, not the 9 MB string, go into the expectation (its description would be huge).
         let drawsFrames = live.contains("▀"), showsBanner = live.contains(" ALARM  person 2")
         #expect(drawsFrames && showsBanner)

@@ -53,12 +53,3 @@ import TestSupport
         #expect(fan.consumers[0].dropped > 0)
     }
 }
-
-/// A value shared with a consumer thread.
-final class Locked<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var v: T
-    init(_ v: T) { self.v = v }
-    var value: T { lock.lock(); defer { lock.unlock() }; return v }
-    func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
-}

@@ -204,3 +204,48 @@ enum FrameSums {
         #expect(r.stderr.contains("not_written \(events.count)"), "\(events.count) events: \(r.stderr)")
     }
 }
+
+@Suite struct LaneTests {
+    /// Two lanes from two recordings in one daemon: each lane's events are exactly those its
+    /// recording gives alone (but for lane, gate and id), and the lane whose recording ends
+    /// first does not cut the other short.
+    @Test func twoLanesGiveEachTheEventsItGivesAlone() throws {
+        let dir = Project.temporaryDirectory()
+        let demo = Project.path("Fixtures/demo.canthus"), cup = Project.path("Fixtures/hot-cup.canthus")
+        let config = dir + "/lanes.yaml"
+        try """
+        lanes:
+          - name: north
+            gate: North entrance
+            replay: [\(demo)]
+          - name: south
+            gate: South entrance
+            replay: [\(cup)]
+        records:
+          directory: \(dir)/var
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "--config", config, "--no-view"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let logged = try String(contentsOfFile: dir + "/var/events.ndjson", encoding: .utf8).split(separator: "\n")
+        func objects<S: Sequence>(_ lines: S) throws -> [[String: Any]] where S.Element: StringProtocol {
+            try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        }
+        func strip(_ o: [String: Any]) -> NSDictionary {
+            var o = o
+            for k in ["lane", "gate", "id"] { o[k] = nil }
+            return o as NSDictionary
+        }
+        let all = try objects(logged)
+        for (lane, gate, file) in [("north", "North entrance", demo), ("south", "South entrance", cup)] {
+            let mine = all.filter { $0["lane"] as? String == lane }
+            #expect(mine.allSatisfy { $0["gate"] as? String == gate })
+            let alone = try CLI.run(["replay", "--format", "ndjson", file])
+            let expected = try objects(alone.stdout.split(separator: "\n"))
+            #expect(mine.count == expected.count && mine.count >= 3, "\(lane): \(mine.count) vs \(expected.count)")
+            #expect(mine.map(strip) == expected.map(strip), "\(lane)")
+            // Ids are unique and name the lane.
+            let ids = mine.compactMap { $0["id"] as? String }
+            #expect(Set(ids).count == ids.count && ids.allSatisfy { $0.hasPrefix(lane + "/") })
+        }
+    }
+}

@@ -8,14 +8,24 @@ import TestSupport
         let d = Decision(track: 3, canthusC: 36.12345, temperatureC: 37.4334, raw: 30912, level: .prealarm,
                          mode: .absolute, thresholdC: 37.5, frames: 4, reasons: ["glasses"])
         let e = Event(source: "cam \"a\".canthus", frame: 12, timeS: 1.3333333, body: .decision(d))
-        #expect(e.json == #"{"type":"decision","source":"cam \"a\".canthus","frame":12,"time_s":1.333,"track":3,"canthus_c":36.123,"temperature_c":37.433,"raw":30912,"level":"prealarm","mode":"absolute","threshold_c":37.500,"frames":4,"distance_m":null,"reasons":["glasses"]}"#)
+        #expect(e.json == #"{"type":"decision","source":"cam \"a\".canthus","frame":12,"time_s":1.333,"track":3,"canthus_c":36.123,"temperature_c":37.433,"raw":30912,"level":"prealarm","mode":"absolute","threshold_c":37.500,"frames":4,"distance_m":null,"reasons":["glasses"],"lane":"main","gate":"","id":"main/cam \"a\".canthus/12/0"}"#)
         var near = d
         near.distanceM = 0.8123
         #expect(Event(source: "s", frame: 0, timeS: 0, body: .decision(near)).json.contains(#""frames":4,"distance_m":0.812,"reasons""#))
         #expect(Event(source: "s", frame: 0, timeS: 0, body: .rejected(track: 1, reasons: ["too_far"], distanceM: 2.5)).json
-                 == #"{"type":"rejected","source":"s","frame":0,"time_s":0.000,"track":1,"distance_m":2.500,"reasons":["too_far"]}"#)
+                 == #"{"type":"rejected","source":"s","frame":0,"time_s":0.000,"track":1,"distance_m":2.500,"reasons":["too_far"],"lane":"main","gate":"","id":"main/s/0/0"}"#)
         let object = try? JSONSerialization.jsonObject(with: Data(e.json.utf8)) as? [String: Any]
         #expect(object?["canthus_c"] as? Double == 36.123)
+    }
+
+    /// Ids are stable and unique: lane, source, frame and the event's place within the frame.
+    @Test func stampedEventsCarryLaneGateAndAStableId() {
+        var stamper = EventStamper(lane: "north", gate: "Gate A")
+        let a = stamper.stamp(Event(source: "cam", frame: 7, timeS: 0, body: .count(track: 1, direction: .in)))
+        let b = stamper.stamp(Event(source: "cam", frame: 7, timeS: 0, body: .count(track: 2, direction: .in)))
+        let c = stamper.stamp(Event(source: "cam", frame: 8, timeS: 0, body: .count(track: 3, direction: .in)))
+        #expect([a.id, b.id, c.id] == ["north/cam/7/0", "north/cam/7/1", "north/cam/8/0"])
+        #expect(a.json.hasSuffix(#","lane":"north","gate":"Gate A","id":"north/cam/7/0"}"#))
     }
 
     @Test func everyTypeHasTheCommonFields() throws {
@@ -24,7 +34,7 @@ import TestSupport
         for b in bodies {
             let json = Event(source: "s", frame: 0, timeS: 0, body: b).json
             let o = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
-            #expect(Set(["type", "source", "frame", "time_s"]).isSubset(of: o.keys))
+            #expect(Set(["type", "source", "frame", "time_s", "lane", "gate", "id"]).isSubset(of: o.keys))
         }
     }
 

@@ -120,3 +120,12 @@ public enum CLI {
         return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 }
+
+/// A value shared with other threads (a consumer's, a lane's), behind a lock.
+public final class Locked<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var v: T
+    public init(_ v: T) { self.v = v }
+    public var value: T { lock.lock(); defer { lock.unlock() }; return v }
+    public func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
+}
