@@ -31,7 +31,16 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
         try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         source = try c.value(.source, default: SourceConfig())
-        lanes = try c.value(.lanes, default: [])
+        if c.contains(.lanes) {
+            var list = try c.nestedUnkeyedContainer(forKey: .lanes)
+            while !list.isAtEnd {
+                let index = list.currentIndex
+                do { lanes.append(try list.decode(LaneConfig.self)) } catch let e as ConfigError {
+                    let field = e.field.hasPrefix("lanes.") ? String(e.field.dropFirst(6)) : e.field
+                    throw ConfigError(field: "lanes[\(index)].\(field)", message: e.message)
+                }
+            }
+        }
         if !lanes.isEmpty && c.contains(.source) {
             throw ConfigError(field: "lanes", message: "give either source (one lane) or lanes, not both")
         }
@@ -46,6 +55,15 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
         if calibrationFile != nil && c.contains(.calibration) {
             throw ConfigError(field: "calibration", message: "give either calibration or calibration_file, not both")
         }
+    }
+
+    /// The settings as a file would give them: `source` for one lane, `lanes` for several.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        if lanes.isEmpty { try c.encode(source, forKey: .source) } else { try c.encode(lanes, forKey: .lanes) }
+        try c.encode(screening, forKey: .screening)
+        if let calibrationFile { try c.encode(calibrationFile, forKey: .calibrationFile) } else { try c.encode(calibration, forKey: .calibration) }
+        try c.encode(records, forKey: .records)
     }
 
     /// Reads and checks a configuration file.
@@ -70,35 +88,61 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
                     config.calibration = record.calibration
                     config.flatField = record.flatField
                 } catch let e as CalibrationError {
-                    throw ConfigFileError(path: path, message: "calibration_file: \(e.description)")
+                    throw ConfigFileError(path: path, line: ConfigLocator.line(of: "calibration_file", in: text), message: "calibration_file: \(e.description)")
                 }
             }
             return config
         } catch let error as ConfigFileError {
             throw error
         } catch let error as ConfigError {
-            throw ConfigFileError(path: path, message: error.description)
+            throw ConfigFileError(path: path, line: ConfigLocator.line(of: error.field, in: text), message: error.description)
         } catch let error as DecodingError {
-            throw ConfigFileError(path: path, message: describe(error))
+            if case .dataCorrupted(let c) = error, let yaml = c.underlyingError as? YamlError {
+                throw ConfigFileError(path: path, line: ConfigLocator.line(of: yaml), message: "not valid YAML: \(ConfigLocator.problem(of: yaml))")
+            }
+            let (key, message) = describe(error)
+            // A missing key is not in the file: the line of the setting it belongs to.
+            let parent = key.split(separator: ".").dropLast().joined(separator: ".")
+            throw ConfigFileError(path: path, line: ConfigLocator.line(of: key, in: text) ?? ConfigLocator.line(of: parent, in: text), message: message)
+        } catch let error as YamlError {
+            throw ConfigFileError(path: path, line: ConfigLocator.line(of: error), message: "not valid YAML: \(ConfigLocator.problem(of: error))")
         } catch {
             throw ConfigFileError(path: path, message: "\(error)")
         }
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    /// The key the error concerns (dotted, `lanes[1].name`) and the message naming it.
+    static func describe(_ error: DecodingError) -> (key: String, message: String) {
         func path(_ c: DecodingError.Context, _ extra: String? = nil) -> String {
-            var parts = c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            var parts: [String] = []
+            for k in c.codingPath {
+                if let i = k.intValue { parts[parts.count - 1] += "[\(i)]" } else { parts.append(k.stringValue) }
+            }
             if let extra { parts.append(extra) }
             return parts.isEmpty ? "(top level)" : parts.joined(separator: ".")
         }
         switch error {
-        case .keyNotFound(let key, let c): return "\(path(c, key.stringValue)): missing"
-        case .typeMismatch(let type, let c): return "\(path(c)): expected \(type) (\(c.debugDescription))"
-        case .valueNotFound(let type, let c): return "\(path(c)): expected \(type), found nothing"
+        case .keyNotFound(let key, let c): return (path(c, key.stringValue), "\(path(c, key.stringValue)): missing")
+        case .typeMismatch(let type, let c): return (path(c), "\(path(c)): expected \(typeName(type))")
+        case .valueNotFound(let type, let c): return (path(c), "\(path(c)): expected \(typeName(type)), found nothing")
         case .dataCorrupted(let c):
-            if let underlying = c.underlyingError as? ConfigError { return underlying.description }
-            return "\(path(c)): \(c.debugDescription)"
-        @unknown default: return "\(error)"
+            if let underlying = c.underlyingError as? ConfigError { return (underlying.field, underlying.description) }
+            return (path(c), "\(path(c)): \(c.debugDescription)")
+        @unknown default: return ("", "\(error)")
+        }
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Double.Type, is Float.Type: return "a number"
+        case is Int.Type, is UInt32.Type: return "a whole number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "text"
+        default:
+            let name = "\(type)"
+            if name.hasPrefix("Array") { return "a list" }
+            if name.hasPrefix("Dictionary") { return "a mapping of settings" }
+            return "a mapping of settings (\(name))"
         }
     }
 }
@@ -141,7 +185,7 @@ public struct LaneConfig: Codable, Equatable, Sendable {
         countingLine = try c.decodeIfPresent(CountingLine.self, forKey: .countingLine)
         source = try SourceConfig(from: decoder, checkKeys: false)
         if source.camera == nil && source.replay.isEmpty {
-            throw ConfigError(field: "lanes.\(name)", message: "has neither a camera nor recordings to replay")
+            throw ConfigError(field: "lanes.name", message: "lane '\(name)' has neither a camera nor recordings to replay (camera: or replay:)")
         }
     }
 
@@ -154,10 +198,70 @@ public struct LaneConfig: Codable, Equatable, Sendable {
     }
 }
 
+/// A configuration file's mistake: the file, the line (when it is in the file) and the message,
+/// which names the key and what would be valid. One line: `FILE:LINE: key: message`.
 public struct ConfigFileError: Error, CustomStringConvertible {
     public var path: String
+    public var line: Int?
     public var message: String
-    public var description: String { "\(path): \(message)" }
+    public init(path: String, line: Int? = nil, message: String) {
+        self.path = path
+        self.line = line
+        self.message = message
+    }
+    public var description: String { "\(path)\(line.map { ":\($0)" } ?? ""): \(message)" }
+}
+
+/// Finds where in a YAML text a setting is: the line of the key whose path ends with the
+/// given dotted path (`decision.alarm_c` finds `screening: decision: alarm_c:`), list indices
+/// included when given (`lanes[1].name`).
+enum ConfigLocator {
+    static func line(of field: String, in text: String) -> Int? {
+        guard !field.isEmpty, let root = try? Yams.compose(yaml: text) else { return nil }
+        var want: [(key: String, index: Int?)] = []
+        for part in field.split(separator: ".") {
+            if let open = part.firstIndex(of: "["), let close = part.firstIndex(of: "]"), let i = Int(part[part.index(after: open)..<close]) {
+                want.append((String(part[..<open]), nil))
+                want.append(("", i))
+            } else {
+                want.append((String(part), nil))
+            }
+        }
+        var best: Int?
+        let wantsIndex = want.contains { $0.index != nil }
+        // Depth-first: every (path, node) pair; a match is a path whose end is `want`.
+        func visit(_ node: Node, _ full: [(key: String, index: Int?)], keyLine: Int?) {
+            let path = wantsIndex ? full : full.filter { $0.index == nil }
+            if path.count >= want.count {
+                let tail = path.suffix(want.count)
+                if zip(tail, want).allSatisfy({ $0.key == $1.key && $0.index == $1.index }) { best = best ?? keyLine ?? node.mark?.line }
+            }
+            switch node {
+            case .mapping(let m):
+                for (k, v) in m { visit(v, full + [(k.string ?? "", nil)], keyLine: k.mark?.line) }
+            case .sequence(let s):
+                for (i, v) in s.enumerated() { visit(v, full + [("", i)], keyLine: v.mark?.line) }
+            default: break
+            }
+        }
+        visit(root, [], keyLine: nil)
+        return best
+    }
+
+    static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): return mark.line
+        default: return nil
+        }
+    }
+
+    static func problem(of error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _):
+            return [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
+        default: return "\(error)"
+        }
+    }
 }
 
 public struct SourceConfig: Codable, Equatable, Sendable {

@@ -21,3 +21,17 @@ extension KeyedDecodingContainer {
         try decodeIfPresent(T.self, forKey: key) ?? fallback
     }
 }
+
+/// A setting that is one of a few words: an unknown word is refused with the words known.
+public protocol ConfigWord: RawRepresentable, CaseIterable, Decodable where RawValue == String {}
+
+extension ConfigWord {
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        guard let v = Self(rawValue: raw) else {
+            let path = decoder.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ConfigError(field: path, message: "'\(raw)' is not one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = v
+    }
+}

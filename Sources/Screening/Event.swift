@@ -155,7 +155,7 @@ public enum Level: String, Sendable, Equatable, Comparable {
     }
 }
 
-public enum DecisionMode: String, Sendable, Equatable, Codable {
+public enum DecisionMode: String, Sendable, Equatable, Codable, ConfigWord {
     case absolute, relative
 }
 

@@ -267,7 +267,7 @@ public struct DecisionConfig: Codable, Equatable, Sendable {
 
 /// A line across the view; crossing it counts a person once, with a direction.
 public struct CountingLine: Codable, Equatable, Sendable {
-    public enum Axis: String, Codable, Sendable { case vertical, horizontal }
+    public enum Axis: String, Codable, Sendable, ConfigWord { case vertical, horizontal }
     /// `vertical`: a line x = position·width, crossed by walking left/right;
     /// `horizontal`: y = position·height, crossed walking up/down.
     public var axis: Axis

@@ -11,7 +11,7 @@ struct Canthus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
-        subcommands: [Run.self, Replay.self, Screen.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, Record.self])
+        subcommands: [Run.self, CheckConfig.self, Replay.self, Screen.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, Record.self])
 }
 
 /// Errors printed as one line naming what is wrong, exit status 1.
@@ -228,6 +228,26 @@ struct Run: ParsableCommand {
         out.write(String(format: "%@: %d frames, %d people measured (%d alarm, %d pre-alarm), %d rejected, %d counted; events in %@",
                          s.stoppedBySignal ? "stopped" : "end of recording", s.frames, s.decisions, s.alarms, s.prealarms,
                          s.rejected, s.counted, s.eventLog))
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a configuration file and print the effective settings and each lane's screening distance.",
+        discussion: "Exit status 1 with one line FILE:LINE: key: what is wrong, for the first mistake.")
+
+    @Argument(help: "Configuration file (YAML).")
+    var file: String
+
+    func run() throws {
+        let check: ConfigCheck
+        do { check = try ConfigCheck.run(path: file) } catch { throw Failure(description: "\(error)") }
+        for w in check.warnings { FileHandleOutput.standardError.write("warning: \(w)") }
+        print("\(file): valid")
+        for l in check.lanes { print(l) }
+        print("effective settings:")
+        print(check.effective, terminator: "")
     }
 }
 

@@ -25,15 +25,15 @@ import TestSupport
         #expect(c.calibration.gain == 1.01 && c.records.directory == "/tmp/x")
     }
 
-    /// Table of bad configurations: each error names the file and the field.
+    /// Table of bad configurations: each error names the file, the line and the field.
     @Test(arguments: [
-        ("screening: {skin_margn_k: 2}", "site.yaml: ", "unknown setting 'skin_margn_k'"),
-        ("screening: {decision: {alarm_c: 99}}", "site.yaml: ", "decision.alarm_c"),
-        ("screening: {decision: {prealarm_c: 38, alarm_c: 37.5}}", "site.yaml: ", "decision.prealarm_c"),
-        ("screening: {decision: {mode: sometimes}}", "site.yaml: ", "screening.decision.mode"),
-        ("screening: {counting_line: {axis: vertical, position: 1.5}}", "site.yaml: ", "counting_line.position"),
-        ("screening: {min_face_width_px: fourteen}", "site.yaml: ", "screening.min_face_width_px"),
-        ("recrds: {}", "site.yaml: ", "unknown setting 'recrds'"),
+        ("screening: {skin_margn_k: 2}", "site.yaml:1: ", "unknown setting 'skin_margn_k'"),
+        ("screening: {decision: {alarm_c: 99}}", "site.yaml:1: ", "decision.alarm_c"),
+        ("screening: {decision: {prealarm_c: 38, alarm_c: 37.5}}", "site.yaml:1: ", "decision.prealarm_c"),
+        ("screening: {decision: {mode: sometimes}}", "site.yaml:1: ", "screening.decision.mode"),
+        ("screening: {counting_line: {axis: vertical, position: 1.5}}", "site.yaml:1: ", "counting_line.position"),
+        ("screening: {min_face_width_px: fourteen}", "site.yaml:1: ", "screening.min_face_width_px"),
+        ("recrds: {}", "site.yaml:1: ", "unknown setting 'recrds'"),
     ])
     func badConfigurationsNameTheField(text: String, prefix: String, mention: String) {
         do {
