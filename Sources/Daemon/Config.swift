@@ -22,10 +22,12 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
     /// The per-pixel correction from the calibration file, if it has one (not a setting itself).
     public var flatField: FlatField?
     public var records = RecordsConfig()
+    /// The control socket (`canthus status`, `ack`, `reload`).
+    public var control = ControlConfig()
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case source, lanes, screening, calibration, records, calibrationFile = "calibration_file" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case source, lanes, screening, calibration, records, control, calibrationFile = "calibration_file" }
 
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
@@ -52,6 +54,7 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
         calibration = try c.value(.calibration, default: .identity)
         calibrationFile = try c.decodeIfPresent(String.self, forKey: .calibrationFile)
         records = try c.value(.records, default: RecordsConfig())
+        control = try c.value(.control, default: ControlConfig())
         if calibrationFile != nil && c.contains(.calibration) {
             throw ConfigError(field: "calibration", message: "give either calibration or calibration_file, not both")
         }
@@ -64,6 +67,7 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
         try c.encode(screening, forKey: .screening)
         if let calibrationFile { try c.encode(calibrationFile, forKey: .calibrationFile) } else { try c.encode(calibration, forKey: .calibration) }
         try c.encode(records, forKey: .records)
+        try c.encode(control, forKey: .control)
     }
 
     /// Reads and checks a configuration file.
@@ -312,6 +316,27 @@ public struct RecordsConfig: Codable, Equatable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         directory = try c.value(.directory, default: "./var")
     }
+}
+
+public struct ControlConfig: Codable, Equatable, Sendable {
+    /// The control socket's path; default `ControlSocket.defaultPath()` (the runtime directory).
+    public var socket: String?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case socket }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        socket = try c.decodeIfPresent(String.self, forKey: .socket)
+        if let socket, !socket.hasPrefix("/") {
+            throw ConfigError(field: "control.socket", message: "'\(socket)' is not an absolute path")
+        }
+    }
+
+    /// The socket's path in effect.
+    public var path: String { socket ?? ControlSocket.defaultPath() }
 }
 
 /// A live V4L2 camera for `canthus run`.

@@ -21,11 +21,21 @@ public struct ScreeningService {
     public let importOptions: ImportOptions
     /// Draw the live picture (a terminal; one lane only); otherwise print one line per event.
     public var live: Bool
+    /// The configuration file, re-read on SIGHUP and `canthus reload`; nil: no reload.
+    public var configPath: String?
+    /// Serve the control socket (`config.control`).
+    public var serveControl: Bool
+    /// The daemon's log (standard error: the journal under systemd).
+    public var log: @Sendable (String) -> Void
 
-    public init(config: CanthusConfig, importOptions: ImportOptions, live: Bool) {
+    public init(config: CanthusConfig, importOptions: ImportOptions, live: Bool, configPath: String? = nil, serveControl: Bool = false,
+                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("canthus: " + $0 + "\n").utf8)) }) {
         self.config = config
         self.importOptions = importOptions
         self.live = live
+        self.configPath = configPath
+        self.serveControl = serveControl
+        self.log = log
     }
 
     public struct Summary: Sendable {
@@ -64,20 +74,11 @@ public struct ScreeningService {
             throw ConfigError(field: "source", message: "no camera and no recording to run on")
         }
         let config = self.config
-        let plans = try lanes.map { lane -> LanePlan in
-            var screening = config.screening
-            if let line = lane.countingLine { screening.countingLine = line }
-            let options: ImportOptions
-            if config.lanes.isEmpty {
-                options = importOptions
-            } else {
-                options = try ImportPreset.options(for: lane.source)
-                ImportPreset.applyProtocol(lane.source.importPreset, to: &screening)
-            }
-            return LanePlan(lane: lane, screening: screening, importOptions: options)
-        }
+        let plans = try Self.plans(config, importOptions: importOptions)
         let disarm = StopSignals.arm()
         defer { disarm() }
+        let disarmReload = ReloadSignal.arm()
+        defer { disarmReload() }
 
         let logPath = (config.records.directory as NSString).appendingPathComponent("events.ndjson")
         let health = HealthModel()
@@ -93,13 +94,30 @@ public struct ScreeningService {
         }
         let shared = SharedSummary()
         shared.update { $0.eventLog = logPath }
+        let alarms = AlarmRegister()
+        let controls = Dictionary(uniqueKeysWithValues: plans.map { ($0.lane.name, LaneControl(plan: $0)) })
+        let reloader = Reloader(path: configPath, running: config, importOptions: importOptions, controls: controls, log: log)
+        var server: ControlServer?
+        if serveControl {
+            do {
+                server = try ControlServer(path: config.control.path) { command in
+                    Self.answer(command, health: health, shared: shared, alarms: alarms, reloader: reloader)
+                }
+            } catch {
+                health.report("control", .failing, detail: "\(error)")
+                log("control socket: \(error)")
+            }
+        }
+        defer { server?.stop() }
         let threads = plans.map { plan in
             let done = DispatchSemaphore(value: 0)
+            let control = controls[plan.lane.name]!
             let t = Thread {
                 do {
-                    try Self.runLane(plan, config: config, live: live, health: health, shared: shared, output: output,
+                    try Self.runLane(plan, control: control, config: config, live: live, health: health, shared: shared, output: output,
                                      publish: { event in
                                          fanOut.publish(event)
+                                         alarms.note(event)
                                          shared.update { $0.count(event) }
                                      })
                 } catch {
@@ -112,7 +130,11 @@ public struct ScreeningService {
             return (t, done)
         }
         for (t, _) in threads { t.start() }
-        for (_, done) in threads { done.wait() }
+        for (_, done) in threads {
+            while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+                if ReloadSignal.take() { _ = reloader.reload() }
+            }
+        }
         fanOut.close()
         writer.close()
         shared.update {
@@ -122,16 +144,65 @@ public struct ScreeningService {
         return shared.value
     }
 
-    struct LanePlan: Sendable {
+    struct LanePlan: Sendable, Equatable {
         var lane: LaneConfig
         var screening: ScreeningConfig
         var importOptions: ImportOptions
     }
 
+    /// Each lane's settings: the shared screening settings with its counting line and its
+    /// preset's protocol, and its import options.
+    static func plans(_ config: CanthusConfig, importOptions: ImportOptions) throws -> [LanePlan] {
+        try config.effectiveLanes.map { lane in
+            var screening = config.screening
+            if let line = lane.countingLine { screening.countingLine = line }
+            let options: ImportOptions
+            if config.lanes.isEmpty {
+                options = importOptions
+            } else {
+                options = try ImportPreset.options(for: lane.source)
+                ImportPreset.applyProtocol(lane.source.importPreset, to: &screening)
+            }
+            return LanePlan(lane: lane, screening: screening, importOptions: options)
+        }
+    }
+
+    /// The control socket's commands.
+    static func answer(_ command: String, health: HealthModel, shared: SharedSummary, alarms: AlarmRegister, reloader: Reloader) -> String {
+        let words = command.split(separator: " ", maxSplits: 1).map(String.init)
+        func json(_ o: [String: Any]) -> String {
+            (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes])).map { String(decoding: $0, as: UTF8.self) } ?? #"{"ok":false}"#
+        }
+        switch words.first ?? "" {
+        case "ping": return json(["ok": true])
+        case "status":
+            let s = shared.value
+            let components = health.snapshot.map { c -> [String: Any] in
+                ["name": c.name, "state": c.state.rawValue, "reasons": c.reasons, "detail": c.detail, "counters": c.counters]
+            }
+            return json(["ok": true, "state": health.overall.rawValue, "components": components, "frames": s.laneFrames,
+                         "decisions": s.decisions, "alarms": s.alarms, "prealarms": s.prealarms, "counted": s.counted,
+                         "unacknowledged": alarms.unacknowledged, "pid": Int(getpid())])
+        case "ack":
+            guard words.count == 2 else { return json(["ok": false, "error": "ack needs an event id (canthus ack EVENT_ID)"]) }
+            switch alarms.acknowledge(words[1]) {
+            case .acknowledged: return json(["ok": true, "acknowledged": words[1]])
+            case .already: return json(["ok": true, "acknowledged": words[1], "already": true])
+            case .unknown: return json(["ok": false, "error": "no alarm or pre-alarm has the id '\(words[1])' (canthus status lists the unacknowledged)"])
+            }
+        case "reload":
+            let (ok, message) = reloader.reload()
+            return json(ok ? ["ok": true, "applied": message] : ["ok": false, "error": message])
+        default:
+            return json(["ok": false, "error": "unknown command '\(command)' (known: status, ack EVENT_ID, reload, ping)"])
+        }
+    }
+
     /// One lane's frame loop: a live camera until SIGINT/SIGTERM (its loss and return are
     /// status events and health), or its recordings in order.
-    static func runLane(_ plan: LanePlan, config: CanthusConfig, live: Bool, health: HealthModel, shared: SharedSummary,
+    static func runLane(_ plan: LanePlan, control: LaneControl, config: CanthusConfig, live: Bool, health: HealthModel, shared: SharedSummary,
                         output: @escaping @Sendable (String) -> Void, publish: @escaping (Event) -> Void) throws {
+        var plan = plan
         let component = "lane \(plan.lane.name)"
         health.report(component, .ok)
         var stamper = EventStamper(lane: plan.lane.name, gate: plan.lane.gate)
@@ -143,7 +214,8 @@ public struct ScreeningService {
         }
         var frames = 0
         defer { shared.update { $0.frames += frames; $0.laneFrames[plan.lane.name] = frames } }
-        if let camera = plan.lane.source.camera {
+        // A camera lane whose camera or detection settings a reload changed restarts here.
+        cameraLane: while let camera = plan.lane.source.camera {
             let err = FileHandle.standardError
             let source = try camera.source { line in err.write(Data((line + "\n").utf8)) }
             source.start()
@@ -154,6 +226,13 @@ public struct ScreeningService {
             var index = 0
             var lost = false
             while !StopSignals.requested {
+                if let d = control.takeDecision() { screener.reconfigure(decision: d) }
+                if let next = control.takeRestart() {
+                    screener.finish(emit: handle)
+                    health.report(component, .ok, detail: "restarted by a reload")
+                    plan = next
+                    continue cameraLane
+                }
                 if source.stats.lost != lost {
                     lost.toggle()
                     let reason = lost ? ReasonCode.cameraLost : .cameraBack
@@ -170,7 +249,9 @@ public struct ScreeningService {
             }
             screener.finish(emit: handle)
             if StopSignals.requested { shared.update { $0.stoppedBySignal = true } }
-        } else {
+            return
+        }
+        do {
             var firstNs: UInt64 = 0
             var startedNs: UInt64 = 0
             let realTime = plan.lane.source.realTime
@@ -192,6 +273,7 @@ public struct ScreeningService {
                 },
                 observe: { screener, frame, index in
                     frames += 1
+                    if let d = control.takeDecision() { screener.reconfigure(decision: d) }
                     if live { output(view.render(screener, frame: frame, frameIndex: index)) }
                 },
                 stamper: stamper,
@@ -213,4 +295,136 @@ final class SharedSummary: @unchecked Sendable {
     private var summary = ScreeningService.Summary()
     func update(_ change: (inout ScreeningService.Summary) -> Void) { lock.lock(); change(&summary); lock.unlock() }
     var value: ScreeningService.Summary { lock.lock(); defer { lock.unlock() }; return summary }
+}
+
+/// What a reload hands a running lane: new decision settings (applied between two frames) or,
+/// for a camera lane whose camera or detection settings changed, a new plan to restart with.
+final class LaneControl: @unchecked Sendable {
+    private let lock = NSLock()
+    private var decision: DecisionConfig?
+    private var restart: ScreeningService.LanePlan?
+    /// The plan the lane runs (or will, once restarted).
+    private(set) var plan: ScreeningService.LanePlan
+
+    init(plan: ScreeningService.LanePlan) { self.plan = plan }
+
+    func apply(decision d: DecisionConfig, plan p: ScreeningService.LanePlan) {
+        lock.lock(); decision = d; plan = p; lock.unlock()
+    }
+    func requestRestart(_ p: ScreeningService.LanePlan) {
+        lock.lock(); restart = p; plan = p; lock.unlock()
+    }
+    func takeDecision() -> DecisionConfig? {
+        lock.lock(); defer { lock.unlock() }
+        let d = decision
+        decision = nil
+        return d
+    }
+    func takeRestart() -> ScreeningService.LanePlan? {
+        lock.lock(); defer { lock.unlock() }
+        let r = restart
+        restart = nil
+        return r
+    }
+}
+
+/// Re-reads the configuration (SIGHUP, `canthus reload`): an invalid file is refused, logged,
+/// and the running settings kept; decision settings apply to every lane between two frames;
+/// a camera lane whose camera or detection settings changed restarts alone. What a reload
+/// cannot change (lanes added or removed, the records directory, a recording lane's source)
+/// is logged and waits for a restart of canthus.
+final class Reloader: @unchecked Sendable {
+    let path: String?
+    let importOptions: ImportOptions
+    let controls: [String: LaneControl]
+    let log: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var running: CanthusConfig
+
+    init(path: String?, running: CanthusConfig, importOptions: ImportOptions, controls: [String: LaneControl], log: @escaping @Sendable (String) -> Void) {
+        self.path = path
+        self.running = running
+        self.importOptions = importOptions
+        self.controls = controls
+        self.log = log
+    }
+
+    func reload() -> (ok: Bool, message: String) {
+        lock.lock(); defer { lock.unlock() }
+        guard let path else {
+            log("reload: started without a configuration file; nothing to re-read")
+            return (false, "started without a configuration file (canthus run --config FILE)")
+        }
+        let next: CanthusConfig
+        let plans: [ScreeningService.LanePlan]
+        do {
+            next = try CanthusConfig.load(path: path)
+            plans = try ScreeningService.plans(next, importOptions: importOptions)
+        } catch {
+            log("reload refused, the running settings stay: \(error)")
+            return (false, "refused, the running settings stay: \(error)")
+        }
+        var notes: [String] = []
+        for plan in plans {
+            guard let control = controls[plan.lane.name] else {
+                notes.append("lane \(plan.lane.name) is new: it starts when canthus restarts")
+                continue
+            }
+            let old = control.plan
+            if old == plan { continue }
+            var detection = plan.screening, oldDetection = old.screening
+            detection.decision = DecisionConfig()
+            oldDetection.decision = DecisionConfig()
+            if old.lane.source != plan.lane.source || detection != oldDetection || old.importOptions != plan.importOptions {
+                if old.lane.source.camera != nil && plan.lane.source.camera != nil {
+                    control.requestRestart(plan)
+                    notes.append("lane \(plan.lane.name) restarts with its new camera or detection settings")
+                } else {
+                    notes.append("lane \(plan.lane.name): source or detection changes apply when canthus restarts")
+                }
+            }
+            if old.screening.decision != plan.screening.decision {
+                control.apply(decision: plan.screening.decision, plan: plan)
+                notes.append("lane \(plan.lane.name): decision settings applied (alarm \(plan.screening.decision.alarmC) °C, pre-alarm \(plan.screening.decision.prealarmC) °C)")
+            }
+        }
+        for name in controls.keys where !plans.contains(where: { $0.lane.name == name }) {
+            notes.append("lane \(name) is gone from the file: it stops when canthus restarts")
+        }
+        if next.records != running.records { notes.append("records settings apply when canthus restarts") }
+        running = next
+        let message = notes.isEmpty ? "no change" : notes.joined(separator: "; ")
+        log("reload: \(message)")
+        return (true, message)
+    }
+}
+
+/// The alarms and pre-alarms decided so far, by event id, and which were acknowledged
+/// (`canthus ack`); the alarm outputs issue extends it with gate state.
+final class AlarmRegister: @unchecked Sendable {
+    enum Ack { case acknowledged, already, unknown }
+    private let lock = NSLock()
+    private var order: [String] = []
+    private var acked: [String: Bool] = [:]
+    static let keep = 1000
+
+    func note(_ event: Event) {
+        guard case .decision(let d) = event.body, d.level != .normal else { return }
+        lock.lock(); defer { lock.unlock() }
+        order.append(event.id)
+        acked[event.id] = false
+        if order.count > Self.keep { acked[order.removeFirst()] = nil }
+    }
+
+    func acknowledge(_ id: String) -> Ack {
+        lock.lock(); defer { lock.unlock() }
+        guard let was = acked[id] else { return .unknown }
+        acked[id] = true
+        return was ? .already : .acknowledged
+    }
+
+    var unacknowledged: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return order.filter { acked[$0] == false }
+    }
 }

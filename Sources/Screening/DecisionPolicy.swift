@@ -11,7 +11,7 @@
 /// below its threshold, so an estimate hovering at a threshold is not decided by the noise of
 /// the last frame before the decision.
 public struct DecisionPolicy: Sendable {
-    public let config: DecisionConfig
+    public private(set) var config: DecisionConfig
     private var recent: [Double] = []
     /// The relative baseline (trimmed mean of `recent`), once the window is full.
     private var baseline: Double?
@@ -22,6 +22,12 @@ public struct DecisionPolicy: Sendable {
     }
 
     /// The thresholds in force (°C, estimated body temperature) and the mode they come from.
+    /// New thresholds, offset and mode (a reload); the relative baseline so far is kept.
+    public mutating func reconfigure(_ c: DecisionConfig) {
+        config = c
+        if recent.count > c.relativeWindow { recent.removeFirst(recent.count - c.relativeWindow) }
+    }
+
     public var thresholds: (alarm: Double, prealarm: Double, mode: DecisionMode) {
         guard config.mode == .relative, let baseline else { return (config.alarmC, config.prealarmC, .absolute) }
         return (baseline + config.relativeDeviationC, baseline + 0.7 * config.relativeDeviationC, .relative)

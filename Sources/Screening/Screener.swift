@@ -7,7 +7,7 @@ import Radiometry
 public final class Screener {
     public let sourceName: String
     public let header: RecordingHeader
-    public let config: ScreeningConfig
+    public private(set) var config: ScreeningConfig
     public let table: CountTable
     public private(set) var reference: ReferenceMonitor
     public private(set) var tracker: Tracker
@@ -68,6 +68,14 @@ public final class Screener {
         } else {
             flatCounts = nil
         }
+    }
+
+    /// Applies new decision settings (thresholds, offset, mode, hysteresis) from the next
+    /// judgement on, without a dropped frame: a reload. Detection and tracking settings are
+    /// fixed for a screener's life (a lane restarts to change them).
+    public func reconfigure(decision: DecisionConfig) {
+        config.decision = decision
+        policy.reconfigure(decision)
     }
 
     private var stepUp: Bool { config.screeningProtocol == .stepUp }

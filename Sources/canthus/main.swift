@@ -11,7 +11,7 @@ struct Canthus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
-        subcommands: [Run.self, CheckConfig.self, Replay.self, Screen.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, Record.self])
+        subcommands: [Run.self, CheckConfig.self, Status.self, Ack.self, Reload.self, Replay.self, Screen.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, Record.self])
 }
 
 /// Errors printed as one line naming what is wrong, exit status 1.
@@ -218,7 +218,7 @@ struct Run: ParsableCommand {
         var cfg = try CanthusConfig.load(path: config)
         let options = try importArguments.options(for: &cfg)
         let live = view ?? (isatty(STDOUT_FILENO) != 0)
-        let service = ScreeningService(config: cfg, importOptions: options, live: live)
+        let service = ScreeningService(config: cfg, importOptions: options, live: live, configPath: config, serveControl: true)
         let out = FileHandleOutput.standardOutput
         let s = try service.run { out.handle.write(Data($0.utf8)) }
         for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") }
@@ -228,6 +228,82 @@ struct Run: ParsableCommand {
         out.write(String(format: "%@: %d frames, %d people measured (%d alarm, %d pre-alarm), %d rejected, %d counted; events in %@",
                          s.stoppedBySignal ? "stopped" : "end of recording", s.frames, s.decisions, s.alarms, s.prealarms,
                          s.rejected, s.counted, s.eventLog))
+    }
+}
+
+/// Where the running daemon's control socket is: --socket, else the configuration's
+/// `control.socket`, else the default (`ControlSocket.defaultPath`).
+struct ControlArguments: ParsableArguments {
+    @Option(help: "The daemon's control socket (default: control.socket of --config, else the runtime directory's).")
+    var socket: String?
+    @Option(help: "The daemon's configuration file, to find its control socket.")
+    var config: String?
+
+    func path() throws -> String {
+        if let socket { return socket }
+        if let config { return try CanthusConfig.load(path: config).control.path }
+        return ControlSocket.defaultPath()
+    }
+
+    /// Sends `command`; prints the answer; a refusal is the error (exit 1).
+    func send(_ command: String) throws -> [String: Any] {
+        let answer: String
+        do { answer = try ControlSocket.send(command, to: try path()) } catch { throw Failure(description: "\(error)") }
+        guard let o = try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any] else {
+            throw Failure(description: "the daemon answered something that is not JSON: \(answer)")
+        }
+        if o["ok"] as? Bool != true { throw Failure(description: (o["error"] as? String) ?? answer) }
+        return o
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The running daemon's health: each part's state and reasons, frames per lane, unacknowledged alarms.")
+    @OptionGroup var control: ControlArguments
+    @Flag(help: "Print the daemon's JSON answer.") var json = false
+
+    func run() throws {
+        let o = try control.send("status")
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("canthus (pid \(o["pid"] ?? "?")): \(o["state"] ?? "?")")
+        for c in (o["components"] as? [[String: Any]]) ?? [] {
+            var line = "  \(c["name"] ?? ""): \(c["state"] ?? "")"
+            if let r = c["reasons"] as? [String], !r.isEmpty { line += " (\(r.joined(separator: ", ")))" }
+            if let d = c["detail"] as? String, !d.isEmpty { line += " — \(d)" }
+            if let counters = c["counters"] as? [String: Int], !counters.isEmpty {
+                line += "; " + counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            }
+            print(line)
+        }
+        for (lane, n) in ((o["frames"] as? [String: Int]) ?? [:]).sorted(by: { $0.key < $1.key }) { print("  lane \(lane): \(n) frames") }
+        print("  decisions \(o["decisions"] ?? 0) (alarms \(o["alarms"] ?? 0), pre-alarms \(o["prealarms"] ?? 0)), counted \(o["counted"] ?? 0)")
+        let open = (o["unacknowledged"] as? [String]) ?? []
+        print("  unacknowledged alarms: " + (open.isEmpty ? "none" : open.joined(separator: ", ")))
+    }
+}
+
+struct Ack: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Acknowledge an alarm or pre-alarm by its event id (canthus status lists them).")
+    @Argument(help: "The event id.") var eventID: String
+    @OptionGroup var control: ControlArguments
+
+    func run() throws {
+        let o = try control.send("ack \(eventID)")
+        print(o["already"] as? Bool == true ? "\(eventID): already acknowledged" : "\(eventID): acknowledged")
+    }
+}
+
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ask the running daemon to re-read its configuration (as SIGHUP does); a broken file is refused and the running settings stay.")
+    @OptionGroup var control: ControlArguments
+
+    func run() throws {
+        let o = try control.send("reload")
+        print("reloaded: \(o["applied"] ?? "")")
     }
 }
 
