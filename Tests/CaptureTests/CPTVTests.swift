@@ -24,7 +24,7 @@ struct KioskFrames: Decodable {
 }
 
 @Suite struct CPTVTests {
-    @Test(arguments: RefData.kioskRecordings)
+    @Test(.needsRefData, arguments: RefData.kioskRecordings)
     func everyFrameMatchesTheReferenceHash(name: String) throws {
         guard let path = RefData.path("feverscreen/\(name).cptv"), let truth = try KioskFrames.load(name) else {
             Issue.record(Comment(rawValue: RefData.absentMessage))
@@ -47,7 +47,7 @@ struct KioskFrames: Decodable {
         #expect(try reader.next(into: &frame) == false)
     }
 
-    @Test func truncatedCPTVReplaysTheGoodPartAndSaysSo() throws {
+    @Test(.needsRefData) func truncatedCPTVReplaysTheGoodPartAndSaysSo() throws {
         guard let path = RefData.path("feverscreen/20210325-091249.cptv") else {
             Issue.record(Comment(rawValue: RefData.absentMessage))
             return

@@ -67,7 +67,7 @@ import Capture
 
 /// libjpeg on real camera JPEGs: the visible photos FLIR cameras embed (vivid has no MJPEG).
 @Suite struct RealJPEGTests {
-    @Test(arguments: [("flirimageextractor/flir_example.jpg", 480, 640), ("thermal_parser/FLIR_T640.jpg", 2592, 1944)])
+    @Test(.needsRefData, arguments: [("flirimageextractor/flir_example.jpg", 480, 640), ("thermal_parser/FLIR_T640.jpg", 2592, 1944)])
     func decodesWholeScaledAndRefusesDamage(file: String, width: Int, height: Int) throws {
         guard let path = RefData.path(file) else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let jpeg = try FLIRImage(path: path).visibleJPEG

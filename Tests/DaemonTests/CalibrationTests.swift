@@ -93,7 +93,7 @@ import TestSupport
         #expect(try CanthusConfig.load(path: config).calibration == record.calibration)
         try Data(first.prefix(first.count / 2)).write(to: URL(fileURLWithPath: path))
         do { _ = try CanthusConfig.load(path: config); Issue.record("a truncated calibration file was accepted") } catch {
-            #expect("\(error)".hasPrefix("\(config): calibration_file: \(path): not a valid calibration file"))
+            #expect("\(error)".hasPrefix("\(config):1: calibration_file: \(path): not a valid calibration file"), "\(error)")
         }
     }
 

@@ -21,7 +21,7 @@ import TestSupport
         }
     }
 
-    @Test(arguments: exports)
+    @Test(.needsRefData, arguments: exports)
     func everyPixelMatchesFLIRTools(image: String, csv: String, separator: Character) throws {
         guard let imagePath = RefData.path(image), let csvPath = RefData.path(csv) else {
             Issue.record(Comment(rawValue: RefData.absentMessage))
@@ -36,7 +36,7 @@ import TestSupport
         #expect(worst <= 0.001 + 1e-9, "largest difference \(worst) °C")
     }
 
-    @Test func sc660SinglePathValues() throws {
+    @Test(.needsRefData) func sc660SinglePathValues() throws {
         guard let path = RefData.path("thermimage/IR_2412.jpg") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let flir = try FLIRImage(path: path)
         #expect(flir.rawFormat == "TIFF" && flir.width == 640 && flir.height == 480)
@@ -47,7 +47,7 @@ import TestSupport
         #expect((c.celsius.min()! * 1000).rounded() / 1000 == 22.729 && (c.celsius.max()! * 1000).rounded() / 1000 == 35.215)
     }
 
-    @Test func flirOnePNGIsByteSwappedAndCarriesItsVisiblePhoto() throws {
+    @Test(.needsRefData) func flirOnePNGIsByteSwappedAndCarriesItsVisiblePhoto() throws {
         guard let path = RefData.path("flirimageextractor/flir_example.jpg") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let flir = try FLIRImage(path: path)
         #expect(flir.rawFormat == "PNG" && flir.byteSwapped && flir.width == 240 && flir.height == 320)
@@ -63,14 +63,14 @@ import TestSupport
         #expect(abs(c.celsius.min()! - 25.934) < 0.0006 && abs(c.celsius.max()! - 62.231) < 0.0006)
     }
 
-    @Test func exThermaCAMPNGIsNotSwapped() throws {
+    @Test(.needsRefData) func exThermaCAMPNGIsNotSwapped() throws {
         guard let path = RefData.path("irimage_paper/BillHotFlashThermography.jpg") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let flir = try FLIRImage(path: path)
         #expect(flir.rawFormat == "PNG" && !flir.byteSwapped)
         #expect(Array(flir.raw[0..<4]) == [6577, 6576, 6576, 6582])
     }
 
-    @Test func t640WithItsRegistration() throws {
+    @Test(.needsRefData) func t640WithItsRegistration() throws {
         guard let path = RefData.path("thermal_parser/FLIR_T640.jpg") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let flir = try FLIRImage(path: path)
         #expect(Array(flir.raw[0..<4]) == [15607, 15608, 15606, 15604])
@@ -84,7 +84,7 @@ import TestSupport
         #expect(c.celsius[0..<4].map { ($0 * 1000).rounded() / 1000 } == [36.04, 36.046, 36.034, 36.021])
     }
 
-    @Test func radiometricTIFFAt004KelvinPerCount() throws {
+    @Test(.needsRefData) func radiometricTIFFAt004KelvinPerCount() throws {
         guard let path = RefData.path("flirpy/example_radiometric.tiff") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let c = try ThermalConversion(path: path)
         #expect(c.width == 640 && c.height == 512)
@@ -93,7 +93,7 @@ import TestSupport
         #expect(abs(sorted[sorted.count / 2] - 6.61) < 0.02)
     }
 
-    @Test func tc001FrameSplitAndConverted() throws {
+    @Test(.needsRefData) func tc001FrameSplitAndConverted() throws {
         guard let path = RefData.path("thermal-camera-redux/TC00120240122-131607.raw") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let c = try ThermalConversion(path: path)
         #expect(c.width == 256 && c.height == 192)
@@ -103,7 +103,7 @@ import TestSupport
         #expect(abs(c.celsius.reduce(0, +) / Double(c.celsius.count) - 26.4746) < 0.0001)
     }
 
-    @Test func overridesChangeTheResultAndBadOnesAreRefused() throws {
+    @Test(.needsRefData) func overridesChangeTheResultAndBadOnesAreRefused() throws {
         guard let path = RefData.path("thermimage/IR_2412.jpg") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let base = try ThermalConversion(path: path)
         let lower = try ThermalConversion(path: path, overrides: .init(emissivity: 1.0))
@@ -120,7 +120,7 @@ import TestSupport
         #expect(throws: ConvertError.self) { try ThermalConversion(path: tiff, overrides: .init(emissivity: 0.9)) }
     }
 
-    @Test func writesAFalseColourPictureWithAScale() throws {
+    @Test(.needsRefData) func writesAFalseColourPictureWithAScale() throws {
         guard let path = RefData.path("irimage_paper/Videocamera_Termica.jpg") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let out = Project.temporaryDirectory() + "/v.png"
         try ThermalConversion(path: path).writePNG(path: out)

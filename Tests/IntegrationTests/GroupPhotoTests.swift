@@ -40,7 +40,7 @@ import TestSupport
     /// warm bodies and neighbours in a seated crowd are not separated: the floors below are what
     /// canthus reaches now, so that it does not slip back, and the printed figures say how far
     /// it is from the goal (docs/screening.md, "Photos").
-    @Test func everyFaceIsReportedAndNoWarmObject() throws {
+    @Test(.needsRefData) func everyFaceIsReportedAndNoWarmObject() throws {
         guard RefData.root != nil else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let floors: [String: (found: Int, stray: Int)] = [
             "irimage_paper/Infrared_image_of_people_in_the_laboratory.jpg": (4, 0),

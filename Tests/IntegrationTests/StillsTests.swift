@@ -23,7 +23,7 @@ import TestSupport
     /// The laboratory group photo's own temperatures written as a vendor's table in °F (UTF-8
     /// BOM, tab-separated, a header line, column and row numbers), in °C (semicolons, decimal
     /// commas, UTF-16 with BOM) and plain: the same people with the same readings as the JPEG.
-    @Test func vendorTablesScreenLikeTheirFLIRJPEG() throws {
+    @Test(.needsRefData) func vendorTablesScreenLikeTheirFLIRJPEG() throws {
         guard let jpeg = RefData.path("irimage_paper/Infrared_image_of_people_in_the_laboratory.jpg") else {
             Issue.record(Comment(rawValue: RefData.absentMessage)); return
         }

@@ -84,7 +84,7 @@ import TestSupport
         return out
     }
 
-    @Test func developmentSet() throws {
+    @Test(.needsRefData) func developmentSet() throws {
         guard let root = RefData.root, FileManager.default.fileExists(atPath: root + "/feverscreen-tko/labels.csv") else {
             Issue.record(Comment(rawValue: RefData.absentMessage + " (feverscreen-tko)"))
             return

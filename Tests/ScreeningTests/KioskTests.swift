@@ -20,7 +20,7 @@ import TestSupport
 
     static let options = ImportOptions(rotation: .cw90, reference: ReferenceSource(radiusPx: 6, setTemperatureC: 37.0))
 
-    @Test(arguments: RefData.kioskRecordings)
+    @Test(.needsRefData, arguments: RefData.kioskRecordings)
     func referenceDiscIsFoundAndNeverAPerson(name: String) throws {
         guard let path = RefData.path("feverscreen/\(name).cptv") else {
             Issue.record(Comment(rawValue: RefData.absentMessage))
@@ -70,7 +70,7 @@ import TestSupport
         return out
     }
 
-    @Test func emptySceneReportsNoOne() throws {
+    @Test(.needsRefData) func emptySceneReportsNoOne() throws {
         guard let e = try events("20210326-091927") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let people = e.filter { if case .status = $0.body { return false } else { return true } }
         #expect(people.isEmpty, "\(people.map(\.json))")
@@ -80,7 +80,7 @@ import TestSupport
     /// face apart for most of the recording and a hand comes up to it — and nothing else: the
     /// person is counted once, when they leave, and no hand, chin or warm spot on the kiosk is
     /// reported as anyone.
-    @Test func glassesPersonIsMeasuredOnceWithGlassesFlagged() throws {
+    @Test(.needsRefData) func glassesPersonIsMeasuredOnceWithGlassesFlagged() throws {
         guard let e = try events("20210325-091249") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let decisions = e.compactMap { if case .decision(let d) = $0.body { return d } else { return nil } }
         #expect(decisions.count == 1, "\(decisions)")
@@ -100,7 +100,7 @@ import TestSupport
     /// `too_far`), and nothing else in the room is taken for a face: not their hands, not the
     /// warm, chair-shaped object moved about behind them (a seat with a back and posts above
     /// it: the top of its region is no head's crown).
-    @Test func farPersonIsMeasuredByNoOneAndTheirHeadIsTooFar() throws {
+    @Test(.needsRefData) func farPersonIsMeasuredByNoOneAndTheirHeadIsTooFar() throws {
         guard let e = try events("20210326-110819") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let decisions = e.compactMap { if case .decision(let d) = $0.body { return d } else { return nil } }
         #expect(decisions.isEmpty, "\(decisions)")
@@ -114,7 +114,7 @@ import TestSupport
     /// they approach, never rejected as too far.
     /// The close person in a warm shirt steps up, leaves the view by its left edge for a
     /// moment and comes back: one person, one decision (it was two, 3 s apart).
-    @Test func closePersonIsMeasuredOnceThoughTheyLeaveTheViewForAMoment() throws {
+    @Test(.needsRefData) func closePersonIsMeasuredOnceThoughTheyLeaveTheViewForAMoment() throws {
         guard let e = try events("20210322-141052") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let decisions = e.filter { if case .decision = $0.body { return true } else { return false } }
         #expect(decisions.count == 1 && decisions[0].frame < 20, "\(decisions.map(\.json))")

@@ -7,7 +7,7 @@ import TestSupport
 /// random masks of several densities and thresholded real kiosk frames. Needs python3 with
 /// opencv-python-headless (`make pydeps`, which `make test` runs).
 @Suite struct OpenCVComparisonTests {
-    @Test func statsEqualOpenCVs() throws {
+    @Test(.needsRefData) func statsEqualOpenCVs() throws {
         var masks: [(w: Int, h: Int, pixels: [UInt16], threshold: UInt16)] = []
         var state: UInt64 = 7
         for density in [0.1, 0.3, 0.5, 0.7] {

@@ -84,7 +84,7 @@ import TestSupport
 
 @Suite struct PopulationTests {
     /// The embedded summary statistics equal what the PhysioNet table gives (tools/fit_population.py).
-    @Test func constantsMatchThePhysioNetTable() throws {
+    @Test(.needsRefData) func constantsMatchThePhysioNetTable() throws {
         guard let path = RefData.path("face-oral-temp-physionet/FLIR_groups1and2.csv") else {
             Issue.record(Comment(rawValue: RefData.absentMessage))
             return
@@ -112,7 +112,7 @@ import TestSupport
     }
 
     /// The default skin→core offset's screening figures on the PhysioNet data (docs/screening.md).
-    @Test func defaultOffsetIsTheEqualErrorPoint() throws {
+    @Test(.needsRefData) func defaultOffsetIsTheEqualErrorPoint() throws {
         guard let path = RefData.path("face-oral-temp-physionet/FLIR_groups1and2.csv") else {
             Issue.record(Comment(rawValue: RefData.absentMessage))
             return

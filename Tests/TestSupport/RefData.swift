@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Where the real reference data (`../shared/refdata`, never copied into the project) is.
 /// `CANTHUS_REFDATA` overrides; tests that need it record a plain message when it is absent.
@@ -128,4 +129,10 @@ public final class Locked<T>: @unchecked Sendable {
     public init(_ v: T) { self.v = v }
     public var value: T { lock.lock(); defer { lock.unlock() }; return v }
     public func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// A test that reads the real reference data is skipped, with the reason, where it is
+    /// absent (a fresh clone with nothing beside it), so `make test` passes there and says so.
+    public static var needsRefData: Self { .enabled(if: RefData.root != nil, Comment(rawValue: RefData.absentMessage)) }
 }
