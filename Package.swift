@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries (apt providers are what `make deps` installs).
@@ -37,6 +39,9 @@ let package = Package(
         .target(name: "Daemon", dependencies: [
             "Capture", "Radiometry", "Screening", "Records", "Picture",
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "canthus", dependencies: [
             "Daemon", "Simulation", "Capture", "Radiometry", "Screening", "Records", "Picture",

@@ -2,7 +2,10 @@ import Capture
 import Foundation
 import Radiometry
 import Records
+import Logging
 import Screening
+import ServiceLifecycle
+import UnixSignals
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,17 +28,13 @@ public struct ScreeningService {
     public var configPath: String?
     /// Serve the control socket (`config.control`).
     public var serveControl: Bool
-    /// The daemon's log (standard error: the journal under systemd).
-    public var log: @Sendable (String) -> Void
 
-    public init(config: CanthusConfig, importOptions: ImportOptions, live: Bool, configPath: String? = nil, serveControl: Bool = false,
-                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("canthus: " + $0 + "\n").utf8)) }) {
+    public init(config: CanthusConfig, importOptions: ImportOptions, live: Bool, configPath: String? = nil, serveControl: Bool = false) {
         self.config = config
         self.importOptions = importOptions
         self.live = live
         self.configPath = configPath
         self.serveControl = serveControl
-        self.log = log
     }
 
     public struct Summary: Sendable {
@@ -67,18 +66,20 @@ public struct ScreeningService {
         }
     }
 
-    /// Runs until every lane's sources end or a stop signal arrives. `output` receives terminal text.
-    public func run(output: @escaping @Sendable (String) -> Void) throws -> Summary {
+    /// Runs until every lane's sources end or SIGTERM/SIGINT asks it to stop. `output` receives
+    /// terminal text. The parts run as services of one `ServiceGroup` (swift-service-lifecycle),
+    /// started in order — control socket, reload on SIGHUP, the event fan-out and its consumers,
+    /// the lanes, and a watcher that ends the group when every lane has ended — and shut down
+    /// gracefully in reverse order: the lanes stop at their next frame and finish their open
+    /// tracks, then the consumers deliver what is queued, then the control socket goes.
+    public func run(output: @escaping @Sendable (String) -> Void) async throws -> Summary {
         let lanes = config.effectiveLanes
         guard lanes.allSatisfy({ !$0.source.replay.isEmpty || $0.source.camera != nil }) else {
             throw ConfigError(field: "source", message: "no camera and no recording to run on")
         }
         let config = self.config
         let plans = try Self.plans(config, importOptions: importOptions)
-        let disarm = StopSignals.arm()
-        defer { disarm() }
-        let disarmReload = ReloadSignal.arm()
-        defer { disarmReload() }
+        let logger = Logger(label: "canthus")
 
         let logPath = (config.records.directory as NSString).appendingPathComponent("events.ndjson")
         let health = HealthModel()
@@ -96,47 +97,28 @@ public struct ScreeningService {
         shared.update { $0.eventLog = logPath }
         let alarms = AlarmRegister()
         let controls = Dictionary(uniqueKeysWithValues: plans.map { ($0.lane.name, LaneControl(plan: $0)) })
-        let reloader = Reloader(path: configPath, running: config, importOptions: importOptions, controls: controls, log: log)
-        var server: ControlServer?
+        let reloader = Reloader(path: configPath, running: config, importOptions: importOptions, controls: controls)
+        let laneServices = plans.map { plan in
+            LaneService(plan: plan, control: controls[plan.lane.name]!, config: config, live: live, health: health, shared: shared,
+                        output: output, publish: { event in
+                            fanOut.publish(event)
+                            alarms.note(event)
+                            shared.update { $0.count(event) }
+                        })
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if serveControl {
-            do {
-                server = try ControlServer(path: config.control.path) { command in
-                    Self.answer(command, health: health, shared: shared, alarms: alarms, reloader: reloader)
-                }
-            } catch {
-                health.report("control", .failing, detail: "\(error)")
-                log("control socket: \(error)")
-            }
+            services.append(.init(service: ControlService(path: config.control.path, health: health) { command in
+                Self.answer(command, health: health, shared: shared, alarms: alarms, reloader: reloader)
+            }))
         }
-        defer { server?.stop() }
-        let threads = plans.map { plan in
-            let done = DispatchSemaphore(value: 0)
-            let control = controls[plan.lane.name]!
-            let t = Thread {
-                do {
-                    try Self.runLane(plan, control: control, config: config, live: live, health: health, shared: shared, output: output,
-                                     publish: { event in
-                                         fanOut.publish(event)
-                                         alarms.note(event)
-                                         shared.update { $0.count(event) }
-                                     })
-                } catch {
-                    health.report("lane \(plan.lane.name)", .failing, reasons: [], detail: "\(error)")
-                    shared.update { $0.problems.append("lane \(plan.lane.name): \(error)") }
-                }
-                done.signal()
-            }
-            t.name = "canthus-lane-\(plan.lane.name)"
-            return (t, done)
-        }
-        for (t, _) in threads { t.start() }
-        for (_, done) in threads {
-            while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-                if ReloadSignal.take() { _ = reloader.reload() }
-            }
-        }
-        fanOut.close()
-        writer.close()
+        services.append(.init(service: ReloadService(reloader: reloader)))
+        services.append(.init(service: FanOutService(fanOut: fanOut, writer: writer)))
+        for lane in laneServices { services.append(.init(service: lane, successTerminationBehavior: .ignore)) }
+        services.append(.init(service: LanesEndedService(lanes: laneServices), successTerminationBehavior: .gracefullyShutdownGroup))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         shared.update {
             $0.health = health.snapshot
             $0.healthText = health.text
@@ -200,7 +182,7 @@ public struct ScreeningService {
 
     /// One lane's frame loop: a live camera until SIGINT/SIGTERM (its loss and return are
     /// status events and health), or its recordings in order.
-    static func runLane(_ plan: LanePlan, control: LaneControl, config: CanthusConfig, live: Bool, health: HealthModel, shared: SharedSummary,
+    static func runLane(_ plan: LanePlan, control: LaneControl, stop: StopFlag, config: CanthusConfig, live: Bool, health: HealthModel, shared: SharedSummary,
                         output: @escaping @Sendable (String) -> Void, publish: @escaping (Event) -> Void) throws {
         var plan = plan
         let component = "lane \(plan.lane.name)"
@@ -216,8 +198,8 @@ public struct ScreeningService {
         defer { shared.update { $0.frames += frames; $0.laneFrames[plan.lane.name] = frames } }
         // A camera lane whose camera or detection settings a reload changed restarts here.
         cameraLane: while let camera = plan.lane.source.camera {
-            let err = FileHandle.standardError
-            let source = try camera.source { line in err.write(Data((line + "\n").utf8)) }
+            let logger = Logger(label: "canthus.lane.\(plan.lane.name)")
+            let source = try camera.source { line in logger.warning("\(line)") }
             source.start()
             defer { source.stop() }
             let screener = Screener(header: source.header, config: plan.screening, calibration: config.calibration, flatField: config.flatField,
@@ -225,7 +207,7 @@ public struct ScreeningService {
             var frame = Frame.empty
             var index = 0
             var lost = false
-            while !StopSignals.requested {
+            while !stop.isSet {
                 if let d = control.takeDecision() { screener.reconfigure(decision: d) }
                 if let next = control.takeRestart() {
                     screener.finish(emit: handle)
@@ -248,7 +230,7 @@ public struct ScreeningService {
                 index += 1
             }
             screener.finish(emit: handle)
-            if StopSignals.requested { shared.update { $0.stoppedBySignal = true } }
+            if stop.isSet { shared.update { $0.stoppedBySignal = true } }
             return
         }
         do {
@@ -259,7 +241,7 @@ public struct ScreeningService {
             laneConfig.screening = plan.screening
             let summaries = try replay(paths: plan.lane.source.replay, config: laneConfig, importOptions: plan.importOptions,
                 beforeFrame: { frame, index in
-                    if StopSignals.requested { return false }
+                    if stop.isSet { return false }
                     if index == 0 {   // each source has its own clock
                         firstNs = frame.timestampNs
                         startedNs = DispatchTime.now().uptimeNanoseconds
@@ -337,22 +319,21 @@ final class Reloader: @unchecked Sendable {
     let path: String?
     let importOptions: ImportOptions
     let controls: [String: LaneControl]
-    let log: @Sendable (String) -> Void
+    let log = Logger(label: "canthus.reload")
     private let lock = NSLock()
     private var running: CanthusConfig
 
-    init(path: String?, running: CanthusConfig, importOptions: ImportOptions, controls: [String: LaneControl], log: @escaping @Sendable (String) -> Void) {
+    init(path: String?, running: CanthusConfig, importOptions: ImportOptions, controls: [String: LaneControl]) {
         self.path = path
         self.running = running
         self.importOptions = importOptions
         self.controls = controls
-        self.log = log
     }
 
     func reload() -> (ok: Bool, message: String) {
         lock.lock(); defer { lock.unlock() }
         guard let path else {
-            log("reload: started without a configuration file; nothing to re-read")
+            log.warning("reload: started without a configuration file; nothing to re-read")
             return (false, "started without a configuration file (canthus run --config FILE)")
         }
         let next: CanthusConfig
@@ -361,7 +342,7 @@ final class Reloader: @unchecked Sendable {
             next = try CanthusConfig.load(path: path)
             plans = try ScreeningService.plans(next, importOptions: importOptions)
         } catch {
-            log("reload refused, the running settings stay: \(error)")
+            log.error("reload refused, the running settings stay: \(error)")
             return (false, "refused, the running settings stay: \(error)")
         }
         var notes: [String] = []
@@ -394,7 +375,7 @@ final class Reloader: @unchecked Sendable {
         if next.records != running.records { notes.append("records settings apply when canthus restarts") }
         running = next
         let message = notes.isEmpty ? "no change" : notes.joined(separator: "; ")
-        log("reload: \(message)")
+        log.notice("reload: \(message)")
         return (true, message)
     }
 }
@@ -426,5 +407,124 @@ final class AlarmRegister: @unchecked Sendable {
     var unacknowledged: [String] {
         lock.lock(); defer { lock.unlock() }
         return order.filter { acked[$0] == false }
+    }
+}
+
+/// Set once to stop a lane at its next frame (graceful shutdown).
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return set }
+    func raise() { lock.lock(); set = true; lock.unlock() }
+}
+
+/// One lane as a service: its frame loop on its own thread (frames never wait for the async
+/// world); graceful shutdown stops it at the next frame, and it finishes its open tracks.
+final class LaneService: Service, @unchecked Sendable {
+    let plan: ScreeningService.LanePlan
+    let control: LaneControl
+    let config: CanthusConfig
+    let live: Bool
+    let health: HealthModel
+    let shared: SharedSummary
+    let output: @Sendable (String) -> Void
+    let publish: (Event) -> Void
+    let stop = StopFlag()
+    private let lock = NSLock()
+    private var ended = false
+
+    init(plan: ScreeningService.LanePlan, control: LaneControl, config: CanthusConfig, live: Bool, health: HealthModel,
+         shared: SharedSummary, output: @escaping @Sendable (String) -> Void, publish: @escaping (Event) -> Void) {
+        self.plan = plan
+        self.control = control
+        self.config = config
+        self.live = live
+        self.health = health
+        self.shared = shared
+        self.output = output
+        self.publish = publish
+    }
+
+    /// Whether the frame loop has ended (its sources ended, or it was stopped).
+    var hasEnded: Bool { lock.lock(); defer { lock.unlock() }; return ended }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let t = Thread { [self] in
+                    do {
+                        try ScreeningService.runLane(plan, control: control, stop: stop, config: config, live: live, health: health,
+                                                     shared: shared, output: output, publish: publish)
+                    } catch {
+                        health.report("lane \(plan.lane.name)", .failing, reasons: [], detail: "\(error)")
+                        shared.update { $0.problems.append("lane \(plan.lane.name): \(error)") }
+                    }
+                    lock.lock(); ended = true; lock.unlock()
+                    done.resume()
+                }
+                t.name = "canthus-lane-\(plan.lane.name)"
+                t.start()
+            }
+        } onGracefulShutdown: { [stop] in
+            stop.raise()
+        }
+        // A lane whose recordings ended stays until the group shuts down, so the parts end in
+        // order (lanes, then consumers, then the control socket).
+        try? await gracefulShutdown()
+    }
+}
+
+/// Ends the group (gracefully) once every lane has ended by itself: a daemon replaying
+/// recordings exits when they are done; one with cameras runs until stopped.
+struct LanesEndedService: Service {
+    let lanes: [LaneService]
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !lanes.allSatisfy(\.hasEnded) {
+                do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
+            }
+        }
+    }
+}
+
+/// The event fan-out's consumers live as long as the lanes; at shutdown (after the lanes) they
+/// deliver what is queued and the event log is closed.
+struct FanOutService: Service {
+    let fanOut: EventFanOut
+    let writer: EventLogWriter
+    func run() async throws {
+        try? await gracefulShutdown()
+        fanOut.close()
+        writer.close()
+    }
+}
+
+/// The control socket, served while the daemon runs and removed last at shutdown.
+struct ControlService: Service {
+    let path: String
+    let health: HealthModel
+    let log = Logger(label: "canthus.control")
+    let handle: @Sendable (String) -> String
+    func run() async throws {
+        let server: ControlServer
+        do { server = try ControlServer(path: path, handle: handle) } catch {
+            // Screening goes on without it; status says why.
+            health.report("control", .failing, detail: "\(error)")
+            log.error("control socket: \(error)")
+            try? await gracefulShutdown()
+            return
+        }
+        try? await gracefulShutdown()
+        server.stop()
+    }
+}
+
+/// SIGHUP re-reads the configuration (`Reloader`).
+struct ReloadService: Service {
+    let reloader: Reloader
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) { _ = reloader.reload() }
+        }
     }
 }

@@ -7,7 +7,7 @@ import Screening
 import Simulation
 
 @main
-struct Canthus: ParsableCommand {
+struct Canthus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
@@ -203,7 +203,7 @@ struct Eval: ParsableCommand {
     }
 }
 
-struct Run: ParsableCommand {
+struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the screening service with a configuration file.",
         discussion: "Events are appended to RECORDS_DIRECTORY/events.ndjson. On a terminal a live false-colour view is drawn; otherwise one line per event is printed.")
@@ -214,13 +214,14 @@ struct Run: ParsableCommand {
     var view: Bool?
     @OptionGroup var importArguments: ImportArguments
 
-    func run() throws {
+    func run() async throws {
         var cfg = try CanthusConfig.load(path: config)
         let options = try importArguments.options(for: &cfg)
         let live = view ?? (isatty(STDOUT_FILENO) != 0)
+        RateLimitedLogHandler.bootstrap()
         let service = ScreeningService(config: cfg, importOptions: options, live: live, configPath: config, serveControl: true)
         let out = FileHandleOutput.standardOutput
-        let s = try service.run { out.handle.write(Data($0.utf8)) }
+        let s = try await service.run { out.handle.write(Data($0.utf8)) }
         for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") }
         for c in s.health where c.state != .ok || (c.counters["dropped"] ?? 0) > 0 || (c.counters["not_written"] ?? 0) > 0 {
             FileHandleOutput.standardError.write("warning: " + HealthModel.line(c))

@@ -58,14 +58,14 @@ import TestSupport
 }
 
 @Suite struct ServiceTests {
-    @Test func runWritesTheEventStreamThatReplayPrints() throws {
+    @Test func runWritesTheEventStreamThatReplayPrints() async throws {
         let dir = Project.temporaryDirectory()
         var config = CanthusConfig()
         config.source.replay = [Project.path("Fixtures/demo.canthus")]
         config.records.directory = dir + "/var"
         config.screening.countingLine = CountingLine(axis: .vertical, position: 0.5)
         let terminalText = Locked("")
-        let summary = try ScreeningService(config: config, importOptions: .init(), live: false).run { s in terminalText.mutate { $0 += s } }
+        let summary = try await ScreeningService(config: config, importOptions: .init(), live: false).run { s in terminalText.mutate { $0 += s } }
         let terminal = terminalText.value
         #expect(summary.frames == 126 && summary.decisions == 3 && summary.alarms == 1 && summary.counted == 3)
         let logged = try String(contentsOfFile: dir + "/var/events.ndjson", encoding: .utf8)
@@ -75,14 +75,14 @@ import TestSupport
         #expect(terminal.contains("ALARM    person 2"))
         // The live view draws frames and the alarm banner.
         let liveText = Locked("")
-        _ = try ScreeningService(config: config, importOptions: .init(), live: true).run { s in liveText.mutate { $0 += s } }
+        _ = try await ScreeningService(config: config, importOptions: .init(), live: true).run { s in liveText.mutate { $0 += s } }
         let live = liveText.value
         // Booleans, not the 9 MB string, go into the expectation (its description would be huge).
         let drawsFrames = live.contains("▀"), showsBanner = live.contains(" ALARM  person 2")
         #expect(drawsFrames && showsBanner)
     }
 
-    @Test func runWithoutSourcesSaysWhy() {
-        #expect(throws: ConfigError.self) { try ScreeningService(config: CanthusConfig(), importOptions: .init(), live: false).run { _ in } }
+    @Test func runWithoutSourcesSaysWhy() async {
+        await #expect(throws: ConfigError.self) { try await ScreeningService(config: CanthusConfig(), importOptions: .init(), live: false).run { _ in } }
     }
 }

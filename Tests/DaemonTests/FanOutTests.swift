@@ -53,3 +53,18 @@ import TestSupport
         #expect(fan.consumers[0].dropped > 0)
     }
 }
+
+@Suite struct LoggingTests {
+    /// The same message from the same subsystem within the window is written once; the next
+    /// after the window says how many were held back.
+    @Test func repeatsAreHeldBackAndCounted() {
+        let clock = Locked(0.0)
+        let limiter = RepeatLimiter(now: { clock.value })
+        #expect(limiter.admit("camera\u{0}gone") == 0)
+        for _ in 0..<5 { #expect(limiter.admit("camera\u{0}gone") == nil) }
+        #expect(limiter.admit("camera\u{0}other") == 0, "another message is not held back")
+        clock.mutate { $0 = 11 }
+        #expect(limiter.admit("camera\u{0}gone") == 5)
+        #expect(limiter.admit("camera\u{0}gone") == nil)
+    }
+}
