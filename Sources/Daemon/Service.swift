@@ -432,6 +432,8 @@ final class LaneService: Service, @unchecked Sendable {
     let stop = StopFlag()
     private let lock = NSLock()
     private var ended = false
+    private var cancelled = false
+    private var waiter: CheckedContinuation<Void, Never>?
 
     init(plan: ScreeningService.LanePlan, control: LaneControl, config: CanthusConfig, live: Bool, health: HealthModel,
          shared: SharedSummary, output: @escaping @Sendable (String) -> Void, publish: @escaping (Event) -> Void) {
@@ -445,8 +447,26 @@ final class LaneService: Service, @unchecked Sendable {
         self.publish = publish
     }
 
-    /// Whether the frame loop has ended (its sources ended, or it was stopped).
-    var hasEnded: Bool { lock.lock(); defer { lock.unlock() }; return ended }
+    /// Returns when the frame loop has ended (its sources ended, or it was stopped), or when
+    /// the waiting task is cancelled. One waiter (`LanesEndedService`); no polling, so an idle
+    /// daemon allocates nothing while its lanes run.
+    func waitUntilEnded() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                lock.lock()
+                if ended || cancelled { lock.unlock(); c.resume(); return }
+                waiter = c
+                lock.unlock()
+            }
+        } onCancel: {
+            lock.lock()
+            cancelled = true
+            let w = waiter
+            waiter = nil
+            lock.unlock()
+            w?.resume()
+        }
+    }
 
     func run() async throws {
         await withGracefulShutdownHandler {
@@ -459,7 +479,12 @@ final class LaneService: Service, @unchecked Sendable {
                         health.report("lane \(plan.lane.name)", .failing, reasons: [], detail: "\(error)")
                         shared.update { $0.problems.append("lane \(plan.lane.name): \(error)") }
                     }
-                    lock.lock(); ended = true; lock.unlock()
+                    lock.lock()
+                    ended = true
+                    let w = waiter
+                    waiter = nil
+                    lock.unlock()
+                    w?.resume()
                     done.resume()
                 }
                 t.name = "canthus-lane-\(plan.lane.name)"
@@ -480,9 +505,7 @@ struct LanesEndedService: Service {
     let lanes: [LaneService]
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !lanes.allSatisfy(\.hasEnded) {
-                do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
-            }
+            for lane in lanes { await lane.waitUntilEnded() }
         }
     }
 }
