@@ -19,6 +19,11 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
     public var calibration: LinearCalibration = .identity
     /// The file `canthus calibrate` writes; its gain and offset (and flat field) are used when set.
     public var calibrationFile: String?
+    /// A calibration older than this many days is `calibration_expired` in the health model
+    /// (the technician re-calibrates against the blackbody); nil: no limit.
+    public var calibrationMaxAgeDays: Double?
+    /// When the calibration file was made (its `created_utc`; not a setting itself).
+    public var calibrationCreatedUTC: String?
     /// The per-pixel correction from the calibration file, if it has one (not a setting itself).
     public var flatField: FlatField?
     public var records = RecordsConfig()
@@ -27,7 +32,9 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case source, lanes, screening, calibration, records, control, calibrationFile = "calibration_file" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case source, lanes, screening, calibration, records, control, calibrationFile = "calibration_file"
+        case calibrationMaxAgeDays = "calibration_max_age_days"
+    }
 
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
@@ -53,6 +60,10 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
         screening = try c.value(.screening, default: ScreeningConfig())
         calibration = try c.value(.calibration, default: .identity)
         calibrationFile = try c.decodeIfPresent(String.self, forKey: .calibrationFile)
+        calibrationMaxAgeDays = try c.decodeIfPresent(Double.self, forKey: .calibrationMaxAgeDays)
+        if let days = calibrationMaxAgeDays, !(days > 0) {
+            throw ConfigError(field: "calibration_max_age_days", message: "\(days) is not a number of days (> 0)")
+        }
         records = try c.value(.records, default: RecordsConfig())
         control = try c.value(.control, default: ControlConfig())
         if calibrationFile != nil && c.contains(.calibration) {
@@ -66,6 +77,7 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
         if lanes.isEmpty { try c.encode(source, forKey: .source) } else { try c.encode(lanes, forKey: .lanes) }
         try c.encode(screening, forKey: .screening)
         if let calibrationFile { try c.encode(calibrationFile, forKey: .calibrationFile) } else { try c.encode(calibration, forKey: .calibration) }
+        try c.encodeIfPresent(calibrationMaxAgeDays, forKey: .calibrationMaxAgeDays)
         try c.encode(records, forKey: .records)
         try c.encode(control, forKey: .control)
     }
@@ -91,6 +103,7 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
                     let record = try CalibrationStore.load(path: resolved)
                     config.calibration = record.calibration
                     config.flatField = record.flatField
+                    config.calibrationCreatedUTC = record.createdUTC
                 } catch let e as CalibrationError {
                     throw ConfigFileError(path: path, line: ConfigLocator.line(of: "calibration_file", in: text), message: "calibration_file: \(e.description)")
                 }
@@ -381,5 +394,26 @@ public struct CameraConfig: Codable, Equatable, Sendable {
         let source = V4L2Source(settings: preset.settings(device: device, input: input), log: log)
         source.apply(ImportOptions(rotation: Rotation(rawValue: rotationDeg), reference: reference))
         return source
+    }
+}
+
+extension CanthusConfig {
+    /// The calibration's age against `calibration_max_age_days`, for the health model:
+    /// degraded with `calibration_expired` past the limit.
+    public func reportCalibration(to health: HealthModel, now: Date = Date()) {
+        guard let created = calibrationCreatedUTC else { return }
+        let formatter = ISO8601DateFormatter()
+        guard let made = formatter.date(from: created) else {
+            health.report("calibration", .degraded, detail: "the calibration file's date '\(created)' cannot be read")
+            return
+        }
+        let days = now.timeIntervalSince(made) / 86_400
+        let detail = String(format: "made %@, %.0f days ago", created, days)
+        if let limit = calibrationMaxAgeDays, days > limit {
+            health.report("calibration", .degraded, reasons: [ReasonCode.calibrationExpired.rawValue],
+                          detail: detail + String(format: ", past the %.0f-day limit: calibrate again (canthus calibrate)", limit))
+        } else {
+            health.report("calibration", .ok, detail: detail)
+        }
     }
 }

@@ -95,6 +95,7 @@ public struct ScreeningService {
         }
         let shared = SharedSummary()
         shared.update { $0.eventLog = logPath }
+        config.reportCalibration(to: health)
         let alarms = AlarmRegister()
         let controls = Dictionary(uniqueKeysWithValues: plans.map { ($0.lane.name, LaneControl(plan: $0)) })
         let reloader = Reloader(path: configPath, running: config, importOptions: importOptions, controls: controls)
@@ -158,6 +159,7 @@ public struct ScreeningService {
         switch words.first ?? "" {
         case "ping": return json(["ok": true])
         case "status":
+            reloader.current.reportCalibration(to: health)
             let s = shared.value
             let components = health.snapshot.map { c -> [String: Any] in
                 ["name": c.name, "state": c.state.rawValue, "reasons": c.reasons, "detail": c.detail, "counters": c.counters]
@@ -189,8 +191,16 @@ public struct ScreeningService {
         health.report(component, .ok)
         var stamper = EventStamper(lane: plan.lane.name, gate: plan.lane.gate)
         var view = TerminalView()
+        // The lane's health follows its status events: paused is degraded (reference missing
+        // or unstable, shutter, frozen) or failing (camera lost), screening is ok.
+        func noteHealth(_ event: Event) {
+            guard case .status(let state, let reasons) = event.body else { return }
+            let lost = reasons.contains(ReasonCode.cameraLost.rawValue)
+            health.report(component, state == .screening ? .ok : lost ? .failing : .degraded, reasons: state == .screening ? [] : reasons)
+        }
         func handle(_ event: Event) {
             let e = stamper.stamp(event)
+            noteHealth(e)
             publish(e)
             if live { view.note(e) }
         }
@@ -218,7 +228,6 @@ public struct ScreeningService {
                 if source.stats.lost != lost {
                     lost.toggle()
                     let reason = lost ? ReasonCode.cameraLost : .cameraBack
-                    health.report(component, lost ? .failing : .ok, reasons: lost ? [reason.rawValue] : [])
                     handle(Event(source: source.name, frame: max(0, index - 1), timeS: screener.lastTimeS,
                                  body: .status(state: lost ? .paused : .screening, reasons: [reason.rawValue])))
                 }
@@ -260,6 +269,7 @@ public struct ScreeningService {
                 },
                 stamper: stamper,
                 emit: { event in
+                    noteHealth(event)
                     publish(event)
                     if live { view.note(event) }
                 })
@@ -322,6 +332,8 @@ final class Reloader: @unchecked Sendable {
     let log = Logger(label: "canthus.reload")
     private let lock = NSLock()
     private var running: CanthusConfig
+    /// The settings in effect (the last good file).
+    var current: CanthusConfig { lock.lock(); defer { lock.unlock() }; return running }
 
     init(path: String?, running: CanthusConfig, importOptions: ImportOptions, controls: [String: LaneControl]) {
         self.path = path

@@ -202,7 +202,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
     case tooFar = "too_far", tooClose = "too_close", edge, motion, passing, notFacing = "not_facing", cold
     case tooFewFrames = "too_few_frames", paused, glasses
     // Why a part of the daemon is not well (the health model, `canthus status`).
-    case eventLogFailing = "event_log_failing"
+    case eventLogFailing = "event_log_failing", calibrationExpired = "calibration_expired"
 
     public var sentence: String {
         switch self {
@@ -224,6 +224,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
         case .tooFewFrames: return "left before enough good frames were taken"
         case .paused: return "screening was paused while this person was in view"
         case .glasses: return "wears glasses: measured at the best visible site, about 1 K below the canthus"
+        case .calibrationExpired: return "the calibration is older than calibration_max_age_days: calibrate again against the blackbody"
         case .eventLogFailing: return "the event log cannot be written (disk full, mount lost): screening goes on, the events not written are counted"
         }
     }

@@ -44,6 +44,8 @@ import TestSupport
         Mistake(name: "unwritable records directory", yaml: "source:\n  replay: [\(demo)]\nrecords:\n  directory: /proc/canthus\n", line: 4, key: "records.directory", says: "cannot be written"),
         Mistake(name: "recording that does not exist", yaml: "lanes:\n  - name: a\n    replay:\n      - /nonexistent/x.canthus\n", line: 4, key: "lanes[0].replay[0]", says: "/nonexistent/x.canthus"),
         Mistake(name: "kiosk preset without set-point", yaml: "lanes:\n  - name: a\n    import_preset: feverscreen-kiosk\n    replay: [\(demo)]\n", line: 4, key: "lanes[0].replay[0]", says: "--reference-set"),
+        Mistake(name: "calibration age not a number of days", yaml: "calibration_max_age_days: -3\n", line: 1, key: "calibration_max_age_days", says: "not a number of days"),
+        Mistake(name: "control socket not absolute", yaml: "control:\n  socket: run/canthus.sock\n", line: 2, key: "control.socket", says: "not an absolute path"),
         Mistake(name: "not YAML", yaml: "screening:\n  skin_margin_k: 2\n   bad: [\n", line: 3, key: "", says: "not valid YAML"),
         Mistake(name: "a decision mode's mistake says what is valid", yaml: "screening:\n  decision:\n    mode: sometimes\n", line: 3, key: "screening.decision.mode", says: "'sometimes' is not one of absolute, relative"),
     ]

@@ -68,3 +68,21 @@ import TestSupport
         #expect(limiter.admit("camera\u{0}gone") == nil)
     }
 }
+
+@Suite struct HealthTests {
+    /// A calibration past `calibration_max_age_days` is `calibration_expired`; within it, ok.
+    @Test func anOldCalibrationIsExpired() throws {
+        var config = CanthusConfig()
+        config.calibrationCreatedUTC = "2026-01-01T00:00:00Z"
+        config.calibrationMaxAgeDays = 90
+        let now = try #require(ISO8601DateFormatter().date(from: "2026-06-01T00:00:00Z"))
+        let health = HealthModel()
+        config.reportCalibration(to: health, now: now)
+        let c = try #require(health.snapshot.first { $0.name == "calibration" })
+        #expect(c.state == .degraded && c.reasons == ["calibration_expired"] && c.detail.contains("151 days ago"), "\(c)")
+        #expect(health.overall == .degraded)
+        config.calibrationMaxAgeDays = 365
+        config.reportCalibration(to: health, now: now)
+        #expect(health.snapshot.first { $0.name == "calibration" }?.state == .ok)
+    }
+}
