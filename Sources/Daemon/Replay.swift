@@ -44,38 +44,92 @@ public struct SourceSummary: Sendable {
     public var stopped: Bool
 }
 
-/// Runs the pipeline over recordings, one after another, each with a fresh screener (each
-/// source's frames and times start at 0); `canthus replay`, `canthus run` and the tests share it.
-/// `beforeFrame` sees each frame and its index before it is screened and may pace or stop the
-/// replay (return false to stop: open tracks are still finished); `observe` sees every frame
-/// after it is screened, with the screener.
+/// Where a lane's frames come from: a recording, a photo or an imported file (`FrameSource`),
+/// or a live camera, whose wait for a frame can end with none and whose loss and return are
+/// status events.
+public enum FrameInput {
+    case file(FrameSource)
+    case camera(V4L2Source)
+
+    var name: String {
+        switch self {
+        case .file(let s): return s.name
+        case .camera(let c): return c.name
+        }
+    }
+    var header: RecordingHeader {
+        switch self {
+        case .file(let s): return s.header
+        case .camera(let c): return c.header
+        }
+    }
+}
+
+/// The one frame loop, for live cameras and recordings alike (`canthus run`'s lanes, `replay`,
+/// `screen`, the tests): each input in turn, each with a fresh screener (its frames and times
+/// start at 0; a photo's rules are relaxed, `ScreeningConfig.forStills`). `shouldStop` is
+/// asked before every frame and while a camera is idle (true ends the loop; open tracks are
+/// still finished); `beforeFrame` sees each frame and its index before it is screened and may
+/// pace the loop (false stops it); `observe` sees every frame after it is screened.
+public func screenFrames(inputs: [() throws -> FrameInput], config: CanthusConfig,
+                         shouldStop: () -> Bool = { false },
+                         beforeFrame: (Frame, Int) -> Bool = { _, _ in true },
+                         observe: (Screener, Frame, Int) -> Void = { _, _, _ in },
+                         stamper: EventStamper = EventStamper(),
+                         emit: (Event) -> Void) throws -> [SourceSummary] {
+    var summaries: [SourceSummary] = []
+    var stamper = stamper
+    var table: CountTable?
+    for open in inputs {
+        let input = try open()
+        func emitStamped(_ e: Event) { emit(stamper.stamp(e)) }
+        var still = false
+        if case .file(let s) = input { still = s is StillSource }
+        if case .camera(let c) = input { c.start() }
+        defer { if case .camera(let c) = input { c.stop() } }
+        let screening = still ? config.screening.forStills() : config.screening
+        let screener = Screener(header: input.header, config: screening, calibration: config.calibration, flatField: config.flatField,
+                                sourceName: input.name, table: table)
+        table = screener.table
+        var frame = Frame.empty
+        var index = 0
+        var stopped = false
+        var lost = false
+        frames: while true {
+            if shouldStop() { stopped = true; break }
+            switch input {
+            case .file(let source):
+                guard try source.next(into: &frame) else { break frames }
+            case .camera(let camera):
+                if camera.stats.lost != lost {
+                    lost.toggle()
+                    let reason = lost ? ReasonCode.cameraLost : .cameraBack
+                    emitStamped(Event(source: input.name, frame: max(0, index - 1), timeS: screener.lastTimeS,
+                               body: .status(state: lost ? .paused : .screening, reasons: [reason.rawValue])))
+                }
+                guard let got = camera.next(into: &frame, timeoutS: 0.25) else { continue frames }
+                guard got else { break frames }
+            }
+            if !beforeFrame(frame, index) { stopped = true; break }
+            screener.process(frame, index: index, emit: emitStamped)
+            observe(screener, frame, index)
+            index += 1
+        }
+        screener.finish(emit: emitStamped)
+        var problems: [String] = []
+        if case .file(let s) = input { problems = s.problems.map(\.description) }
+        summaries.append(SourceSummary(name: input.name, frames: index, problems: problems, stopped: stopped))
+        if stopped { break }
+    }
+    return summaries
+}
+
+/// `screenFrames` over files (recordings, photos, imported files) by path.
 public func replay(paths: [String], config: CanthusConfig, importOptions: ImportOptions,
                    beforeFrame: (Frame, Int) -> Bool = { _, _ in true },
                    observe: (Screener, Frame, Int) -> Void = { _, _, _ in },
                    stamper: EventStamper = EventStamper(),
                    emit: (Event) -> Void) throws -> [SourceSummary] {
-    var summaries: [SourceSummary] = []
-    var stamper = stamper
-    let emit: (Event) -> Void = { emit(stamper.stamp($0)) }
-    var table: CountTable?
-    for path in paths {
-        let source = try openSource(path: path, options: importOptions)
-        let screening = source is StillSource ? config.screening.forStills() : config.screening
-        let screener = Screener(header: source.header, config: screening, calibration: config.calibration, flatField: config.flatField,
-                                sourceName: source.name, table: table)
-        table = screener.table
-        var frame = Frame.empty
-        var index = 0
-        var stopped = false
-        while try source.next(into: &frame) {
-            if !beforeFrame(frame, index) { stopped = true; break }
-            screener.process(frame, index: index, emit: emit)
-            observe(screener, frame, index)
-            index += 1
-        }
-        screener.finish(emit: emit)
-        summaries.append(SourceSummary(name: source.name, frames: index, problems: source.problems.map(\.description), stopped: stopped))
-        if stopped { break }
-    }
-    return summaries
+    try screenFrames(inputs: paths.map { path in { .file(try openSource(path: path, options: importOptions)) } }, config: config,
+                     beforeFrame: beforeFrame, observe: observe, stamper: stamper, emit: emit)
 }

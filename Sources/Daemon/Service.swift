@@ -206,51 +206,24 @@ public struct ScreeningService {
         }
         var frames = 0
         defer { shared.update { $0.frames += frames; $0.laneFrames[plan.lane.name] = frames } }
-        // A camera lane whose camera or detection settings a reload changed restarts here.
-        cameraLane: while let camera = plan.lane.source.camera {
+        // One frame loop for a camera and recordings alike; a camera lane whose camera or
+        // detection settings a reload changed ends its loop and starts again with them.
+        while true {
             let logger = Logger(label: "canthus.lane.\(plan.lane.name)")
-            let source = try camera.source { line in logger.warning("\(line)") }
-            source.start()
-            defer { source.stop() }
-            let screener = Screener(header: source.header, config: plan.screening, calibration: config.calibration, flatField: config.flatField,
-                                    sourceName: source.name)
-            var frame = Frame.empty
-            var index = 0
-            var lost = false
-            while !stop.isSet {
-                if let d = control.takeDecision() { screener.reconfigure(decision: d) }
-                if let next = control.takeRestart() {
-                    screener.finish(emit: handle)
-                    health.report(component, .ok, detail: "restarted by a reload")
-                    plan = next
-                    continue cameraLane
-                }
-                if source.stats.lost != lost {
-                    lost.toggle()
-                    let reason = lost ? ReasonCode.cameraLost : .cameraBack
-                    handle(Event(source: source.name, frame: max(0, index - 1), timeS: screener.lastTimeS,
-                                 body: .status(state: lost ? .paused : .screening, reasons: [reason.rawValue])))
-                }
-                guard let got = source.next(into: &frame, timeoutS: 0.25) else { continue }
-                if !got { break }
-                screener.process(frame, index: index, emit: handle)
-                frames += 1
-                if live { output(view.render(screener, frame: frame, frameIndex: index)) }
-                index += 1
+            let inputs: [() throws -> FrameInput]
+            if let camera = plan.lane.source.camera {
+                inputs = [{ .camera(try camera.source { line in logger.warning("\(line)") }) }]
+            } else {
+                inputs = plan.lane.source.replay.map { path in { .file(try openSource(path: path, options: plan.importOptions)) } }
             }
-            screener.finish(emit: handle)
-            if stop.isSet { shared.update { $0.stoppedBySignal = true } }
-            return
-        }
-        do {
             var firstNs: UInt64 = 0
             var startedNs: UInt64 = 0
-            let realTime = plan.lane.source.realTime
+            let realTime = plan.lane.source.camera == nil && plan.lane.source.realTime
             var laneConfig = config
             laneConfig.screening = plan.screening
-            let summaries = try replay(paths: plan.lane.source.replay, config: laneConfig, importOptions: plan.importOptions,
+            let summaries = try screenFrames(inputs: inputs, config: laneConfig,
+                shouldStop: { stop.isSet || control.restartPending },
                 beforeFrame: { frame, index in
-                    if stop.isSet { return false }
                     if index == 0 {   // each source has its own clock
                         firstNs = frame.timestampNs
                         startedNs = DispatchTime.now().uptimeNanoseconds
@@ -273,10 +246,17 @@ public struct ScreeningService {
                     publish(event)
                     if live { view.note(event) }
                 })
-            if summaries.contains(where: \.stopped) { shared.update { $0.stoppedBySignal = true } }
             let problems = summaries.flatMap(\.problems)
             if !problems.isEmpty { shared.update { $0.problems += problems } }
-            health.report(component, .ok, detail: "recordings ended")
+            if let next = control.takeRestart(), !stop.isSet {
+                health.report(component, .ok, detail: "restarted by a reload")
+                plan = next
+                stamper = EventStamper(lane: plan.lane.name, gate: plan.lane.gate)
+                continue
+            }
+            if stop.isSet || summaries.contains(where: \.stopped) { shared.update { $0.stoppedBySignal = true } }
+            else if plan.lane.source.camera == nil { health.report(component, .ok, detail: "recordings ended") }
+            return
         }
     }
 }
@@ -312,6 +292,7 @@ final class LaneControl: @unchecked Sendable {
         decision = nil
         return d
     }
+    var restartPending: Bool { lock.lock(); defer { lock.unlock() }; return restart != nil }
     func takeRestart() -> ScreeningService.LanePlan? {
         lock.lock(); defer { lock.unlock() }
         let r = restart
