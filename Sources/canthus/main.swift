@@ -67,26 +67,36 @@ struct ImportArguments: ParsableArguments {
     }
 }
 
-struct Replay: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Run the whole pipeline on recordings (canthus format or CPTV) and print its events.")
-
-    @Argument(help: "Recordings to replay, in order.")
-    var files: [String]
+/// What `replay` and `screen` share: the output format, the configuration and import options.
+struct PipelineArguments: ParsableArguments {
     @Option(help: "Output: text (one readable line per event) or ndjson (the event stream).")
     var format: String = "text"
     @Option(help: "Configuration file (YAML), as for canthus run.")
     var config: String?
     @OptionGroup var importArguments: ImportArguments
 
-    func run() throws {
+    /// The configuration, the import options, and the writer of events to standard output.
+    func prepare() throws -> (CanthusConfig, ImportOptions, (Event) -> Void) {
         guard format == "text" || format == "ndjson" else { throw ValidationError("--format must be text or ndjson") }
         var cfg = try config.map(CanthusConfig.load) ?? CanthusConfig()
         let options = try importArguments.options(for: &cfg)
         let out = FileHandleOutput.standardOutput
-        let summaries = try replay(paths: files, config: cfg, importOptions: options) { event in
-            out.write(format == "ndjson" ? event.json : event.text)
-        }
+        let ndjson = format == "ndjson"
+        return (cfg, options, { out.write(ndjson ? $0.json : $0.text) })
+    }
+}
+
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the whole pipeline on recordings (canthus format or CPTV) and print its events.")
+
+    @Argument(help: "Recordings to replay, in order.")
+    var files: [String]
+    @OptionGroup var pipeline: PipelineArguments
+
+    func run() throws {
+        let (cfg, options, write) = try pipeline.prepare()
+        let summaries = try replay(paths: files, config: cfg, importOptions: options, emit: write)
         for s in summaries {
             for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") }
         }
@@ -100,19 +110,12 @@ struct Screen: ParsableCommand {
 
     @Argument(help: "Files to screen.")
     var files: [String]
-    @Option(help: "Output: text (one readable line per event) or ndjson (the event stream).")
-    var format: String = "text"
     @Option(help: "Write an annotated PNG: the frame in false colour, a box, id and reading or reason per person, the scale.")
     var image: String?
-    @Option(help: "Configuration file (YAML), as for canthus run.")
-    var config: String?
-    @OptionGroup var importArguments: ImportArguments
+    @OptionGroup var pipeline: PipelineArguments
 
     func run() throws {
-        guard format == "text" || format == "ndjson" else { throw ValidationError("--format must be text or ndjson") }
-        var cfg = try config.map(CanthusConfig.load) ?? CanthusConfig()
-        let options = try importArguments.options(for: &cfg)
-        let out = FileHandleOutput.standardOutput
+        let (cfg, options, write) = try pipeline.prepare()
         var failures: [String] = []
         for file in files {
             var imagePath = image
@@ -123,9 +126,7 @@ struct Screen: ParsableCommand {
                 imagePath = stem + "-" + base + (ext.isEmpty ? ".png" : "." + ext)
             }
             do {
-                _ = try screenFile(path: file, config: cfg, importOptions: options, imagePath: imagePath) { event in
-                    out.write(format == "ndjson" ? event.json : event.text)
-                }
+                _ = try screenFile(path: file, config: cfg, importOptions: options, imagePath: imagePath, emit: write)
             } catch {
                 FileHandleOutput.standardError.write("error: \(error)")
                 failures.append(file)
