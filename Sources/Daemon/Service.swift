@@ -452,13 +452,18 @@ final class LaneService: Service, @unchecked Sendable {
                 lock.unlock()
             }
         } onCancel: {
-            lock.lock()
-            cancelled = true
-            let w = waiter
-            waiter = nil
-            lock.unlock()
-            w?.resume()
+            wake { $0.cancelled = true }
         }
+    }
+
+    /// Records the change and wakes the waiter, if any.
+    private func wake(_ change: (LaneService) -> Void) {
+        lock.lock()
+        change(self)
+        let w = waiter
+        waiter = nil
+        lock.unlock()
+        w?.resume()
     }
 
     func run() async throws {
@@ -472,12 +477,7 @@ final class LaneService: Service, @unchecked Sendable {
                         health.report("lane \(plan.lane.name)", .failing, reasons: [], detail: "\(error)")
                         shared.update { $0.problems.append("lane \(plan.lane.name): \(error)") }
                     }
-                    lock.lock()
-                    ended = true
-                    let w = waiter
-                    waiter = nil
-                    lock.unlock()
-                    w?.resume()
+                    wake { $0.ended = true }
                     done.resume()
                 }
                 t.name = "canthus-lane-\(plan.lane.name)"
