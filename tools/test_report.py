@@ -21,10 +21,10 @@ for line in open(log, encoding="utf-8", errors="replace"):
     if m:
         ran, total_line = int(m.group(1)), line.strip()
 
-print("\n== test report ==")
+print("\n== test report: each suite, done after (s from the start of the parallel run) ==")
 width = max([len(n) for _, n, _ in suites] + [5])
 for seconds, name, result in sorted(suites, reverse=True):
-    print(f"  {name:<{width}}  {seconds:8.1f} s  {result}")
+    print(f"  {name:<{width}}  {seconds:8.1f} s  {result}")  # done after, from the start of the (parallel) run
 n_skipped = sum(skipped.values())
 if ran is not None:
     print(f"{ran} tests: {ran - n_skipped} ran, {n_skipped} skipped")

@@ -114,12 +114,25 @@ import TestSupport
         func text(_ f: String) -> String { (try? String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8)) ?? "" }
         #expect(text("run.status").hasPrefix("0"), "\(text("run.err"))")
         #expect(text("run.out").contains("stopped: "), "\(text("run.out"))")
-        let events = text("var/events.ndjson").split(separator: "\n")
+        let all = text("var/events.ndjson").split(separator: "\n")
+        let events = all.filter { $0.contains(#""lane":"cam""#) }
         let statuses = events.filter { $0.contains(#""type":"status""#) }
         #expect(statuses.first?.contains(#""source":"/dev/video0","frame":0"#) == true, "\(statuses)")
         #expect(statuses.contains { $0.contains(#""state":"paused","reasons":["camera_lost"]"#) }, "\(statuses)")
         #expect(statuses.contains { $0.contains(#""state":"screening","reasons":["camera_back"]"#) }, "\(statuses)")
         #expect(text("run.err").contains("camera lost") && text("run.err").contains("camera back"))
+        // While the camera was gone, the daemon said so for that lane alone.
+        let asked = try JSONSerialization.jsonObject(with: Data(text("status.json").utf8)) as? [String: Any]
+        let components = (asked?["components"] as? [[String: Any]]) ?? []
+        let camHealth = components.first { $0["name"] as? String == "lane cam" }
+        let recHealth = components.first { $0["name"] as? String == "lane rec" }
+        #expect(camHealth?["state"] as? String == "failing" && (camHealth?["reasons"] as? [String]) == ["camera_lost"], "\(components) \(text("status.err"))")
+        #expect(recHealth?["state"] as? String == "ok", "\(components)")
+        // The recording's lane gave exactly what the recording gives alone, through the loss.
+        let replayed = try CLI.run(["replay", "--format", "ndjson", Project.path("Fixtures/demo.canthus")])
+        func strip(_ line: Substring) -> String { line.replacingOccurrences(of: #","lane":"rec","gate":"Recorded","id":"rec/"#, with: #","lane":"main","gate":"","id":"main/"#) }
+        let rec = all.filter { $0.contains(#""lane":"rec""#) }.map(strip)
+        #expect(rec == replayed.stdout.split(separator: "\n").map(String.init), "\(rec)")
     }
 
     @Test func visibleFramesArePairedWithIRFramesByTimestamp() throws {

@@ -1,11 +1,16 @@
-# Guest: canthus run on a live vivid camera, the camera unplugged and back, then SIGTERM.
+# Guest: canthus run with two lanes — a live vivid camera, and a recording replayed at its own
+# pace beside it — the camera unplugged and back, the daemon asked for its status meanwhile, then
+# SIGTERM once the recording is done. The recording's lane must not notice the camera's loss.
 set -u
 VIVID="n_devs=1 node_types=0x1 num_inputs=2 input_types=0xc"
 modprobe vivid $VIVID || exit 10
 for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /dev/video0 ] && break; sleep 0.2; done
 cat > /tmp/live.yaml <<YAML
-source: {camera: {device: /dev/video0, model: core640, input: 1, fps: 10}}
+lanes:
+  - {name: cam, gate: Live, camera: {device: /dev/video0, model: core640, input: 1, fps: 10}}
+  - {name: rec, gate: Recorded, replay: [$REPO/Fixtures/demo.canthus], real_time: true}
 records: {directory: /out/var}
+control: {socket: /tmp/run/canthus.sock}
 YAML
 $CANTHUS run --config /tmp/live.yaml --no-view > /out/run.out 2> /out/run.err &
 PID=$!
@@ -16,8 +21,9 @@ sleep 3
 v4l2-ctl -d /dev/video0 --set-ctrl=disconnect=1
 for i in $(seq 1 50); do rmmod vivid 2>/dev/null && break; sleep 0.2; done
 sleep 2
+$CANTHUS status --socket /tmp/run/canthus.sock --json > /out/status.json 2> /out/status.err
 modprobe vivid $VIVID
-sleep 8
+sleep 11
 kill -TERM $PID
 wait $PID
 echo "$?" > /out/run.status
