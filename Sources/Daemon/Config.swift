@@ -365,9 +365,12 @@ public struct CameraConfig: Codable, Equatable, Sendable {
     public var rotationDeg = 0
     /// The blackbody reference in view, if any.
     public var reference: ReferenceSource?
+    /// A visible camera beside it: its newest picture goes with each IR frame (for snapshots
+    /// and the dashboard); its loss is a health reason, never a pause in screening.
+    public var visible: VisibleCameraConfig?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case device, model, input, fps, reference, rotationDeg = "rotation_deg"
+        case device, model, input, fps, reference, visible, rotationDeg = "rotation_deg"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -379,6 +382,7 @@ public struct CameraConfig: Codable, Equatable, Sendable {
         fps = try c.decodeIfPresent(Double.self, forKey: .fps)
         rotationDeg = try c.value(.rotationDeg, default: 0)
         reference = try c.decodeIfPresent(ReferenceSource.self, forKey: .reference)
+        visible = try c.decodeIfPresent(VisibleCameraConfig.self, forKey: .visible)
         guard Rotation(rawValue: rotationDeg) != nil else {
             throw ConfigError(field: "source.camera.rotation_deg", message: "\(rotationDeg) is not 0, 90, 180 or 270")
         }
@@ -394,6 +398,38 @@ public struct CameraConfig: Codable, Equatable, Sendable {
         let source = V4L2Source(settings: preset.settings(device: device, input: input), log: log)
         source.apply(ImportOptions(rotation: Rotation(rawValue: rotationDeg), reference: reference))
         return source
+    }
+}
+
+/// The visible camera paired with a lane's IR camera.
+public struct VisibleCameraConfig: Codable, Equatable, Sendable {
+    public var device: String
+    /// `webcam` (YUYV) or `webcam-libv4l2` (anything libv4l2 converts to RGB24, MJPEG among them).
+    public var model = "webcam"
+    public var input: UInt32?
+    public var fps: Double?
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case device, model, input, fps }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        device = try c.decode(String.self, forKey: .device)
+        model = try c.value(.model, default: "webcam")
+        input = try c.decodeIfPresent(UInt32.self, forKey: .input)
+        fps = try c.decodeIfPresent(Double.self, forKey: .fps)
+        guard ["webcam", "webcam-libv4l2"].contains(model) else {
+            throw ConfigError(field: "camera.visible.model", message: "'\(model)' is not a visible camera model (known: webcam, webcam-libv4l2)")
+        }
+    }
+
+    /// The V4L2 source, compressing each picture to a JPEG.
+    public func source(log: @escaping @Sendable (String) -> Void) throws -> V4L2Source {
+        var preset = try CameraPreset.named(model)
+        if let fps { preset.fps = fps }
+        var settings = preset.settings(device: device, input: input)
+        settings.visibleJPEGQuality = 85
+        return V4L2Source(settings: settings, log: log)
     }
 }
 

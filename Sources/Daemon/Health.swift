@@ -41,9 +41,8 @@ public final class HealthModel: @unchecked Sendable {
     /// Adds `by` to one of `name`'s counters.
     public func count(_ name: String, _ counter: String, by n: Int = 1) {
         lock.lock(); defer { lock.unlock() }
-        var c = components[name] ?? Component(name: name, state: .ok, reasons: [], detail: "", counters: [:])
-        c.counters[counter, default: 0] += n
-        components[name] = c
+        // In place: no copy of the component's counters (a hot path may count).
+        components[name, default: Component(name: name, state: .ok, reasons: [], detail: "", counters: [:])].counters[counter, default: 0] += n
     }
 
     /// Every component, by name.

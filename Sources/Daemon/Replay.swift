@@ -49,18 +49,22 @@ public struct SourceSummary: Sendable {
 /// status events.
 public enum FrameInput {
     case file(FrameSource)
-    case camera(V4L2Source)
+    /// A live IR camera, and the visible camera paired with it, if any.
+    case camera(V4L2Source, visible: V4L2Source?)
 
     var name: String {
         switch self {
         case .file(let s): return s.name
-        case .camera(let c): return c.name
+        case .camera(let c, _): return c.name
         }
     }
     var header: RecordingHeader {
         switch self {
         case .file(let s): return s.header
-        case .camera(let c): return c.header
+        case .camera(let c, let visible):
+            var h = c.header
+            if visible != nil { h.visible = VisibleDescription(registration: nil) }
+            return h
         }
     }
 }
@@ -85,8 +89,10 @@ public func screenFrames(inputs: [() throws -> FrameInput], config: CanthusConfi
         func emitStamped(_ e: Event) { emit(stamper.stamp(e)) }
         var still = false
         if case .file(let s) = input { still = s is StillSource }
-        if case .camera(let c) = input { c.start() }
-        defer { if case .camera(let c) = input { c.stop() } }
+        if case .camera(let c, let v) = input { c.start(); v?.start() }
+        defer { if case .camera(let c, let v) = input { c.stop(); v?.stop() } }
+        var visibleFrame = Frame.empty
+        var visibleLost = false
         let screening = still ? config.screening.forStills() : config.screening
         let screener = Screener(header: input.header, config: screening, calibration: config.calibration, flatField: config.flatField,
                                 sourceName: input.name, table: table)
@@ -100,15 +106,23 @@ public func screenFrames(inputs: [() throws -> FrameInput], config: CanthusConfi
             switch input {
             case .file(let source):
                 guard try source.next(into: &frame) else { break frames }
-            case .camera(let camera):
+            case .camera(let camera, let visible):
                 if camera.stats.lost != lost {
                     lost.toggle()
                     let reason = lost ? ReasonCode.cameraLost : .cameraBack
                     emitStamped(Event(source: input.name, frame: max(0, index - 1), timeS: screener.lastTimeS,
                                body: .status(state: lost ? .paused : .screening, reasons: [reason.rawValue])))
                 }
+                // The visible camera's loss and return: status events that do not pause screening.
+                if let visible, visible.stats.lost != visibleLost {
+                    visibleLost.toggle()
+                    let reason = visibleLost ? ReasonCode.visibleCameraLost : .visibleCameraBack
+                    emitStamped(Event(source: input.name, frame: max(0, index - 1), timeS: screener.lastTimeS,
+                               body: .status(state: lost ? .paused : .screening, reasons: [reason.rawValue])))
+                }
                 guard let got = camera.next(into: &frame, timeoutS: 0.25) else { continue frames }
                 guard got else { break frames }
+                if let visible { pairVisible(from: visible, into: &frame, scratch: &visibleFrame) }
             }
             if !beforeFrame(frame, index) { stopped = true; break }
             screener.process(frame, index: index, emit: emitStamped)
@@ -122,6 +136,16 @@ public func screenFrames(inputs: [() throws -> FrameInput], config: CanthusConfi
         if stopped { break }
     }
     return summaries
+}
+
+/// Gives the IR `frame` the newest picture of the `visible` camera taken within one second of it
+/// (their timestamps share the monotonic clock); the JPEG is copied into the frame's own buffer,
+/// so a steady stream allocates nothing.
+func pairVisible(from visible: V4L2Source, into frame: inout Frame, scratch: inout Frame) {
+    while visible.next(into: &scratch, timeoutS: 0) == true {}
+    frame.visibleJPEG.removeAll(keepingCapacity: true)
+    let skew = frame.timestampNs > scratch.timestampNs ? frame.timestampNs - scratch.timestampNs : scratch.timestampNs - frame.timestampNs
+    if !scratch.visibleJPEG.isEmpty && skew <= 1_000_000_000 { frame.visibleJPEG.append(contentsOf: scratch.visibleJPEG) }
 }
 
 /// `screenFrames` over files (recordings, photos, imported files) by path.

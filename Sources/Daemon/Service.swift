@@ -187,7 +187,7 @@ public struct ScreeningService {
     static func runLane(_ plan: LanePlan, control: LaneControl, stop: StopFlag, config: CanthusConfig, live: Bool, health: HealthModel, shared: SharedSummary,
                         output: @escaping @Sendable (String) -> Void, publish: @escaping (Event) -> Void) throws {
         var plan = plan
-        let component = "lane \(plan.lane.name)"
+        let component = "lane \(plan.lane.name)", visibleComponent = "lane \(plan.lane.name) visible"
         health.report(component, .ok)
         var stamper = EventStamper(lane: plan.lane.name, gate: plan.lane.gate)
         var view = TerminalView()
@@ -195,6 +195,11 @@ public struct ScreeningService {
         // or unstable, shutter, frozen) or failing (camera lost), screening is ok.
         func noteHealth(_ event: Event) {
             guard case .status(let state, let reasons) = event.body else { return }
+            if reasons.contains(ReasonCode.visibleCameraLost.rawValue) || reasons.contains(ReasonCode.visibleCameraBack.rawValue) {
+                let lost = reasons.contains(ReasonCode.visibleCameraLost.rawValue)
+                health.report(visibleComponent, lost ? .degraded : .ok, reasons: lost ? [ReasonCode.visibleCameraLost.rawValue] : [])
+                return
+            }
             let lost = reasons.contains(ReasonCode.cameraLost.rawValue)
             health.report(component, state == .screening ? .ok : lost ? .failing : .degraded, reasons: state == .screening ? [] : reasons)
         }
@@ -206,19 +211,31 @@ public struct ScreeningService {
         }
         var frames = 0
         defer { shared.update { $0.frames += frames; $0.laneFrames[plan.lane.name] = frames } }
+        // IR frames that got a visible picture and those that did not (`pairVisible`).
+        var paired = 0, unpaired = 0, reportedPaired = 0, reportedUnpaired = 0
+        func reportPairing() {
+            health.count(visibleComponent, "paired", by: paired - reportedPaired)
+            health.count(visibleComponent, "unpaired", by: unpaired - reportedUnpaired)
+            (reportedPaired, reportedUnpaired) = (paired, unpaired)
+        }
+        defer { if paired + unpaired > 0 { reportPairing() } }
         // One frame loop for a camera and recordings alike; a camera lane whose camera or
         // detection settings a reload changed ends its loop and starts again with them.
         while true {
             let logger = Logger(label: "canthus.lane.\(plan.lane.name)")
             let inputs: [() throws -> FrameInput]
             if let camera = plan.lane.source.camera {
-                inputs = [{ .camera(try camera.source { line in logger.warning("\(line)") }) }]
+                inputs = [{
+                    .camera(try camera.source { line in logger.warning("\(line)") },
+                            visible: try camera.visible?.source { line in logger.warning("visible camera: \(line)") })
+                }]
             } else {
                 inputs = plan.lane.source.replay.map { path in { .file(try openSource(path: path, options: plan.importOptions)) } }
             }
             var firstNs: UInt64 = 0
             var startedNs: UInt64 = 0
             let realTime = plan.lane.source.camera == nil && plan.lane.source.realTime
+            let hasVisible = plan.lane.source.camera?.visible != nil
             var laneConfig = config
             laneConfig.screening = plan.screening
             let summaries = try screenFrames(inputs: inputs, config: laneConfig,
@@ -237,6 +254,11 @@ public struct ScreeningService {
                 },
                 observe: { screener, frame, index in
                     frames += 1
+                    if hasVisible {
+                        if frame.visibleJPEG.isEmpty { unpaired += 1 } else { paired += 1 }
+                        // To the health model every 25 frames: no allocation per frame.
+                        if (paired + unpaired) % 25 == 0 { reportPairing() }
+                    }
                     if let d = control.takeDecision() { screener.reconfigure(decision: d) }
                     if live { output(view.render(screener, frame: frame, frameIndex: index)) }
                 },

@@ -198,6 +198,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
     case referenceMissing = "reference_missing", referenceUnstable = "reference_unstable"
     case referenceSearching = "reference_searching", warmingUp = "warming_up"
     case shutter, frozen, cameraLost = "camera_lost", cameraBack = "camera_back"
+    case visibleCameraLost = "visible_camera_lost", visibleCameraBack = "visible_camera_back"
     // Why a person was not measured (rejected), or what a measurement carries (decision flags).
     case tooFar = "too_far", tooClose = "too_close", edge, motion, passing, notFacing = "not_facing", cold
     case tooFewFrames = "too_few_frames", paused, glasses
@@ -213,6 +214,8 @@ public enum ReasonCode: String, CaseIterable, Sendable {
         case .shutter: return "the camera is recalibrating (shutter/FFC); readings resume in a moment"
         case .frozen: return "the camera is sending the same frame again; its readings are not used"
         case .cameraLost: return "the camera stopped delivering frames"
+        case .visibleCameraLost: return "the visible camera stopped delivering pictures; screening goes on without them"
+        case .visibleCameraBack: return "the visible camera is delivering pictures again"
         case .cameraBack: return "the camera is delivering frames again"
         case .tooFar: return "too far from the camera: too few pixels on the face for a trustworthy reading"
         case .tooClose: return "too close to the camera: the face does not fit the view"

@@ -157,6 +157,27 @@ import TestSupport
             #expect(paired >= 5, "\(name): \(paired) of \(r.frameCount) IR frames paired: \(out)")
             #expect(out.contains("\(paired) frames paired with a visible image"), "\(out)")
         }
+        // The daemon's lane with a visible camera: pictures go with the IR frames; when the
+        // visible camera is gone, its health says so and the lane screens on.
+        func text(_ f: String) -> String { (try? String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8)) ?? "" }
+        func components(_ f: String) -> [String: [String: Any]] {
+            let o = try? JSONSerialization.jsonObject(with: Data(text(f).utf8)) as? [String: Any]
+            var byName: [String: [String: Any]] = [:]
+            for c in (o?["components"] as? [[String: Any]]) ?? [] { byName[c["name"] as? String ?? ""] = c }
+            return byName
+        }
+        #expect(text("run-paired.status").hasPrefix("0"), "\(text("run-paired.err"))")
+        let before = components("status-paired.json"), after = components("status-unpaired.json")
+        let paired = (before["lane cam visible"]?["counters"] as? [String: Int])?["paired"] ?? 0
+        #expect(paired >= 10, "\(before) \(text("status-paired.json"))")
+        #expect(before["lane cam"]?["state"] as? String == "ok", "\(before)")
+        // vivid's disconnect lasts until the device is reopened (about a second): the loss and the
+        // return are status events that leave screening on, and the health is ok again after.
+        let events = text("var-paired/events.ndjson")
+        #expect(events.contains(#""state":"screening","reasons":["visible_camera_lost"]"#)
+                && events.contains(#""state":"screening","reasons":["visible_camera_back"]"#), "\(events)")
+        #expect(after["lane cam visible"]?["state"] as? String == "ok" && after["lane cam"]?["state"] as? String == "ok", "\(after)")
+        #expect(text("run-paired.err").contains("visible camera: capture /dev/video1") && text("run-paired.err").contains("camera lost"))
     }
 
     /// The shipped (release) build: no allocation per frame on the capture path in steady state.

@@ -10,3 +10,24 @@ echo visible-done
 $CANTHUS record --ir /dev/video0 --input 1 --camera lepton35 --fps 9 --visible /dev/video1 --visible-input 0 \
   --visible-camera webcam-libv4l2 --duration 8 --out /out/paired-libv4l2.canthus > /out/paired-libv4l2.out 2> /out/paired-libv4l2.err || exit 12
 echo visible-libv4l2-done
+# The daemon: a lane whose IR camera is paired with the visible one; the visible camera is then
+# disconnected (vivid lets it be reopened a moment later) — status events that do not pause
+# screening, and the visible camera's health.
+cat > /tmp/paired.yaml <<YAML
+lanes:
+  - {name: cam, camera: {device: /dev/video0, model: lepton35, input: 1, fps: 9, visible: {device: /dev/video1, input: 0}}}
+records: {directory: /out/var-paired}
+control: {socket: /tmp/run/canthus.sock}
+YAML
+$CANTHUS run --config /tmp/paired.yaml --no-view > /out/run-paired.out 2> /out/run-paired.err &
+PID=$!
+for i in $(seq 1 300); do grep -q '"frame":0' /out/var-paired/events.ndjson 2>/dev/null && break; sleep 0.2; done
+sleep 5
+$CANTHUS status --socket /tmp/run/canthus.sock --json > /out/status-paired.json 2>&1
+v4l2-ctl -d /dev/video1 --set-ctrl=disconnect=1
+sleep 3
+$CANTHUS status --socket /tmp/run/canthus.sock --json > /out/status-unpaired.json 2>&1
+kill -TERM $PID
+wait $PID
+echo "$?" > /out/run-paired.status
+echo visible-run-done
