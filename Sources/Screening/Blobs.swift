@@ -81,10 +81,15 @@ public struct BlobLabeler {
 
     /// Labels `pixels` (row-major, `width × height`) where `count ≥ threshold`, treating the
     /// disc `exclude` (centre x, y and radius, pixels) as background.
+    /// `window` (inclusive bounds) limits the labelling to part of the frame; nothing outside
+    /// it is a blob.
     public mutating func label(_ pixels: UnsafeBufferPointer<UInt16>, threshold: UInt16,
-                               exclude: (x: Double, y: Double, r: Double)? = nil) {
+                               exclude: (x: Double, y: Double, r: Double)? = nil,
+                               window: (minX: Int, minY: Int, maxX: Int, maxY: Int)? = nil) {
         precondition(pixels.count == width * height, "BlobLabeler: frame is not \(width)×\(height)")
         let w = width, h = height
+        let xLo = max(0, window?.minX ?? 0), xEnd = min(w, (window?.maxX ?? w - 1) + 1)
+        let yLo = max(0, window?.minY ?? 0), yEnd = min(h, (window?.maxY ?? h - 1) + 1)
         // The excluded disc's bounding rows, and per row of it the excluded column range.
         let ex = exclude.map { e in (x: e.x, y: e.y, r: e.r, y0: Int((e.y - e.r).rounded(.down)), y1: Int((e.y + e.r).rounded(.up))) }
         blobs.removeAll(keepingCapacity: true)
@@ -109,7 +114,7 @@ public struct BlobLabeler {
             let threshold16 = SIMD16<UInt16>(repeating: threshold)
             let base = pixels.baseAddress!
             var aboveBegin = 0, aboveEnd = 0      // the runs of the row above
-            for y in 0..<h {
+            for y in yLo..<max(yLo, yEnd) {
                 let row = y * w
                 let rowBegin = runs
                 // Excluded columns of this row (none when lo > hi).
@@ -123,26 +128,26 @@ public struct BlobLabeler {
                         hi = min(w - 1, Int((e.x + s).rounded(.down)))
                     }
                 }
-                var x = 0
+                var x = xLo
                 var j = aboveBegin
-                while x < w {
+                while x < xEnd {
                     // Skip background, sixteen pixels at a time while none is in the mask.
-                    while x + 16 <= w {
+                    while x + 16 <= xEnd {
                         let v = UnsafeRawPointer(base + row + x).loadUnaligned(as: SIMD16<UInt16>.self)
                         if any(v .>= threshold16) { break }
                         x += 16
                     }
-                    while x < w && (pixels[row + x] < threshold || (x >= lo && x <= hi)) { x += 1 }
-                    if x >= w { break }
+                    while x < xEnd && (pixels[row + x] < threshold || (x >= lo && x <= hi)) { x += 1 }
+                    if x >= xEnd { break }
                     let start = x
                     // Inside a run, sixteen pixels at a time while all are in the mask and none
                     // is excluded.
-                    while x + 16 <= w && (x + 16 <= lo || x > hi) {
+                    while x + 16 <= xEnd && (x + 16 <= lo || x > hi) {
                         let v = UnsafeRawPointer(base + row + x).loadUnaligned(as: SIMD16<UInt16>.self)
                         if !all(v .>= threshold16) { break }
                         x += 16
                     }
-                    while x < w && pixels[row + x] >= threshold && !(x >= lo && x <= hi) { x += 1 }
+                    while x < xEnd && pixels[row + x] >= threshold && !(x >= lo && x <= hi) { x += 1 }
                     let end = x - 1
                     let l = next
                     next += 1

@@ -21,6 +21,11 @@ public final class Screener {
     private var labeler: BlobLabeler
     private var faces = FaceMeasurer()
     private var grouper: FaceGrouper
+    /// The hot-core pass (`findCores`): its own labelling, an identity grouping, and which
+    /// regions of the skin-level labelling were turned down as no single face.
+    private var coreLabeler: BlobLabeler
+    private var identity: [Int32]
+    private var turnedDown: [Bool]
     private var policy: DecisionPolicy
     /// The camera's focal length, for each person's distance; nil when its field of view is unknown.
     public let geometry: CameraGeometry?
@@ -47,6 +52,10 @@ public final class Screener {
         upright = Frame(width: size.width, height: size.height)
         labeler = BlobLabeler(width: size.width, height: size.height)
         grouper = FaceGrouper(maxLabels: BlobLabeler.labelBound(width: size.width, height: size.height))
+        coreLabeler = BlobLabeler(width: size.width, height: size.height)
+        let bound = BlobLabeler.labelBound(width: size.width, height: size.height)
+        identity = (0...bound).map { Int32($0) }
+        turnedDown = [Bool](repeating: false, count: bound + 1)
         reference = ReferenceMonitor(source: header.reference, rotation: rotation, sensorWidth: header.camera.width,
                                      sensorHeight: header.camera.height, config: config.reference)
         tracker = Tracker(config: config)
@@ -176,6 +185,10 @@ public final class Screener {
         let band = config.canthusBandSigma * noise
         grouper.group(labeler.blobs, minPieceArea: max(1, config.minBlobAreaPx / 2))
         let body = table.firstCount(atLeast: background + config.bodyMarginK - offsetK)
+        var anyTurnedDown = false
+        let coreFloor = table.firstCount(atLeast: Double(table[threshold]) + 3.0)
+        let coreSide = Int(Double(config.minBlobAreaPx).squareRoot().rounded(.up))
+        for region in grouper.regions { turnedDown[Int(region.label)] = false }
         for blob in grouper.regions where blob.area >= config.minBlobAreaPx {
             if blob.maxCount >= hotCount { continue }
             if hangsBelowAHead(blob, pixels: px, hotCount: hotCount, body: body) { continue }
@@ -185,20 +198,72 @@ public final class Screener {
                                   k: config.canthusPixels, band: band)
                 }
             }
-            // A face is taller than wide; a wide, flat warm region (shoulders, an arm, a table
-            // edge) is not one, unless the frame's bottom edge cuts it, or it is the band of
-            // skin between a hat and a mask.
-            if Double(d.faceHeight) < 0.75 * Double(d.faceWidth) && d.maxY < h - 1
-                && !liesBetweenHatAndMask(d, pixels: px, body: body) { continue }
-            // A head's top is its crown or forehead, a solid cap; a region whose top third is
-            // mostly empty (the back and posts of a warm chair above its seat) is not a head.
-            if d.crownFill < 0.4 && !d.touchesEdge { continue }
-            // Too small to measure is still a person when it is a head on a body; a speck with
-            // nothing warm beneath it (a hand on the counter, an ear, a lamp) is not, and neither
-            // is a "head" smaller than a tiny blob (the tip of a larger warm region).
-            if d.faceWidth < config.minFaceWidthPx
-                && (d.faceWidth * d.faceHeight < config.minBlobAreaPx || !standsOnABody(d, pixels: px, body: body)) { continue }
-            detections.append(d)
+            if isFace(d, pixels: px, body: body) {
+                detections.append(d)
+            } else if blob.width >= 3 * coreSide && blob.height >= 3 * coreSide && blob.maxCount >= coreFloor {
+                // Worth a look for faces inside only if it is big enough to hold one with room
+                // around it (three times the smallest blob's side each way) and holds skin as
+                // warm as a face's (clothing alone reads a kelvin or two above the threshold,
+                // a face 3–6).
+                turnedDown[Int(blob.label)] = true
+                anyTurnedDown = true
+            }
+        }
+        if anyTurnedDown { findCores(px, threshold: threshold, hotCount: hotCount, body: body, band: band, offsetK: offsetK) }
+    }
+
+    /// The shape tests every face passes (`detect`, `findCores`).
+    private func isFace(_ d: Detection, pixels px: UnsafeBufferPointer<UInt16>, body: UInt16) -> Bool {
+        let h = upright.height
+        // A face is taller than wide; a wide, flat warm region (shoulders, an arm, a table
+        // edge) is not one, unless the frame's bottom edge cuts it, or it is the band of
+        // skin between a hat and a mask.
+        if Double(d.faceHeight) < 0.75 * Double(d.faceWidth) && d.maxY < h - 1
+            && !liesBetweenHatAndMask(d, pixels: px, body: body) { return false }
+        // A head's top is its crown or forehead, a solid cap; a region whose top third is
+        // mostly empty (the back and posts of a warm chair above its seat) is not a head.
+        if d.crownFill < 0.4 && !d.touchesEdge { return false }
+        // Too small to measure is still a person when it is a head on a body; a speck with
+        // nothing warm beneath it (a hand on the counter, an ear, a lamp) is not, and neither
+        // is a "head" smaller than a tiny blob (the tip of a larger warm region).
+        if d.faceWidth < config.minFaceWidthPx
+            && (d.faceWidth * d.faceHeight < config.minBlobAreaPx || !standsOnABody(d, pixels: px, body: body)) { return false }
+        return true
+    }
+
+    /// Faces inside warm regions that were turned down as no single face — people sitting
+    /// close, heads against warm clothing or a neighbour: skin is the warmest part of a clothed
+    /// person, so a face stands out as a hot core a few kelvin above the clothing around it.
+    /// The frame is labelled again at 1.5, 3 and 4.5 K above the skin threshold; a core whose
+    /// hottest pixel lies in a turned-down region and in no face found so far, which the frame's
+    /// edge does not cut, and which passes every face test, is a face.
+    private func findCores(_ px: UnsafeBufferPointer<UInt16>, threshold: UInt16, hotCount: UInt16, body: UInt16, band: Double, offsetK: Double) {
+        let w = upright.width, h = upright.height
+        let base = Double(table[threshold])
+        // Only the part of the frame the turned-down regions cover is labelled again.
+        var window = (minX: w, minY: h, maxX: -1, maxY: -1)
+        for r in grouper.regions where turnedDown[Int(r.label)] {
+            window = (min(window.minX, r.minX), min(window.minY, r.minY), max(window.maxX, r.maxX), max(window.maxY, r.maxY))
+        }
+        for step in 1...3 {
+            let level = table.firstCount(atLeast: base + 1.5 * Double(step))
+            guard level < hotCount else { break }
+            coreLabeler.label(px, threshold: level, exclude: reference.exclusion, window: window)
+            for core in coreLabeler.blobs where core.area >= config.minBlobAreaPx && core.maxCount < hotCount {
+                let peak = core.maxY_ * w + core.maxX_
+                let region = grouper.group[Int(labeler.labels[peak])]
+                guard region > 0, turnedDown[Int(region)] else { continue }
+                if detections.contains(where: { core.maxX_ >= $0.minX && core.maxX_ <= $0.maxX && core.maxY_ >= $0.minY && core.maxY_ <= $0.maxY }) { continue }
+                let d = coreLabeler.labels.withUnsafeBufferPointer { labels in
+                    identity.withUnsafeBufferPointer { group in
+                        faces.measure(blob: core, labels: labels, group: group, pixels: px, width: w, height: h, table: table,
+                                      k: config.canthusPixels, band: band)
+                    }
+                }
+                // A core the frame's edge cuts is a piece of someone leaving the view (a
+                // shoulder, the back of a head), not a face to be found this way.
+                if !d.touchesEdge && isFace(d, pixels: px, body: body) { detections.append(d) }
+            }
         }
     }
 

@@ -54,6 +54,33 @@ func floodFillBlobs(_ mask: [Bool], width: Int, height: Int) -> [(area: Int, min
         }
     }
 
+    /// A window labels what lies inside it exactly as flood fill of the mask cut to the window
+    /// does, and leaves no stale label behind for the next whole-frame labelling.
+    @Test(arguments: [0.3, 0.6])
+    func aWindowLabelsOnlyWhatIsInside(density: Double) {
+        let w = 61, h = 47
+        var state: UInt64 = UInt64(density * 977)
+        var labeler = BlobLabeler(width: w, height: h)
+        for round in 0..<10 {
+            var pixels = [UInt16](repeating: 0, count: w * h)
+            for i in 0..<pixels.count {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                pixels[i] = Double(state >> 11) / Double(1 << 53) < density ? 200 : 10
+            }
+            let window = (minX: 5 + round, minY: 3 + round, maxX: 40 + round, maxY: 30 + round)
+            pixels.withUnsafeBufferPointer { labeler.label($0, threshold: 100, window: window) }
+            var mask = [Bool](repeating: false, count: w * h)
+            for y in window.minY...window.maxY { for x in window.minX...window.maxX { mask[y * w + x] = pixels[y * w + x] >= 100 } }
+            let expected = floodFillBlobs(mask, width: w, height: h).map { [$0.minY, $0.minX, $0.area, $0.maxX, $0.maxY] }
+            let got = labeler.blobs.map { [$0.minY, $0.minX, $0.area, $0.maxX, $0.maxY] }
+            #expect(got.sorted { $0.lexicographicallyPrecedes($1) } == expected.sorted { $0.lexicographicallyPrecedes($1) })
+            for i in 0..<(w * h) where !mask[i] { #expect(labeler.labels[i] == 0) }
+            // The whole frame afterwards: as flood fill of the whole mask.
+            pixels.withUnsafeBufferPointer { labeler.label($0, threshold: 100) }
+            #expect(labeler.blobs.count == floodFillBlobs(pixels.map { $0 >= 100 }, width: w, height: h).count)
+        }
+    }
+
     @Test func diagonalPixelsAreOneBlob() {
         // 8-connectivity: a diagonal line and a "V" joined only at the bottom are single blobs.
         let w = 5
