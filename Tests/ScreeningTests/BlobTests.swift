@@ -1,6 +1,16 @@
 @testable import Screening
 import Testing
 
+/// A frame whose pixels are warm (200…455) with probability `density`, else 10 (a fixed LCG).
+func randomFrame(count: Int, density: Double, state: inout UInt64) -> [UInt16] {
+    var pixels = [UInt16](repeating: 0, count: count)
+    for i in 0..<count {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        pixels[i] = Double(state >> 11) / Double(1 << 53) < density ? 200 + UInt16(truncatingIfNeeded: state >> 56) : 10
+    }
+    return pixels
+}
+
 /// An independent reference: flood fill with an explicit stack, 8-connectivity.
 func floodFillBlobs(_ mask: [Bool], width: Int, height: Int) -> [(area: Int, minX: Int, minY: Int, maxX: Int, maxY: Int, sumX: Int, sumY: Int)] {
     var seen = [Bool](repeating: false, count: mask.count)
@@ -31,11 +41,7 @@ func floodFillBlobs(_ mask: [Bool], width: Int, height: Int) -> [(area: Int, min
         var state: UInt64 = UInt64(density * 1000)
         var labeler = BlobLabeler(width: w, height: h)
         for _ in 0..<20 {
-            var pixels = [UInt16](repeating: 0, count: w * h)
-            for i in 0..<pixels.count {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                pixels[i] = Double(state >> 11) / Double(1 << 53) < density ? 200 + UInt16(truncatingIfNeeded: state >> 56) : 10
-            }
+            let pixels = randomFrame(count: w * h, density: density, state: &state)
             pixels.withUnsafeBufferPointer { labeler.label($0, threshold: 100) }
             let expected = floodFillBlobs(pixels.map { $0 >= 100 }, width: w, height: h)
             func key(_ b: (area: Int, minX: Int, minY: Int, maxX: Int, maxY: Int, sumX: Int, sumY: Int)) -> [Int] {
@@ -62,11 +68,7 @@ func floodFillBlobs(_ mask: [Bool], width: Int, height: Int) -> [(area: Int, min
         var state: UInt64 = UInt64(density * 977)
         var labeler = BlobLabeler(width: w, height: h)
         for round in 0..<10 {
-            var pixels = [UInt16](repeating: 0, count: w * h)
-            for i in 0..<pixels.count {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                pixels[i] = Double(state >> 11) / Double(1 << 53) < density ? 200 : 10
-            }
+            let pixels = randomFrame(count: w * h, density: density, state: &state)
             let window = (minX: 5 + round, minY: 3 + round, maxX: 40 + round, maxY: 30 + round)
             pixels.withUnsafeBufferPointer { labeler.label($0, threshold: 100, window: window) }
             var mask = [Bool](repeating: false, count: w * h)
