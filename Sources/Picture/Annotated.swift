@@ -51,21 +51,42 @@ public enum Annotated {
             picture.text(format1(t) + "°C", x: barX + barWidth + 4, y: max(0, y), scale: textScale, RGB(235, 235, 235))
         }
         let thickness = scale >= 3 ? 2 : 1
+        // Every box first, then the texts, each where it overlaps no text placed before it.
         for m in marks {
-            let x0 = m.minX * scale, y0 = m.minY * scale
-            let w = (m.maxX - m.minX + 1) * scale, h = (m.maxY - m.minY + 1) * scale
-            picture.outline(x: x0, y: y0, width: w, height: h, thickness: thickness, m.colour)
-            // The text above the box where it fits, else inside its top.
+            picture.outline(x: m.minX * scale, y: m.minY * scale, width: (m.maxX - m.minX + 1) * scale,
+                            height: (m.maxY - m.minY + 1) * scale, thickness: thickness, m.colour)
+        }
+        var placed: [(x: Int, y: Int, w: Int, h: Int)] = []
+        for m in marks {
+            let r = labelRect(for: m, scale: scale, textScale: textScale, thickness: thickness, imageWidth: imgW,
+                              imageHeight: imgH, avoiding: placed)
+            placed.append(r)
             let lineH = BitmapFont.lineHeight * textScale + 2
-            let block = m.lines.count * lineH
-            var ty = y0 - block - 1 >= 0 ? y0 - block - 1 : y0 + thickness + 2
-            let tx = min(max(textScale, x0), max(textScale, imgW - (m.lines.map(\.count).max() ?? 0) * BitmapFont.advance * textScale))
-            for line in m.lines {
-                picture.text(line, x: tx, y: ty + textScale, scale: textScale, m.colour, background: Mark.backing)
-                ty += lineH
+            for (k, line) in m.lines.enumerated() {
+                picture.text(line, x: r.x, y: r.y + k * lineH + textScale, scale: textScale, m.colour, background: Mark.backing)
             }
         }
         return picture
+    }
+
+    /// Where a mark's text goes: above its box, else below it, else inside its top — the first
+    /// of these that overlaps no text placed before; failing all, moved down past the texts it
+    /// would cover. Kept inside the frame.
+    static func labelRect(for m: Mark, scale: Int, textScale: Int, thickness: Int, imageWidth: Int, imageHeight: Int,
+                          avoiding placed: [(x: Int, y: Int, w: Int, h: Int)]) -> (x: Int, y: Int, w: Int, h: Int) {
+        let lineH = BitmapFont.lineHeight * textScale + 2
+        let w = (m.lines.map(\.count).max() ?? 0) * BitmapFont.advance * textScale + textScale
+        let h = m.lines.count * lineH
+        let x = min(max(textScale, m.minX * scale), max(textScale, imageWidth - w))
+        let top = m.minY * scale, bottom = (m.maxY + 1) * scale
+        func overlaps(_ y: Int) -> Bool {
+            placed.contains { x < $0.x + $0.w && $0.x < x + w && y < $0.y + $0.h && $0.y < y + h }
+        }
+        let candidates = [top - h - 1, bottom + 1, top + thickness + 2].filter { $0 >= 0 && $0 + h <= max(imageHeight, h) }
+        if let y = candidates.first(where: { !overlaps($0) }) { return (x, y, w, h) }
+        var y = candidates.first ?? 0
+        while overlaps(y) && y + h < imageHeight { y += lineH }
+        return (x, y, w, h)
     }
 
     static func finiteRange(_ v: [Float]) -> (Double, Double) {

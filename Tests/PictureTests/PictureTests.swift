@@ -1,5 +1,5 @@
 import Foundation
-import Picture
+@testable import Picture
 import Testing
 
 @Suite struct BitmapFontTests {
@@ -78,6 +78,23 @@ import Testing
         #expect(throws: PictureError.self) { try p.writePNG(path: "/nonexistent-dir/x.png") }
         do { try p.writePNG(path: "/nonexistent-dir/x.png") } catch {
             #expect("\(error)".contains("/nonexistent-dir/x.png") && "\(error)".contains("No such file"))
+        }
+    }
+}
+
+@Suite struct LabelPlacementTests {
+    /// Faces side by side: no text covers another.
+    @Test func textsOfNeighbouringMarksDoNotOverlap() {
+        let marks = (0..<6).map { k in
+            Mark(minX: 10 + 9 * k, minY: 30 + (k % 2) * 3, maxX: 17 + 9 * k, maxY: 40 + (k % 2) * 3,
+                 lines: ["#\(k + 1) too_far", "6.8m"], colour: Mark.rejected)
+        }
+        var placed: [(x: Int, y: Int, w: Int, h: Int)] = []
+        for m in marks {
+            let r = Annotated.labelRect(for: m, scale: 4, textScale: 2, thickness: 2, imageWidth: 640, imageHeight: 480, avoiding: placed)
+            #expect(!placed.contains { r.x < $0.x + $0.w && $0.x < r.x + r.w && r.y < $0.y + $0.h && $0.y < r.y + r.h }, "\(r) over \(placed)")
+            #expect(r.x >= 0 && r.y >= 0 && r.x + r.w <= 640 + 2)
+            placed.append(r)
         }
     }
 }
