@@ -30,19 +30,23 @@ public final class HealthModel: @unchecked Sendable {
 
     /// Sets `name`'s state, reasons and detail (its counters stay).
     public func report(_ name: String, _ state: State, reasons: [String] = [], detail: String = "") {
-        lock.lock(); defer { lock.unlock() }
-        var c = components[name] ?? Component(name: name, state: .ok, reasons: [], detail: "", counters: [:])
-        c.state = state
-        c.reasons = reasons
-        c.detail = detail
-        components[name] = c
+        update(name) { c in
+            c.state = state
+            c.reasons = reasons
+            c.detail = detail
+        }
     }
 
     /// Adds `by` to one of `name`'s counters.
     public func count(_ name: String, _ counter: String, by n: Int = 1) {
+        update(name) { $0.counters[counter, default: 0] += n }
+    }
+
+    /// Changes `name`'s component (made ok and empty the first time) in place, under the lock:
+    /// no copy of its counters.
+    private func update(_ name: String, _ change: (inout Component) -> Void) {
         lock.lock(); defer { lock.unlock() }
-        // In place: no copy of the component's counters (a hot path may count).
-        components[name, default: Component(name: name, state: .ok, reasons: [], detail: "", counters: [:])].counters[counter, default: 0] += n
+        change(&components[name, default: Component(name: name, state: .ok, reasons: [], detail: "", counters: [:])])
     }
 
     /// Every component, by name.

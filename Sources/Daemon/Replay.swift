@@ -73,11 +73,11 @@ public enum FrameInput {
 /// `screen`, the tests): each input in turn, each with a fresh screener (its frames and times
 /// start at 0; a photo's rules are relaxed, `ScreeningConfig.forStills`). `shouldStop` is
 /// asked before every frame and while a camera is idle (true ends the loop; open tracks are
-/// still finished); `beforeFrame` sees each frame and its index before it is screened and may
-/// pace the loop (false stops it); `observe` sees every frame after it is screened.
+/// still finished); `beforeFrame` sees each frame and its index before it is screened (to pace
+/// a replay); `observe` sees every frame after it is screened.
 public func screenFrames(inputs: [() throws -> FrameInput], config: CanthusConfig,
                          shouldStop: () -> Bool = { false },
-                         beforeFrame: (Frame, Int) -> Bool = { _, _ in true },
+                         beforeFrame: (Frame, Int) -> Void = { _, _ in },
                          observe: (Screener, Frame, Int) -> Void = { _, _, _ in },
                          stamper: EventStamper = EventStamper(),
                          emit: (Event) -> Void) throws -> [SourceSummary] {
@@ -87,6 +87,11 @@ public func screenFrames(inputs: [() throws -> FrameInput], config: CanthusConfi
     for open in inputs {
         let input = try open()
         func emitStamped(_ e: Event) { emit(stamper.stamp(e)) }
+        /// A camera's loss or return as a status event; the visible camera's leaves the state as it is.
+        func announce(_ reason: ReasonCode, paused: Bool, index: Int, timeS: Double) {
+            emitStamped(Event(source: input.name, frame: max(0, index - 1), timeS: timeS,
+                              body: .status(state: paused ? .paused : .screening, reasons: [reason.rawValue])))
+        }
         var still = false
         if case .file(let s) = input { still = s is StillSource }
         if case .camera(let c, let v) = input { c.start(); v?.start() }
@@ -109,22 +114,18 @@ public func screenFrames(inputs: [() throws -> FrameInput], config: CanthusConfi
             case .camera(let camera, let visible):
                 if camera.stats.lost != lost {
                     lost.toggle()
-                    let reason = lost ? ReasonCode.cameraLost : .cameraBack
-                    emitStamped(Event(source: input.name, frame: max(0, index - 1), timeS: screener.lastTimeS,
-                               body: .status(state: lost ? .paused : .screening, reasons: [reason.rawValue])))
+                    announce(lost ? .cameraLost : .cameraBack, paused: lost, index: index, timeS: screener.lastTimeS)
                 }
-                // The visible camera's loss and return: status events that do not pause screening.
+                // The visible camera's loss and return do not pause screening.
                 if let visible, visible.stats.lost != visibleLost {
                     visibleLost.toggle()
-                    let reason = visibleLost ? ReasonCode.visibleCameraLost : .visibleCameraBack
-                    emitStamped(Event(source: input.name, frame: max(0, index - 1), timeS: screener.lastTimeS,
-                               body: .status(state: lost ? .paused : .screening, reasons: [reason.rawValue])))
+                    announce(visibleLost ? .visibleCameraLost : .visibleCameraBack, paused: lost, index: index, timeS: screener.lastTimeS)
                 }
                 guard let got = camera.next(into: &frame, timeoutS: 0.25) else { continue frames }
                 guard got else { break frames }
                 if let visible { pairVisible(from: visible, into: &frame, scratch: &visibleFrame) }
             }
-            if !beforeFrame(frame, index) { stopped = true; break }
+            beforeFrame(frame, index)
             screener.process(frame, index: index, emit: emitStamped)
             observe(screener, frame, index)
             index += 1
@@ -150,10 +151,8 @@ func pairVisible(from visible: V4L2Source, into frame: inout Frame, scratch: ino
 
 /// `screenFrames` over files (recordings, photos, imported files) by path.
 public func replay(paths: [String], config: CanthusConfig, importOptions: ImportOptions,
-                   beforeFrame: (Frame, Int) -> Bool = { _, _ in true },
                    observe: (Screener, Frame, Int) -> Void = { _, _, _ in },
-                   stamper: EventStamper = EventStamper(),
                    emit: (Event) -> Void) throws -> [SourceSummary] {
     try screenFrames(inputs: paths.map { path in { .file(try openSource(path: path, options: importOptions)) } }, config: config,
-                     beforeFrame: beforeFrame, observe: observe, stamper: stamper, emit: emit)
+                     observe: observe, emit: emit)
 }

@@ -18,20 +18,18 @@ public struct ScreenedFile: Sendable {
 public func screenFile(path: String, config: CanthusConfig, importOptions: ImportOptions, imagePath: String?,
                        emit: (Event) -> Void) throws -> ScreenedFile {
     var events: [Event] = []
-    // Each track's last box, and the last frame in °C (upright).
+    // Each track's last box; the last frame as screened (upright), its table and reference
+    // offset — turned into °C once, at the end.
     var boxes: [Int: (minX: Int, minY: Int, maxX: Int, maxY: Int)] = [:]
-    var celsius: [Float] = []
-    var size = (width: 0, height: 0)
+    var last: (view: Frame, table: CountTable, offsetK: Double)?
     var name = (path as NSString).lastPathComponent
     _ = try replay(paths: [path], config: config, importOptions: importOptions, observe: { screener, frame, _ in
         name = screener.sourceName
         guard imagePath != nil else { return }
         for t in screener.tracker.tracks where t.lastFrame == screener.lastFrame { boxes[t.id] = t.box }
-        let view = screener.screened(frame)
-        let offset: Double
-        if case .ok(let o) = screener.referenceStatus { offset = o } else { offset = 0 }
-        size = (view.width, view.height)
-        celsius = view.pixels.map { screener.table[$0] + Float(offset) }
+        var offset = 0.0
+        if case .ok(let o) = screener.referenceStatus { offset = o }
+        last = (screener.screened(frame), screener.table, offset)
     }, emit: { event in
         events.append(event)
         emit(event)
@@ -56,9 +54,11 @@ public func screenFile(path: String, config: CanthusConfig, importOptions: Impor
         }
     }
     if let imagePath {
-        guard !celsius.isEmpty else { throw ConvertError("\(path): has no frame to draw") }
-        let scale = max(1, min(6, 640 / max(size.width, size.height)))
-        let picture = Annotated.render(celsius: celsius, width: size.width, height: size.height, marks: marks, scale: scale)
+        guard let last else { throw ConvertError("\(path): has no frame to draw") }
+        let celsius = last.view.pixels.map { last.table[$0] + Float(last.offsetK) }
+        let (w, h) = (last.view.width, last.view.height)
+        let scale = max(1, min(6, 640 / max(w, h)))
+        let picture = Annotated.render(celsius: celsius, width: w, height: h, marks: marks, scale: scale)
         do { try picture.writePNG(path: imagePath) } catch { throw ConvertError("\(error)") }
     }
     return ScreenedFile(name: name, events: events, marks: marks)

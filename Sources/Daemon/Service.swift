@@ -189,7 +189,6 @@ public struct ScreeningService {
         var plan = plan
         let component = "lane \(plan.lane.name)", visibleComponent = "lane \(plan.lane.name) visible"
         health.report(component, .ok)
-        var stamper = EventStamper(lane: plan.lane.name, gate: plan.lane.gate)
         var view = TerminalView()
         // The lane's health follows its status events: paused is degraded (reference missing
         // or unstable, shutter, frozen) or failing (camera lost), screening is ok.
@@ -202,12 +201,6 @@ public struct ScreeningService {
             }
             let lost = reasons.contains(ReasonCode.cameraLost.rawValue)
             health.report(component, state == .screening ? .ok : lost ? .failing : .degraded, reasons: state == .screening ? [] : reasons)
-        }
-        func handle(_ event: Event) {
-            let e = stamper.stamp(event)
-            noteHealth(e)
-            publish(e)
-            if live { view.note(e) }
         }
         var frames = 0
         defer { shared.update { $0.frames += frames; $0.laneFrames[plan.lane.name] = frames } }
@@ -250,7 +243,6 @@ public struct ScreeningService {
                         let now = DispatchTime.now().uptimeNanoseconds
                         if due > now { usleep(UInt32(min(1_000_000, (due - now) / 1000))) }
                     }
-                    return true
                 },
                 observe: { screener, frame, index in
                     frames += 1
@@ -262,7 +254,7 @@ public struct ScreeningService {
                     if let d = control.takeDecision() { screener.reconfigure(decision: d) }
                     if live { output(view.render(screener, frame: frame, frameIndex: index)) }
                 },
-                stamper: stamper,
+                stamper: EventStamper(lane: plan.lane.name, gate: plan.lane.gate),
                 emit: { event in
                     noteHealth(event)
                     publish(event)
@@ -273,7 +265,6 @@ public struct ScreeningService {
             if let next = control.takeRestart(), !stop.isSet {
                 health.report(component, .ok, detail: "restarted by a reload")
                 plan = next
-                stamper = EventStamper(lane: plan.lane.name, gate: plan.lane.gate)
                 continue
             }
             if stop.isSet || summaries.contains(where: \.stopped) { shared.update { $0.stoppedBySignal = true } }

@@ -26,6 +26,9 @@ public final class Screener {
     private var coreLabeler: BlobLabeler
     private var identity: [Int32]
     private var turnedDown: [Bool]
+    /// The smallest blob's side (px): a turned-down region is searched for cores when it is
+    /// three of these each way.
+    private let coreSide: Int
     private var policy: DecisionPolicy
     /// The camera's focal length, for each person's distance; nil when its field of view is unknown.
     public let geometry: CameraGeometry?
@@ -56,6 +59,7 @@ public final class Screener {
         let bound = BlobLabeler.labelBound(width: size.width, height: size.height)
         identity = (0...bound).map { Int32($0) }
         turnedDown = [Bool](repeating: false, count: bound + 1)
+        coreSide = Int(Double(config.minBlobAreaPx).squareRoot().rounded(.up))
         reference = ReferenceMonitor(source: header.reference, rotation: rotation, sensorWidth: header.camera.width,
                                      sensorHeight: header.camera.height, config: config.reference)
         tracker = Tracker(config: config)
@@ -187,7 +191,6 @@ public final class Screener {
         let body = table.firstCount(atLeast: background + config.bodyMarginK - offsetK)
         var anyTurnedDown = false
         let coreFloor = table.firstCount(atLeast: Double(table[threshold]) + 3.0)
-        let coreSide = Int(Double(config.minBlobAreaPx).squareRoot().rounded(.up))
         for region in grouper.regions { turnedDown[Int(region.label)] = false }
         for blob in grouper.regions where blob.area >= config.minBlobAreaPx {
             if blob.maxCount >= hotCount { continue }
