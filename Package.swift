@@ -55,7 +55,8 @@ let package = Package(
         .testTarget(name: "PictureTests", dependencies: ["TestSupport", "Picture"]),
         .testTarget(name: "RecordsTests", dependencies: ["TestSupport", "Records", "Screening"]),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "Capture", "Screening"]),
-        .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Simulation", "Radiometry", "Daemon", "Capture"]),
+        .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Simulation", "Radiometry", "Daemon", "Capture", "Screening",
+            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Records", "CCapture", "Daemon", "Simulation", "Capture", "Screening", "Radiometry"]),
     ],
     swiftLanguageModes: [.v6]

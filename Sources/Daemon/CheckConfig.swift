@@ -38,7 +38,7 @@ public struct ConfigCheck {
         }
         close(fd)
         unlink(probe)
-        var warnings: [String] = []
+        var warnings = config.notices
         var lanes: [String] = []
         let screening = config.screening
         for (i, lane) in config.effectiveLanes.enumerated() {

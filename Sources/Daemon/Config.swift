@@ -29,6 +29,10 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
     public var records = RecordsConfig()
     /// The control socket (`canthus status`, `ack`, `reload`).
     public var control = ControlConfig()
+    /// What the file said that still works but should change: renamed settings
+    /// (`RenamedSetting`), one line each naming the file, the line and the new key. Not a
+    /// setting; `run`, `reload` and `check-config` print them.
+    public var notices: [String] = []
 
     public init() {}
 
@@ -94,7 +98,10 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
     public static func parse(_ text: String, path: String) throws -> CanthusConfig {
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return CanthusConfig() }
         do {
-            var config = try YAMLDecoder().decode(CanthusConfig.self, from: text)
+            var node = try Yams.compose(yaml: text) ?? Node.mapping([:])
+            let notices = try RenamedSetting.apply(RenamedSetting.all, to: &node, path: path)
+            var config = try YAMLDecoder().decode(CanthusConfig.self, from: node)
+            config.notices = notices
             if let file = config.calibrationFile {
                 // Relative to the configuration file, as a service's files usually are.
                 let resolved = file.hasPrefix("/") ? file
@@ -288,6 +295,8 @@ public struct SourceConfig: Codable, Equatable, Sendable {
     public var replay: [String] = []
     /// Replay at the recording's own pace (true) or as fast as possible.
     public var realTime = false
+    /// Replay the recordings again and again until stopped (a demonstration kiosk, a test rig).
+    public var loop = false
     /// Import options for files that need them (`feverscreen-kiosk`).
     public var importPreset: String?
     /// The reference's set-point (°C) for imported files (the kiosk preset needs it).
@@ -296,7 +305,7 @@ public struct SourceConfig: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case camera, replay, realTime = "real_time", importPreset = "import_preset", referenceSetC = "reference_set_c"
+        case camera, replay, loop, realTime = "real_time", importPreset = "import_preset", referenceSetC = "reference_set_c"
     }
 
     public init(from decoder: any Decoder) throws { try self.init(from: decoder, checkKeys: true) }
@@ -311,6 +320,10 @@ public struct SourceConfig: Codable, Equatable, Sendable {
             throw ConfigError(field: "source", message: "give either camera or replay, not both")
         }
         realTime = try c.value(.realTime, default: false)
+        loop = try c.value(.loop, default: false)
+        if loop && replay.isEmpty {
+            throw ConfigError(field: "source.loop", message: "loops recordings; give them in replay")
+        }
         importPreset = try c.decodeIfPresent(String.self, forKey: .importPreset)
         referenceSetC = try c.decodeIfPresent(Double.self, forKey: .referenceSetC)
     }
@@ -451,5 +464,54 @@ extension CanthusConfig {
         } else {
             health.report("calibration", .ok, detail: detail)
         }
+    }
+}
+
+/// A setting that was renamed: the old name is still read, for at least one release after the
+/// rename, with a notice naming the new key, so an upgrade keeps an operator's file working.
+/// Listed in docs/configuration.md ("Renamed settings").
+public struct RenamedSetting: Sendable {
+    /// The mapping holding the setting, as keys from the top (`["screening"]`).
+    public var parent: [String]
+    public var old: String
+    public var new: String
+    /// The release that renamed it.
+    public var since: String
+
+    public static let all: [RenamedSetting] = [
+        RenamedSetting(parent: ["screening"], old: "association_face_widths", new: "match_within_face_widths", since: "0.2"),
+    ]
+
+    /// Renames `old` to `new` where the file uses it, keeping the key's place (so errors still
+    /// name its line); both given is an error.
+    static func apply(_ renames: [RenamedSetting], to node: inout Node, path: String) throws -> [String] {
+        var notices: [String] = []
+        for r in renames {
+            try rename(r, in: &node, at: r.parent[...], notices: &notices, path: path)
+        }
+        return notices
+    }
+
+    private static func rename(_ r: RenamedSetting, in node: inout Node, at rest: ArraySlice<String>, notices: inout [String], path: String) throws {
+        guard case .mapping(var mapping) = node else { return }
+        if let head = rest.first {
+            guard let key = mapping.keys.first(where: { $0.string == head }), var child = mapping[key] else { return }
+            try rename(r, in: &child, at: rest.dropFirst(), notices: &notices, path: path)
+            mapping[key] = child
+            node = .mapping(mapping)
+            return
+        }
+        guard let oldKey = mapping.keys.first(where: { $0.string == r.old }) else { return }
+        let dotted = (r.parent + [r.old]).joined(separator: ".")
+        let newDotted = (r.parent + [r.new]).joined(separator: ".")
+        let line = oldKey.mark.map { $0.line }
+        if mapping.keys.contains(where: { $0.string == r.new }) {
+            throw ConfigFileError(path: path, line: line, message: "\(dotted) and \(newDotted) are the same setting (renamed in \(r.since)); keep \(newDotted) only")
+        }
+        let pairs = mapping.map { (k, v) -> (Node, Node) in
+            k.string == r.old ? (Node.scalar(.init(r.new, .implicit, .plain, k.mark)), v) : (k, v)
+        }
+        node = .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
+        notices.append("\(path):\(line.map(String.init) ?? "?"): \(dotted) is now called \(newDotted) (renamed in \(r.since)); it is read as such, but the old name will stop working in a later release")
     }
 }

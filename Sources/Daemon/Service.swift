@@ -80,6 +80,7 @@ public struct ScreeningService {
         let config = self.config
         let plans = try Self.plans(config, importOptions: importOptions)
         let logger = Logger(label: "canthus")
+        for notice in config.notices { logger.warning("\(notice)") }
 
         let logPath = (config.records.directory as NSString).appendingPathComponent("events.ndjson")
         let health = HealthModel()
@@ -97,17 +98,24 @@ public struct ScreeningService {
         shared.update { $0.eventLog = logPath }
         config.reportCalibration(to: health)
         let alarms = AlarmRegister()
+        let day = DaySummary()
+        let notifier = SystemdNotifier()
+        let heartbeats = Dictionary(uniqueKeysWithValues: plans.map { ($0.lane.name, LaneHeartbeat(lane: $0.lane.name)) })
         let controls = Dictionary(uniqueKeysWithValues: plans.map { ($0.lane.name, LaneControl(plan: $0)) })
-        let reloader = Reloader(path: configPath, running: config, importOptions: importOptions, controls: controls)
+        let reloader = Reloader(path: configPath, running: config, importOptions: importOptions, controls: controls, notifier: notifier)
         let laneServices = plans.map { plan in
-            LaneService(plan: plan, control: controls[plan.lane.name]!, config: config, live: live, health: health, shared: shared,
-                        output: output, publish: { event in
+            LaneService(plan: plan, control: controls[plan.lane.name]!, heartbeat: heartbeats[plan.lane.name]!, config: config, live: live,
+                        health: health, shared: shared, output: output, publish: { event in
                             fanOut.publish(event)
                             alarms.note(event)
+                            day.note(event)
                             shared.update { $0.count(event) }
                         })
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // First to start, last to stop: the watchdog is fed while the lanes finish.
+        services.append(.init(service: SystemdService(notifier: notifier, heartbeats: plans.map { heartbeats[$0.lane.name]! },
+                                                      health: health, day: day)))
         if serveControl {
             services.append(.init(service: ControlService(path: config.control.path, health: health) { command in
                 Self.answer(command, health: health, shared: shared, alarms: alarms, reloader: reloader)
@@ -184,7 +192,7 @@ public struct ScreeningService {
 
     /// One lane's frame loop: a live camera until SIGINT/SIGTERM (its loss and return are
     /// status events and health), or its recordings in order.
-    static func runLane(_ plan: LanePlan, control: LaneControl, stop: StopFlag, config: CanthusConfig, live: Bool, health: HealthModel, shared: SharedSummary,
+    static func runLane(_ plan: LanePlan, control: LaneControl, heartbeat: LaneHeartbeat, stop: StopFlag, config: CanthusConfig, live: Bool, health: HealthModel, shared: SharedSummary,
                         output: @escaping @Sendable (String) -> Void, publish: @escaping (Event) -> Void) throws {
         var plan = plan
         let component = "lane \(plan.lane.name)", visibleComponent = "lane \(plan.lane.name) visible"
@@ -213,7 +221,9 @@ public struct ScreeningService {
         }
         defer { if paired + unpaired > 0 { reportPairing() } }
         // One frame loop for a camera and recordings alike; a camera lane whose camera or
-        // detection settings a reload changed ends its loop and starts again with them.
+        // detection settings a reload changed ends its loop and starts again with them; looped
+        // recordings start again when they end.
+        var pass = 1
         while true {
             let logger = Logger(label: "canthus.lane.\(plan.lane.name)")
             let inputs: [() throws -> FrameInput]
@@ -232,7 +242,10 @@ public struct ScreeningService {
             var laneConfig = config
             laneConfig.screening = plan.screening
             let summaries = try screenFrames(inputs: inputs, config: laneConfig,
-                shouldStop: { stop.isSet || control.restartPending },
+                shouldStop: {
+                    heartbeat.beat()
+                    return stop.isSet || control.restartPending
+                },
                 beforeFrame: { frame, index in
                     if index == 0 {   // each source has its own clock
                         firstNs = frame.timestampNs
@@ -254,7 +267,8 @@ public struct ScreeningService {
                     if let d = control.takeDecision() { screener.reconfigure(decision: d) }
                     if live { output(view.render(screener, frame: frame, frameIndex: index)) }
                 },
-                stamper: EventStamper(lane: plan.lane.name, gate: plan.lane.gate),
+                stamper: EventStamper(lane: plan.lane.name, gate: plan.lane.gate,
+                                      run: plan.lane.source.camera != nil ? Self.runStamp(Date()) : pass > 1 ? "pass\(pass)" : ""),
                 emit: { event in
                     noteHealth(event)
                     publish(event)
@@ -267,10 +281,26 @@ public struct ScreeningService {
                 plan = next
                 continue
             }
+            if plan.lane.source.loop && !stop.isSet && !summaries.contains(where: \.stopped) && summaries.contains(where: { $0.frames > 0 }) {
+                pass += 1
+                continue
+            }
             if stop.isSet || summaries.contains(where: \.stopped) { shared.update { $0.stoppedBySignal = true } }
             else if plan.lane.source.camera == nil { health.report(component, .ok, detail: "recordings ended") }
             return
         }
+    }
+}
+
+extension ScreeningService {
+    /// A camera run's stamp in event ids: its start, UTC to the millisecond (`20261130T181700.123Z`).
+    static func runStamp(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var t = time_t(ms / 1000)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d%02d%02dT%02d%02d%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(ms % 1000))
     }
 }
 
@@ -323,21 +353,32 @@ final class Reloader: @unchecked Sendable {
     let path: String?
     let importOptions: ImportOptions
     let controls: [String: LaneControl]
+    let notifier: SystemdNotifier
     let log = Logger(label: "canthus.reload")
     private let lock = NSLock()
     private var running: CanthusConfig
     /// The settings in effect (the last good file).
     var current: CanthusConfig { lock.lock(); defer { lock.unlock() }; return running }
 
-    init(path: String?, running: CanthusConfig, importOptions: ImportOptions, controls: [String: LaneControl]) {
+    init(path: String?, running: CanthusConfig, importOptions: ImportOptions, controls: [String: LaneControl],
+         notifier: SystemdNotifier = SystemdNotifier(environment: [:])) {
+        self.notifier = notifier
         self.path = path
         self.running = running
         self.importOptions = importOptions
         self.controls = controls
     }
 
+    /// systemd hears of it (`RELOADING=1`, then `READY=1` with the outcome in `STATUS=`).
     func reload() -> (ok: Bool, message: String) {
         lock.lock(); defer { lock.unlock() }
+        notifier.send("RELOADING=1")
+        let outcome = apply()
+        notifier.send("READY=1")
+        return outcome
+    }
+
+    private func apply() -> (ok: Bool, message: String) {
         guard let path else {
             log.warning("reload: started without a configuration file; nothing to re-read")
             return (false, "started without a configuration file (canthus run --config FILE)")
@@ -379,6 +420,7 @@ final class Reloader: @unchecked Sendable {
             notes.append("lane \(name) is gone from the file: it stops when canthus restarts")
         }
         if next.records != running.records { notes.append("records settings apply when canthus restarts") }
+        for notice in next.notices { log.warning("\(notice)") }
         running = next
         let message = notes.isEmpty ? "no change" : notes.joined(separator: "; ")
         log.notice("reload: \(message)")
@@ -429,6 +471,7 @@ final class StopFlag: @unchecked Sendable {
 final class LaneService: Service, @unchecked Sendable {
     let plan: ScreeningService.LanePlan
     let control: LaneControl
+    let heartbeat: LaneHeartbeat
     let config: CanthusConfig
     let live: Bool
     let health: HealthModel
@@ -441,10 +484,11 @@ final class LaneService: Service, @unchecked Sendable {
     private var cancelled = false
     private var waiter: CheckedContinuation<Void, Never>?
 
-    init(plan: ScreeningService.LanePlan, control: LaneControl, config: CanthusConfig, live: Bool, health: HealthModel,
+    init(plan: ScreeningService.LanePlan, control: LaneControl, heartbeat: LaneHeartbeat, config: CanthusConfig, live: Bool, health: HealthModel,
          shared: SharedSummary, output: @escaping @Sendable (String) -> Void, publish: @escaping (Event) -> Void) {
         self.plan = plan
         self.control = control
+        self.heartbeat = heartbeat
         self.config = config
         self.live = live
         self.health = health
@@ -484,12 +528,13 @@ final class LaneService: Service, @unchecked Sendable {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let t = Thread { [self] in
                     do {
-                        try ScreeningService.runLane(plan, control: control, stop: stop, config: config, live: live, health: health,
+                        try ScreeningService.runLane(plan, control: control, heartbeat: heartbeat, stop: stop, config: config, live: live, health: health,
                                                      shared: shared, output: output, publish: publish)
                     } catch {
                         health.report("lane \(plan.lane.name)", .failing, reasons: [], detail: "\(error)")
                         shared.update { $0.problems.append("lane \(plan.lane.name): \(error)") }
                     }
+                    heartbeat.end()
                     wake { $0.ended = true }
                     done.resume()
                 }

@@ -16,10 +16,14 @@ public struct Event: Sendable, Equatable {
     public var gate = ""
     /// The event's place among the lane's events of the same source frame (`EventStamper`).
     public var ordinal = 0
+    /// Which run of the source: empty for a recording's first pass (so a replay's ids are the
+    /// same every time); a camera's start time (UTC, ms) or a looped recording's pass
+    /// (`pass2`, …) otherwise, so ids stay unique when a camera restarts or a loop comes round.
+    public var run = ""
 
-    /// Stable across replays: lane, source, frame and place within the frame. The store, the
-    /// alarm sinks (idempotency keys) and `canthus ack` name events by it.
-    public var id: String { "\(lane)/\(source)/\(frame)/\(ordinal)" }
+    /// Lane, source (and its run), frame and place within the frame. The store, the alarm sinks
+    /// (idempotency keys) and `canthus ack` name events by it.
+    public var id: String { run.isEmpty ? "\(lane)/\(source)/\(frame)/\(ordinal)" : "\(lane)/\(source)@\(run)/\(frame)/\(ordinal)" }
 
     public enum Body: Sendable, Equatable {
         case status(state: ScreeningState, reasons: [String])
@@ -108,12 +112,14 @@ public struct Event: Sendable, Equatable {
 public struct EventStamper: Sendable {
     public var lane: String
     public var gate: String
+    public var run: String
     private var last: (source: String, frame: Int)?
     private var next = 0
 
-    public init(lane: String = "main", gate: String = "") {
+    public init(lane: String = "main", gate: String = "", run: String = "") {
         self.lane = lane
         self.gate = gate
+        self.run = run
     }
 
     public mutating func stamp(_ event: Event) -> Event {
@@ -122,6 +128,7 @@ public struct EventStamper: Sendable {
         last = (e.source, e.frame)
         e.lane = lane
         e.gate = gate
+        e.run = run
         e.ordinal = next
         return e
     }
@@ -203,7 +210,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
     case tooFar = "too_far", tooClose = "too_close", edge, motion, passing, notFacing = "not_facing", cold
     case tooFewFrames = "too_few_frames", paused, glasses
     // Why a part of the daemon is not well (the health model, `canthus status`).
-    case eventLogFailing = "event_log_failing", calibrationExpired = "calibration_expired"
+    case eventLogFailing = "event_log_failing", calibrationExpired = "calibration_expired", laneStalled = "lane_stalled"
 
     public var sentence: String {
         switch self {
@@ -228,6 +235,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
         case .paused: return "screening was paused while this person was in view"
         case .glasses: return "wears glasses: measured at the best visible site, about 1 K below the canthus"
         case .calibrationExpired: return "the calibration is older than calibration_max_age_days: calibrate again against the blackbody"
+        case .laneStalled: return "the lane's frame loop stopped moving (neither frames nor waiting for its camera): systemd's watchdog restarts canthus"
         case .eventLogFailing: return "the event log cannot be written (disk full, mount lost): screening goes on, the events not written are counted"
         }
     }

@@ -67,7 +67,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// Tracks shorter than this (frames seen) are noise and are not reported.
     public var minTrackFrames = 2
     /// Largest jump between frames for the same person, in face widths.
-    public var associationFaceWidths = 1.5
+    public var matchWithinFaceWidths = 1.5
     /// A track in view at least this long (s; any time, if it was always too small to measure) …
     public var staticObjectS = 2.0
     /// … that never moved further than this from where it appeared (px) is an object.
@@ -104,7 +104,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         case minFacingBalance = "min_facing_balance", bestFrames = "best_frames", decisionWindowS = "decision_window_s", settleWindowS = "settle_window_s"
         case settledSpeedFaceWidthsPerS = "settled_speed_face_widths_per_s", settledGrowthPerS = "settled_growth_per_s"
         case returnWithinS = "return_within_s"
-        case minTrackFrames = "min_track_frames", associationFaceWidths = "association_face_widths"
+        case minTrackFrames = "min_track_frames", matchWithinFaceWidths = "match_within_face_widths"
         case staticObjectS = "static_object_s", staticObjectPx = "static_object_px", faceWidthM = "face_width_m"
         case decision, countingLine = "counting_line", reference, screeningProtocol = "protocol"
     }
@@ -135,7 +135,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         returnWithinS = try c.value(.returnWithinS, default: d.returnWithinS)
         trackTimeoutS = try c.value(.trackTimeoutS, default: d.trackTimeoutS)
         minTrackFrames = try c.value(.minTrackFrames, default: d.minTrackFrames)
-        associationFaceWidths = try c.value(.associationFaceWidths, default: d.associationFaceWidths)
+        matchWithinFaceWidths = try c.value(.matchWithinFaceWidths, default: d.matchWithinFaceWidths)
         staticObjectS = try c.value(.staticObjectS, default: d.staticObjectS)
         staticObjectPx = try c.value(.staticObjectPx, default: d.staticObjectPx)
         faceWidthM = try c.value(.faceWidthM, default: d.faceWidthM)

@@ -126,7 +126,7 @@ public struct TrajectoryPoint: Sendable, Equatable {
 }
 
 /// Associates detections with tracks: constant-velocity prediction, then greedy matching of the
-/// closest pairs within a gate of `associationFaceWidths` face widths (twice that for a track
+/// closest pairs within a gate of `matchWithinFaceWidths` face widths (twice that for a track
 /// seen once, which has no velocity yet), pairs of like size (widths within a factor of two)
 /// before any other. A track unseen for `trackTimeoutS` has left. A younger track whose centre
 /// falls inside the face box of a confirmed person is a fragment of that person
@@ -156,7 +156,7 @@ public struct Tracker {
             let px = t.x + t.vx * dt, py = t.y + t.vy * dt
             for (di, d) in detections.enumerated() {
                 // A track seen once has no velocity yet to predict with: twice the reach.
-                let reach = t.framesSeen == 1 ? 2 * config.associationFaceWidths : config.associationFaceWidths
+                let reach = t.framesSeen == 1 ? 2 * config.matchWithinFaceWidths : config.matchWithinFaceWidths
                 let gate = reach * Double(max(t.faceWidth, d.faceWidth)) + 2
                 let dist = ((d.x - px) * (d.x - px) + (d.y - py) * (d.y - py)).squareRoot()
                 // A face does not halve or double its width between frames: such a pair is

@@ -11,6 +11,7 @@ struct Canthus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
+        version: CanthusVersion.string,
         subcommands: [Run.self, CheckConfig.self, Status.self, Ack.self, Reload.self, Replay.self, Screen.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, Record.self])
 }
 

@@ -25,6 +25,30 @@ import TestSupport
         #expect(c.calibration.gain == 1.01 && c.records.directory == "/tmp/x")
     }
 
+    /// An upgrade keeps an operator's file working: a renamed setting's old name is read as the
+    /// new one, with a notice naming the file, its line and the new key; both names is an error.
+    @Test func renamedSettingsAreStillReadWithANotice() throws {
+        let old = try CanthusConfig.parse("""
+            records: {directory: /tmp/x}
+            screening:
+              skin_margin_k: 2.5
+              association_face_widths: 2.25
+            """, path: "/etc/canthus/canthus.yaml")
+        #expect(old.screening.matchWithinFaceWidths == 2.25 && old.screening.skinMarginK == 2.5)
+        #expect(old.notices == ["/etc/canthus/canthus.yaml:4: screening.association_face_widths is now called screening.match_within_face_widths (renamed in 0.2); it is read as such, but the old name will stop working in a later release"])
+        let new = try CanthusConfig.parse("records: {directory: /tmp/x}\nscreening: {skin_margin_k: 2.5, match_within_face_widths: 2.25}", path: "a.yaml")
+        #expect(new.screening.matchWithinFaceWidths == 2.25 && new.notices.isEmpty)
+        #expect(new.screening == old.screening)
+        #expect(throws: ConfigFileError.self) { try CanthusConfig.parse("screening: {match_within_face_widths: 2, association_face_widths: 2}", path: "a.yaml") }
+        do {
+            _ = try CanthusConfig.parse("screening:\n  match_within_face_widths: 2\n  association_face_widths: 2\n", path: "a.yaml")
+        } catch {
+            #expect("\(error)" == "a.yaml:3: screening.association_face_widths and screening.match_within_face_widths are the same setting (renamed in 0.2); keep screening.match_within_face_widths only")
+        }
+        // An error after a rename still names the line.
+        #expect(throws: ConfigFileError.self) { try CanthusConfig.parse("screening:\n  association_face_widths: wide\n", path: "a.yaml") }
+    }
+
     /// Table of bad configurations: each error names the file, the line and the field.
     @Test(arguments: [
         ("screening: {skin_margn_k: 2}", "site.yaml:1: ", "unknown setting 'skin_margn_k'"),
