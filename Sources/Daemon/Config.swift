@@ -367,7 +367,7 @@ public struct ControlConfig: Codable, Equatable, Sendable {
 
 /// A live V4L2 camera for `canthus run`.
 public struct CameraConfig: Codable, Equatable, Sendable {
-    /// Device node or stable name (/dev/canthus/ir, /dev/v4l/by-id/…).
+    /// Device node or stable name (/dev/canthus/purethermal, /dev/v4l/by-id/…).
     public var device: String
     /// Camera model (canthus record --help lists them): how to read it and its radiometry.
     public var model = "lepton35"

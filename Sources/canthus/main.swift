@@ -367,7 +367,7 @@ struct Convert: ParsableCommand {
 }
 
 struct CalibrationArguments: ParsableArguments {
-    @Option(help: "Where the frames come from: a camera (/dev/video0, /dev/canthus/ir) or a recording of the blackbody.")
+    @Option(help: "Where the frames come from: a camera (/dev/video0, /dev/canthus/purethermal) or a recording of the blackbody.")
     var source: String
     @Option(help: "For a camera: its model (as for canthus record).")
     var camera: String = "lepton35"
