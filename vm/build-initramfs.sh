@@ -35,7 +35,8 @@ for applet in $("$root/bin/busybox" --list); do
   [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
 done
 
-for m in vivid 9p 9pnet_virtio virtio_pci; do
+# virtio_blk and ext4 mount the systemd guest's root (vm/build-rootfs.sh) before switching to it.
+for m in vivid 9p 9pnet_virtio virtio_pci virtio_blk crc32c_generic ext4; do
   modprobe -d kernel -S "$kver" --show-depends "$m"
 done | awk '/^insmod/ {print $2}' | sort -u > modules.txt
 while read -r f; do

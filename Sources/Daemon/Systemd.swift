@@ -180,7 +180,8 @@ struct SystemdService: Service {
                     withheld.formIntersection(stuck.map(\.lane))
                     if stuck.isEmpty { notifier.send("WATCHDOG=1") }
                 }
-                try? await Task.sleep(for: tick)
+                // Until ready, look often: READY=1 as soon as the last lane has started.
+                try? await Task.sleep(for: ready ? tick : .milliseconds(100))
             }
         }
         notifier.send("STOPPING=1\nSTATUS=stopping: finishing open tracks and writing what is queued")

@@ -244,7 +244,11 @@ struct ControlArguments: ParsableArguments {
 
     func path() throws -> String {
         if let socket { return socket }
-        if let config { return try CanthusConfig.load(path: config).control.path }
+        if let config {
+            // A file that does not load (the one a reload is about to refuse): the daemon's
+            // socket where it is by default, so the daemon itself says what is wrong.
+            return (try? CanthusConfig.load(path: config).control.path) ?? ControlSocket.defaultPath()
+        }
         return ControlSocket.defaultPath()
     }
 
