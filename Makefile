@@ -66,9 +66,11 @@ pkgdeps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-## vm: the test guest (Debian's kernel with vivid + a busybox initramfs) in vm/build/.
+## vm: the test guests in vm/build/: Debian's kernel with vivid + a busybox initramfs, and the
+## systemd guest's Debian root file system (cached outside the clone: vm/build-rootfs.sh).
 vm: vmdeps
 	vm/build-initramfs.sh
+	vm/build-rootfs.sh > vm/build/rootfs.path
 
 ## pydeps: Python packages for tools/ and the comparisons in tests and benchmarks.
 pydeps:
@@ -87,6 +89,7 @@ release: deps
 ## Tests that read ../shared/refdata (or $$CANTHUS_REFDATA) are skipped, with the reason, where it
 ## is absent; the report at the end gives each suite's time, how many ran and were skipped.
 test: deps pydeps pkgdeps vm release
+	$(MAKE) --no-print-directory deb
 	$(SWIFT) build --build-tests
 	SWIFT=$(SWIFT) PYTHON=$(PYTHON) tools/run-tests.sh
 

@@ -51,6 +51,8 @@ depmod -b "$root" "$kver"
 
 # The allocation counter the capture tests preload (a host library: the guest runs host binaries).
 cc -O2 -shared -fPIC -o malloc_count.so "$here/malloc_count.c"
+# The systemd guest's USB camera (a static program: the guest is its own Debian, not the host).
+cc -O2 -static -o uvc_camera "$here/gadget/uvc_camera.c"
 
 cp "$here/init" "$root/init"
 chmod +x "$root/init"

@@ -18,8 +18,8 @@ for tool in mmdebstrap mkfs.ext4 modprobe depmod; do
 done
 # systemd and udev; what the package depends on (so dpkg -i works offline in the guest);
 # procps for the scenarios' pgrep/ps.
-packages=systemd,systemd-sysv,udev,dbus,kmod,procps,libv4l-0,libjpeg62-turbo,libpng16-16,libtiff6,zlib1g,libstdc++6
-modules="vivid dummy_hcd libcomposite usb_f_uvc uvcvideo 9p 9pnet_virtio"
+packages=systemd,systemd-sysv,udev,dbus,kmod,procps,usbutils,libv4l-0,libjpeg62-turbo,libpng16-16,libtiff6,zlib1g,libstdc++6
+modules="vivid dummy_hcd gadgetfs uvcvideo 9p 9pnet_virtio"
 mirror=${DEBIAN_MIRROR:-$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)}
 mirror=${mirror:-http://deb.debian.org/debian}
 key=$( (cat "$0"; echo "$packages $modules $kver") | sha256sum | cut -c1-16)

@@ -264,7 +264,10 @@ public struct ScreeningService {
                         // To the health model every 25 frames: no allocation per frame.
                         if (paired + unpaired) % 25 == 0 { reportPairing() }
                     }
-                    if let d = control.takeDecision() { screener.reconfigure(decision: d) }
+                    // A reload's decision settings hold for this screener and every later one
+                    // (the next recording, a loop's next pass).
+                    if let d = control.takeDecision() { plan.screening.decision = d }
+                    if screener.config.decision != plan.screening.decision { screener.reconfigure(decision: plan.screening.decision) }
                     if live { output(view.render(screener, frame: frame, frameIndex: index)) }
                 },
                 stamper: EventStamper(lane: plan.lane.name, gate: plan.lane.gate,

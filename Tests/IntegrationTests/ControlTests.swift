@@ -88,4 +88,50 @@ import TestSupport
         // Gone with the daemon.
         #expect(!FileManager.default.fileExists(atPath: socket))
     }
+
+    /// A reload's decision settings hold for the lane's later screeners too: the next pass of a
+    /// looped recording (found in the systemd guest: pass 2 went back to the file's threshold).
+    @Test func aReloadHoldsForTheNextPassOfALoop() throws {
+        let dir = Project.temporaryDirectory()
+        let config = dir + "/canthus.yaml"
+        func write(alarm: String) throws {
+            try """
+            source:
+              replay: [\(Project.path("Fixtures/demo.canthus"))]
+              real_time: true
+              loop: true
+            screening:
+              decision: {alarm_c: \(alarm), prealarm_c: 35.5}
+            records:
+              directory: \(dir)/var
+            control:
+              socket: \(dir)/canthus.sock
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        try write(alarm: "37.5")
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: CLI.binary)
+        daemon.arguments = ["run", "--config", config, "--no-view"]
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        let log = dir + "/var/events.ndjson"
+        func decisions() -> [String] {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init).filter { $0.contains(#""type":"decision""#) }
+        }
+        for _ in 0..<200 where decisions().isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+        try #require(!decisions().isEmpty, "no decision within 10 s")
+        try write(alarm: "36.0")
+        kill(daemon.processIdentifier, SIGHUP)
+        var second: [String] = []
+        for _ in 0..<400 where second.count < 2 {
+            second = decisions().filter { $0.contains("@pass2/") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        daemon.terminate()
+        daemon.waitUntilExit()
+        #expect(second.count >= 2, "the loop's second pass decided \(second.count) people within 20 s")
+        #expect(second.allSatisfy { $0.contains(#""threshold_c":36.000"#) }, "\(second)")
+    }
 }
