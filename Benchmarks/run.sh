@@ -7,7 +7,7 @@ root=$(cd "$here/.." && pwd)
 work="$here/.build-bench-data"
 mkdir -p "$work"
 
-swift build -c release --package-path "$root" --product canthus >/dev/null
+swift build -c release --package-path "$root" --product canthus --static-swift-stdlib >/dev/null  # as make release
 canthus="$(swift build -c release --package-path "$root" --show-bin-path)/canthus"
 # The stages run on a crowd crossing a 640×512 core (the crowd-640 preset, fixed seed); the whole
 # IR stage on 1, 10 and 50 people in view at once (scenes/people-N.yaml).
@@ -28,3 +28,5 @@ BENCH_DIR="$work" swift package benchmark --no-progress 2>/dev/null | tail -n +1
 cat "$work/swift.txt"
 
 python3 "$here/ratios.py" "$work"
+
+python3 "$here/daemon.py" "$canthus" "$work"
