@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries (apt providers are what `make deps` installs).
@@ -33,7 +34,8 @@ let package = Package(
         .target(name: "Frames", dependencies: ["Radiometry"]),
         .target(name: "Capture", dependencies: ["CCapture", "Frames", "Radiometry"]),
         .target(name: "Screening", dependencies: ["Frames", "Radiometry"]),
-        .target(name: "Records", dependencies: ["Frames", "Screening"]),
+        // The store: SQLite (Debian's libsqlite3) through GRDB.
+        .target(name: "Records", dependencies: ["Frames", "Screening", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Picture", dependencies: ["Capture", "CCapture"]),
         .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening", .product(name: "Yams", package: "Yams")]),
         .target(name: "Daemon", dependencies: [
@@ -53,7 +55,7 @@ let package = Package(
         .testTarget(name: "RadiometryTests", dependencies: ["TestSupport", "Radiometry"]),
         .testTarget(name: "ScreeningTests", dependencies: ["TestSupport", "Screening", "Radiometry", "Capture"]),
         .testTarget(name: "PictureTests", dependencies: ["TestSupport", "Picture"]),
-        .testTarget(name: "RecordsTests", dependencies: ["TestSupport", "Records", "Screening"]),
+        .testTarget(name: "RecordsTests", dependencies: ["TestSupport", "Records", "Screening", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "Capture", "Screening"]),
         .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Simulation", "Radiometry", "Daemon", "Capture", "Screening",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),

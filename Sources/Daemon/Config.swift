@@ -1,6 +1,7 @@
 import Capture
 import Foundation
 import Radiometry
+import Records
 import Screening
 import Yams
 
@@ -330,18 +331,38 @@ public struct SourceConfig: Codable, Equatable, Sendable {
 }
 
 public struct RecordsConfig: Codable, Equatable, Sendable {
-    /// Directory for the event log (events.ndjson) and, later, the store and snapshots.
+    /// Directory for the records store (canthus.sqlite), the event stream file and snapshots.
     public var directory = "./var"
+    /// Keep the records store (`directory/canthus.sqlite`, docs/records.md).
+    public var store = true
+    /// Also append every event to `directory/events.ndjson` (a stream for log shippers).
+    public var eventsFile = true
+    /// Records held in memory while the store cannot be written; beyond, the oldest are dropped
+    /// and counted.
+    public var holdLimit = 100_000
+    /// Records older than this many days are purged (hourly, and by `canthus purge`); nil: kept.
+    public var retentionDays: Double?
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case directory }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case directory, store, eventsFile = "events_file", holdLimit = "hold_limit", retentionDays = "retention_days"
+    }
 
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         directory = try c.value(.directory, default: "./var")
+        store = try c.value(.store, default: true)
+        eventsFile = try c.value(.eventsFile, default: true)
+        holdLimit = try c.value(.holdLimit, default: 100_000)
+        retentionDays = try c.decodeIfPresent(Double.self, forKey: .retentionDays)
+        if holdLimit < 0 { throw ConfigError(field: "records.hold_limit", message: "\(holdLimit) is not a number of records (≥ 0)") }
+        if let d = retentionDays, !(d > 0) { throw ConfigError(field: "records.retention_days", message: "\(d) is not a number of days (> 0)") }
     }
+
+    /// The store's file.
+    public var storePath: String { (directory as NSString).appendingPathComponent(RecordStore.fileName) }
 }
 
 public struct ControlConfig: Codable, Equatable, Sendable {

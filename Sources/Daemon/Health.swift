@@ -80,9 +80,13 @@ public final class EventFanOut: @unchecked Sendable {
     public final class Consumer: @unchecked Sendable {
         public let name: String
         public let capacity: Int
-        private let handle: @Sendable (Event) -> Void
+        /// Up to `maxBatch` records per call; an empty batch every `tick` seconds when nothing
+        /// came (a consumer holding records it could not write tries again then).
+        private let handle: @Sendable ([Record]) -> Void
+        private let maxBatch: Int
+        private let tick: TimeInterval?
         private let condition = NSCondition()
-        private var ring: [Event?]
+        private var ring: [Record?]
         private var head = 0, count = 0
         private var closed = false
         private var thread: Thread?
@@ -93,12 +97,14 @@ public final class EventFanOut: @unchecked Sendable {
         /// Events handed to `handle`.
         public private(set) var delivered = 0
 
-        init(name: String, capacity: Int, health: HealthModel, handle: @escaping @Sendable (Event) -> Void) {
+        init(name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, health: HealthModel, handle: @escaping @Sendable ([Record]) -> Void) {
             self.name = name
             self.capacity = capacity
+            self.maxBatch = maxBatch
+            self.tick = tick
             self.handle = handle
             self.health = health
-            ring = [Event?](repeating: nil, count: capacity)
+            ring = [Record?](repeating: nil, count: capacity)
         }
 
         func start() {
@@ -108,8 +114,8 @@ public final class EventFanOut: @unchecked Sendable {
             t.start()
         }
 
-        /// Queues `event`; false (and counted) when the queue is full.
-        func offer(_ event: Event) -> Bool {
+        /// Queues `record`; false (and counted) when the queue is full.
+        func offer(_ record: Record) -> Bool {
             condition.lock()
             if count == capacity || closed {
                 dropped += 1
@@ -117,7 +123,7 @@ public final class EventFanOut: @unchecked Sendable {
                 health.count(name, "dropped")
                 return false
             }
-            ring[(head + count) % capacity] = event
+            ring[(head + count) % capacity] = record
             count += 1
             condition.signal()
             condition.unlock()
@@ -125,17 +131,25 @@ public final class EventFanOut: @unchecked Sendable {
         }
 
         private func drain() {
+            var batch: [Record] = []
+            batch.reserveCapacity(maxBatch)
             while true {
                 condition.lock()
-                while count == 0 && !closed { condition.wait() }
+                var timedOut = false
+                while count == 0 && !closed && !timedOut {
+                    if let tick { timedOut = !condition.wait(until: Date().addingTimeInterval(tick)) } else { condition.wait() }
+                }
                 if count == 0 && closed { condition.unlock(); break }
-                let event = ring[head]!
-                ring[head] = nil
-                head = (head + 1) % capacity
-                count -= 1
+                while count > 0 && batch.count < maxBatch {
+                    batch.append(ring[head]!)
+                    ring[head] = nil
+                    head = (head + 1) % capacity
+                    count -= 1
+                }
                 condition.unlock()
-                handle(event)
-                condition.lock(); delivered += 1; condition.unlock()
+                handle(batch)
+                condition.lock(); delivered += batch.count; condition.unlock()
+                batch.removeAll(keepingCapacity: true)
             }
             finished.signal()
         }
@@ -155,19 +169,29 @@ public final class EventFanOut: @unchecked Sendable {
 
     public init(health: HealthModel) { self.health = health }
 
-    /// Adds a consumer with a queue of `capacity` events, served by its own thread.
+    /// Adds a consumer of one event at a time with a queue of `capacity` events, served by its
+    /// own thread.
     @discardableResult
     public func add(_ name: String, capacity: Int = 1024, _ handle: @escaping @Sendable (Event) -> Void) -> Consumer {
-        let c = Consumer(name: name, capacity: capacity, health: health, handle: handle)
+        add(name, capacity: capacity, maxBatch: 1, tick: nil) { batch in for r in batch { handle(r.event) } }
+    }
+
+    /// Adds a consumer of records in batches (the store: one transaction per batch).
+    @discardableResult
+    public func add(_ name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, _ handle: @escaping @Sendable ([Record]) -> Void) -> Consumer {
+        let c = Consumer(name: name, capacity: capacity, maxBatch: maxBatch, tick: tick, health: health, handle: handle)
         consumers.append(c)
         c.start()
         return c
     }
 
-    /// Offers `event` to every consumer; never blocks.
-    public func publish(_ event: Event) {
-        for c in consumers { _ = c.offer(event) }
+    /// Offers `record` to every consumer; never blocks.
+    public func publish(_ record: Record) {
+        for c in consumers { _ = c.offer(record) }
     }
+
+    /// Offers `event`, stamped with the wall clock now.
+    public func publish(_ event: Event) { publish(Record(event: event, wallMs: Record.nowMs())) }
 
     /// Drains and stops every consumer, in reverse order of adding.
     public func close() {
@@ -222,4 +246,63 @@ public final class EventLogWriter: @unchecked Sendable {
         do { try log?.close() } catch { fail("\(error)") }
         log = nil
     }
+}
+
+/// The records store as a consumer of the fan-out: one transaction per batch. When a batch cannot
+/// be written (a full or read-only disk, a reader holding a lock past the timeout) the component
+/// is `failing` with `records_failing` and the cause, the records are held in memory — at most
+/// `holdLimit`; beyond that the oldest are dropped and counted (`dropped_unwritten`), never
+/// silently — and written with the next batch or tick once writing works again.
+public final class StoreWriter: @unchecked Sendable {
+    public static let component = "records"
+    public let path: String
+    public let holdLimit: Int
+    private let health: HealthModel
+    private var store: RecordStore?
+    private var held: [Record] = []
+    private var failing = false
+
+    public init(path: String, holdLimit: Int, health: HealthModel) {
+        self.path = path
+        self.holdLimit = holdLimit
+        self.health = health
+        health.report(Self.component, .ok)
+        open()
+    }
+
+    private func open() {
+        do { store = try RecordStore(path: path) } catch { fail("\(error)") }
+    }
+
+    private func fail(_ why: String) {
+        failing = true
+        health.report(Self.component, .failing, reasons: [ReasonCode.recordsFailing.rawValue], detail: why)
+    }
+
+    /// Called on the consumer's thread only; an empty batch retries what is held.
+    public func write(_ batch: [Record]) {
+        held.append(contentsOf: batch)
+        if held.count > holdLimit {
+            let excess = held.count - holdLimit
+            held.removeFirst(excess)
+            health.count(Self.component, "dropped_unwritten", by: excess)
+        }
+        guard !held.isEmpty else { return }
+        if store == nil { open() }
+        guard let store else { return }
+        do {
+            try store.write(held)
+            health.count(Self.component, "written", by: held.count)
+            held.removeAll(keepingCapacity: true)
+            if failing {
+                failing = false
+                health.report(Self.component, .ok)
+            }
+        } catch {
+            fail("\(error); \(held.count) record\(held.count == 1 ? "" : "s") held in memory")
+        }
+    }
+
+    /// Records not written yet.
+    public var heldCount: Int { held.count }
 }

@@ -85,8 +85,15 @@ public struct ScreeningService {
         let logPath = (config.records.directory as NSString).appendingPathComponent("events.ndjson")
         let health = HealthModel()
         let fanOut = EventFanOut(health: health)
-        let writer = EventLogWriter(path: logPath, health: health)
-        fanOut.add(EventLogWriter.component) { writer.write($0) }
+        // The store first (its consumer is drained last), then the event stream file.
+        var storeWriter: StoreWriter?
+        if config.records.store {
+            let w = StoreWriter(path: config.records.storePath, holdLimit: config.records.holdLimit, health: health)
+            fanOut.add(StoreWriter.component, capacity: 8192, maxBatch: 512, tick: 1.0) { w.write($0) }
+            storeWriter = w
+        }
+        let writer: EventLogWriter? = config.records.eventsFile ? EventLogWriter(path: logPath, health: health) : nil
+        if let writer { fanOut.add(EventLogWriter.component) { writer.write($0) } }
         let live = self.live && plans.count == 1
         if !live {
             fanOut.add("terminal") { event in
@@ -106,7 +113,8 @@ public struct ScreeningService {
         let laneServices = plans.map { plan in
             LaneService(plan: plan, control: controls[plan.lane.name]!, heartbeat: heartbeats[plan.lane.name]!, config: config, live: live,
                         health: health, shared: shared, output: output, publish: { event in
-                            fanOut.publish(event)
+                            fanOut.publish(Record(event: event, wallMs: Record.nowMs(), calibrationGain: config.calibration.gain,
+                                                  calibrationOffsetC: config.calibration.offsetC))
                             alarms.note(event)
                             day.note(event)
                             shared.update { $0.count(event) }
@@ -123,6 +131,9 @@ public struct ScreeningService {
         }
         services.append(.init(service: ReloadService(reloader: reloader)))
         services.append(.init(service: FanOutService(fanOut: fanOut, writer: writer)))
+        if let storeWriter, let days = config.records.retentionDays {
+            services.append(.init(service: RetentionService(path: storeWriter.path, days: days, health: health)))
+        }
         for lane in laneServices { services.append(.init(service: lane, successTerminationBehavior: .ignore)) }
         services.append(.init(service: LanesEndedService(lanes: laneServices), successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -568,11 +579,35 @@ struct LanesEndedService: Service {
 /// deliver what is queued and the event log is closed.
 struct FanOutService: Service {
     let fanOut: EventFanOut
-    let writer: EventLogWriter
+    let writer: EventLogWriter?
     func run() async throws {
         try? await gracefulShutdown()
         fanOut.close()
-        writer.close()
+        writer?.close()
+    }
+}
+
+/// Purges records older than `records.retention_days` at start and every hour, in small
+/// transactions through a connection of its own (the writer goes on between them).
+struct RetentionService: Service {
+    let path: String
+    let days: Double
+    let health: HealthModel
+    let log = Logger(label: "canthus.records")
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let store = try RecordStore(path: path)
+                    let deleted = try store.purge(olderThanMs: Record.nowMs() - Int64(days * 86_400_000))
+                    let total = deleted.values.reduce(0, +)
+                    if total > 0 { log.notice("retention: \(total) records older than \(days) days purged") }
+                } catch {
+                    log.error("retention: \(error)")
+                }
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
     }
 }
 

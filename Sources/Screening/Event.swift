@@ -211,6 +211,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
     case tooFewFrames = "too_few_frames", paused, glasses
     // Why a part of the daemon is not well (the health model, `canthus status`).
     case eventLogFailing = "event_log_failing", calibrationExpired = "calibration_expired", laneStalled = "lane_stalled"
+    case recordsFailing = "records_failing"
 
     public var sentence: String {
         switch self {
@@ -235,6 +236,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
         case .paused: return "screening was paused while this person was in view"
         case .glasses: return "wears glasses: measured at the best visible site, about 1 K below the canthus"
         case .calibrationExpired: return "the calibration is older than calibration_max_age_days: calibrate again against the blackbody"
+        case .recordsFailing: return "the records store cannot be written (disk full or read-only, a reader holding a lock): screening goes on, records are held in memory up to a bound and written when it works again"
         case .laneStalled: return "the lane's frame loop stopped moving (neither frames nor waiting for its camera): systemd's watchdog restarts canthus"
         case .eventLogFailing: return "the event log cannot be written (disk full, mount lost): screening goes on, the events not written are counted"
         }

@@ -3,6 +3,7 @@ import Capture
 import Daemon
 import Foundation
 import Radiometry
+import Records
 import Screening
 import Simulation
 
@@ -12,7 +13,7 @@ struct Canthus: AsyncParsableCommand {
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
         version: CanthusVersion.string,
-        subcommands: [Run.self, CheckConfig.self, Status.self, Ack.self, Reload.self, Replay.self, Screen.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, Record.self])
+        subcommands: [Run.self, CheckConfig.self, Status.self, Ack.self, Reload.self, Events.self, Stats.self, Export.self, Purge.self, StoreStress.self, Replay.self, Screen.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, RecordCommand.self])
 }
 
 /// Errors printed as one line naming what is wrong, exit status 1.
@@ -93,11 +94,29 @@ struct Replay: ParsableCommand {
 
     @Argument(help: "Recordings to replay, in order.")
     var files: [String]
+    @Option(help: "Also write the events to this records store (SQLite; created if absent), as `canthus run` does.")
+    var store: String?
     @OptionGroup var pipeline: PipelineArguments
 
     func run() throws {
         let (cfg, options, write) = try pipeline.prepare()
-        let summaries = try replay(paths: files, config: cfg, importOptions: options, emit: write)
+        var emit = write
+        if let store {
+            let db: RecordStore
+            do { db = try RecordStore(path: store) } catch { throw Failure(description: "--store: \(error)") }
+            var pending: [Record] = []
+            emit = { event in
+                write(event)
+                pending.append(Record(event: event, wallMs: Record.nowMs(), calibrationGain: cfg.calibration.gain, calibrationOffsetC: cfg.calibration.offsetC))
+            }
+            defer {
+                do { try db.write(pending) } catch { FileHandleOutput.standardError.write("error: --store: \(error)") }
+            }
+            let summaries = try replay(paths: files, config: cfg, importOptions: options, emit: emit)
+            for s in summaries { for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") } }
+            return
+        }
+        let summaries = try replay(paths: files, config: cfg, importOptions: options, emit: emit)
         for s in summaries {
             for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") }
         }
@@ -533,8 +552,9 @@ struct Devices: ParsableCommand {
     }
 }
 
-struct Record: ParsableCommand {
+struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "record",
         abstract: "Record a camera to a canthus recording.",
         discussion: "Ctrl-C or SIGTERM stops cleanly; whenever it stops the file holds every frame received. Cameras: \(CameraPreset.all.map(\.name).joined(separator: ", ")).")
 
@@ -590,5 +610,215 @@ struct Record: ParsableCommand {
         })
         if tty { err.handle.write(Data("\n".utf8)) }
         print("\(r.stoppedBySignal ? "stopped" : "done"): \(r.frames) frames \(out.map { "in \($0)" } ?? "captured (dry run)"); \(r.stats.sequenceGaps) dropped by the driver, \(r.stats.handoffDrops) not taken, \(r.stats.badBuffers) bad buffers, \(r.stats.streamingRestarts) streaming restarts, \(r.stats.reconnects) reconnects\(r.visibleStats.map { "; \(r.pairedVisible) frames paired with a visible image, \(r.unpairedVisible) without (visible camera: \($0.frames) frames, \($0.badBuffers) bad buffers)" } ?? "")")
+    }
+}
+
+/// Where the records are and which of them: the query commands' shared options.
+struct RecordArguments: ParsableArguments {
+    @Option(help: "The records store (default: records.directory of --config, else /var/lib/canthus/canthus.sqlite when it exists, else ./var/canthus.sqlite).")
+    var store: String?
+    @Option(help: "The daemon's configuration file, to find its records.")
+    var config: String?
+    @Option(help: "From this time: ISO 8601 (2026-11-30, 2026-11-30T08:00, …Z or +08:00), today, yesterday, now, or an age (90m, 24h, 7d). Local time unless a zone is given.")
+    var since: String?
+    @Option(help: "Before this time (same forms).")
+    var until: String?
+    @Option(help: "Only this gate.")
+    var gate: String?
+    @Option(help: "Only this lane.")
+    var lane: String?
+
+    func reader() throws -> RecordReader {
+        var path = store
+        if path == nil, let config {
+            do { path = try CanthusConfig.load(path: config).records.storePath } catch { throw Failure(description: "\(error)") }
+        }
+        if path == nil {
+            let system = "/var/lib/canthus/" + RecordStore.fileName
+            path = FileManager.default.fileExists(atPath: system) ? system : "./var/" + RecordStore.fileName
+        }
+        do { return try RecordReader(path: path!) } catch { throw Failure(description: "\(error)") }
+    }
+
+    func filter(level: String? = nil, limit: Int? = nil) throws -> RecordQueries.Filter {
+        do {
+            let sinceMs = try since.map { try TimeSpec.parse($0) }
+            let untilMs = try until.map { try TimeSpec.parse($0) }
+            if let s = sinceMs, let u = untilMs, u <= s {
+                throw Failure(description: "--until (\(until!)) is not after --since (\(since!))")
+            }
+            return RecordQueries.Filter(sinceMs: sinceMs, untilMs: untilMs, level: level, gate: gate, lane: lane, limit: limit)
+        } catch let e as RecordsError {
+            throw Failure(description: "--since/--until: \(e.message)")
+        }
+    }
+}
+
+/// How a result is printed: a table on a terminal, else the chosen format.
+struct OutputArguments: ParsableArguments {
+    @Option(help: "table, csv, json or ndjson (default: table on a terminal, ndjson otherwise).")
+    var format: String?
+    @Flag(help: "CSV with a UTF-8 byte-order mark (spreadsheets then read Chinese text right).")
+    var bom = false
+
+    func resolved(default fallback: ResultTable.Format? = nil) throws -> ResultTable.Format {
+        if let format {
+            guard let f = ResultTable.Format(rawValue: format) else {
+                throw Failure(description: "--format: '\(format)' is not one of \(ResultTable.Format.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return f
+        }
+        return fallback ?? (isatty(STDOUT_FILENO) != 0 ? .table : .ndjson)
+    }
+
+    func print(_ table: ResultTable, default fallback: ResultTable.Format? = nil) throws {
+        FileHandleOutput.standardOutput.handle.write(Data(table.render(try resolved(default: fallback), bom: bom).utf8))
+    }
+}
+
+struct Events: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Decisions from the records store: who was screened, at what reading, when (newest first).")
+    @OptionGroup var records: RecordArguments
+    @Option(help: "Only this level: alarm, prealarm or normal.")
+    var level: String?
+    @Option(help: "At most this many.")
+    var limit: Int?
+    @OptionGroup var output: OutputArguments
+
+    func run() throws {
+        if let level, !["alarm", "prealarm", "normal"].contains(level) {
+            throw Failure(description: "--level: '\(level)' is not one of alarm, prealarm, normal")
+        }
+        if let limit, limit < 1 { throw Failure(description: "--limit: \(limit) is not a number of events (≥ 1)") }
+        let filter = try records.filter(level: level, limit: limit)
+        let reader = try records.reader()
+        do { try output.print(try reader.decisions(filter)) } catch let e as Failure { throw e } catch { throw Failure(description: "\(error)") }
+    }
+}
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Per hour or day and gate: people counted in and out, screened, rejected (and why), pre-alarms, alarms, mean and maximum body temperature.")
+    @OptionGroup var records: RecordArguments
+    @Option(help: "hour or day (local time).")
+    var by: String = "hour"
+    @OptionGroup var output: OutputArguments
+
+    func run() throws {
+        guard let interval = RecordQueries.Interval(rawValue: by) else { throw Failure(description: "--by: '\(by)' is not one of hour, day") }
+        let filter = try records.filter()
+        let reader = try records.reader()
+        do { try output.print(try reader.stats(by: interval, filter)) } catch let e as Failure { throw e } catch { throw Failure(description: "\(error)") }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export decisions or statistics from the records store as CSV, JSON or NDJSON (docs/records.md lists the columns).")
+    @Argument(help: "decisions or stats.")
+    var what: String = "decisions"
+    @OptionGroup var records: RecordArguments
+    @Option(help: "For stats: hour or day.")
+    var by: String = "hour"
+    @Option(help: "Only this level (decisions): alarm, prealarm or normal.")
+    var level: String?
+    @OptionGroup var output: OutputArguments
+
+    func run() throws {
+        guard output.format != nil else { throw Failure(description: "--format is needed: csv, json or ndjson") }
+        let format = try output.resolved()
+        guard format != .table else { throw Failure(description: "--format: export writes csv, json or ndjson (a table is what `canthus events` prints)") }
+        let reader: RecordReader
+        let table: ResultTable
+        switch what {
+        case "decisions":
+            if let level, !["alarm", "prealarm", "normal"].contains(level) {
+                throw Failure(description: "--level: '\(level)' is not one of alarm, prealarm, normal")
+            }
+            let filter = try records.filter(level: level)
+            reader = try records.reader()
+            do { table = try reader.decisions(filter) } catch { throw Failure(description: "\(error)") }
+        case "stats":
+            guard let interval = RecordQueries.Interval(rawValue: by) else { throw Failure(description: "--by: '\(by)' is not one of hour, day") }
+            let filter = try records.filter()
+            reader = try records.reader()
+            do { table = try reader.stats(by: interval, filter) } catch { throw Failure(description: "\(error)") }
+        default:
+            throw Failure(description: "export: '\(what)' is not one of decisions, stats")
+        }
+        try output.print(table)
+    }
+}
+
+struct Purge: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete records older than an age from the records store, in small transactions (the daemon may keep writing).")
+    @Option(help: "The records store (default as for `canthus events`).")
+    var store: String?
+    @Option(help: "The daemon's configuration file: its store, and records.retention_days as the age.")
+    var config: String?
+    @Option(help: "Delete records older than this: an age (30d, 12h) or a time (ISO 8601).")
+    var olderThan: String?
+
+    func run() throws {
+        var path = store
+        var days: Double?
+        if let config {
+            do {
+                let c = try CanthusConfig.load(path: config)
+                if path == nil { path = c.records.storePath }
+                days = c.records.retentionDays
+            } catch { throw Failure(description: "\(error)") }
+        }
+        let cutoff: Int64
+        if let olderThan {
+            do { cutoff = try TimeSpec.parse(olderThan) } catch let e as RecordsError { throw Failure(description: "--older-than: \(e.message)") }
+        } else if let days {
+            cutoff = Record.nowMs() - Int64(days * 86_400_000)
+        } else {
+            throw Failure(description: "give --older-than AGE, or --config with records.retention_days")
+        }
+        let file = path ?? (FileManager.default.fileExists(atPath: "/var/lib/canthus/" + RecordStore.fileName) ? "/var/lib/canthus/" + RecordStore.fileName : "./var/" + RecordStore.fileName)
+        guard FileManager.default.fileExists(atPath: file) else { throw Failure(description: "\(file): no records database here (give --store)") }
+        do {
+            _ = try RecordStore.openForReading(path: file)   // refuses what is not canthus's before writing
+            let deleted = try RecordStore(path: file).purge(olderThanMs: cutoff)
+            let total = deleted.values.reduce(0, +)
+            print("purged \(total) record\(total == 1 ? "" : "s") older than \(RecordStore.utcText(cutoff)) from \(file)" +
+                  (total > 0 ? " (" + deleted.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")" : ""))
+        } catch let e as Failure { throw e } catch { throw Failure(description: "\(error)") }
+    }
+}
+
+/// For the store's crash test (RecordsCrashTests), not for operators: writes synthetic decisions
+/// in transactions of --batch and prints each transaction's last event id once COMMIT returned.
+struct StoreStress: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "store-stress", abstract: "Crash-test writer of the records store (tests only).",
+                                                    shouldDisplay: false)
+    @Option var store: String
+    @Option var batch: Int = 50
+    @Option var batches: Int = 1_000_000
+
+    func run() throws {
+        let db = try RecordStore(path: store)
+        var frame = 0
+        for _ in 0..<batches {
+            var records: [Record] = []
+            for _ in 0..<batch {
+                frame += 1
+                let d = Decision(track: frame, canthusC: 35 + Double(frame % 300) / 100, temperatureC: 36.4 + Double(frame % 300) / 100, raw: 30000,
+                                 level: frame % 50 == 0 ? .alarm : .normal, mode: .absolute, thresholdC: 37.5, frames: 5, reasons: [])
+                var e = Event(source: "stress-\(getpid())", frame: frame, timeS: Double(frame) / 30, body: .decision(d))
+                e.lane = "stress"
+                records.append(Record(event: e, wallMs: Record.nowMs()))
+                if frame % 7 == 0 {
+                    var c = Event(source: e.source, frame: frame, timeS: e.timeS, body: .count(track: frame, direction: .in))
+                    c.lane = "stress"
+                    c.ordinal = 1
+                    records.append(Record(event: c, wallMs: Record.nowMs()))
+                }
+            }
+            try db.write(records)
+            // Unbuffered: the line is out as soon as the commit returned.
+            FileHandle.standardOutput.write(Data((records.last!.event.id + "\n").utf8))
+        }
     }
 }

@@ -1,0 +1,229 @@
+import Foundation
+import GRDB
+
+/// Times people type (`--since`, `--until`): ISO 8601 (`2026-11-30`, `2026-11-30T08:00`,
+/// `2026-11-30 08:00:00`, with `Z` or `+08:00` for a zone), `now`, `today`, `yesterday`, or an age
+/// (`90m`, `24h`, `7d`). Without a zone, local time.
+public enum TimeSpec {
+    public static func parse(_ text: String, now: Date = Date(), timeZone: TimeZone = .current) throws -> Int64 {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }
+        switch t {
+        case "now": return ms(now)
+        case "today": return ms(calendar.startOfDay(for: now))
+        case "yesterday": return ms(calendar.date(byAdding: .day, value: -1, to: calendar.startOfDay(for: now))!)
+        default: break
+        }
+        if let unit = t.last, "smhdw".contains(unit), let n = Double(t.dropLast()), n >= 0 {
+            let seconds: Double = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800][String(unit)]!
+            return ms(now) - Int64(n * seconds * 1000)
+        }
+        let formats = ["yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", "yyyy-MM-dd'T'HH:mm:ssXXXXX", "yyyy-MM-dd'T'HH:mmXXXXX",
+                       "yyyy-MM-dd'T'HH:mm:ss.SSS", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm",
+                       "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"]
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = timeZone
+        for format in formats {
+            f.dateFormat = format
+            if let d = f.date(from: text.trimmingCharacters(in: .whitespaces)) { return ms(d) }
+        }
+        throw RecordsError(path: "time", message: "'\(text)' is not a time (ISO 8601 like 2026-11-30 or 2026-11-30T08:00, or today, yesterday, now, 90m, 24h, 7d)")
+    }
+}
+
+/// A result to print or export: named columns and typed cells.
+public struct ResultTable: Sendable, Equatable {
+    public enum Cell: Sendable, Equatable {
+        case text(String), int(Int64), real(Double), null
+        public var plain: String {
+            switch self {
+            case .text(let s): return s
+            case .int(let i): return String(i)
+            case .real(let d): return String(format: "%.3f", d)
+            case .null: return ""
+            }
+        }
+    }
+    public var columns: [String]
+    public var rows: [[Cell]]
+
+    public enum Format: String, CaseIterable, Sendable { case table, csv, json, ndjson }
+
+    /// The table in `format`. CSV is RFC 4180 (quoted where needed, CRLF), optionally with a
+    /// UTF-8 byte-order mark so spreadsheets read Chinese text right.
+    public func render(_ format: Format, bom: Bool = false) -> String {
+        switch format {
+        case .table:
+            let cells = [columns] + rows.map { $0.map(\.plain) }
+            let widths = columns.indices.map { i in cells.map { $0[i].count }.max() ?? 0 }
+            return cells.enumerated().map { (n, row) in
+                let line = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                    .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+                return n == 0 ? line + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") : line
+            }.joined(separator: "\n") + "\n"
+        case .csv:
+            func quote(_ s: String) -> String {
+                s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            }
+            let lines = [columns.map(quote).joined(separator: ",")] + rows.map { $0.map { quote($0.plain) }.joined(separator: ",") }
+            return (bom ? "\u{FEFF}" : "") + lines.joined(separator: "\r\n") + "\r\n"
+        case .json:
+            return "[" + rows.map(object).joined(separator: ",\n ") + "]\n"
+        case .ndjson:
+            return rows.map { object($0) + "\n" }.joined()
+        }
+    }
+
+    private func object(_ row: [Cell]) -> String {
+        "{" + zip(columns, row).map { "\"\($0)\":" + Self.json($1) }.joined(separator: ",") + "}"
+    }
+
+    static func json(_ c: Cell) -> String {
+        switch c {
+        case .null: return "null"
+        case .int(let i): return String(i)
+        case .real(let d): return d.isFinite ? String(format: "%.3f", d) : "null"
+        case .text(let s):
+            var out = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default: out += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
+                }
+            }
+            return out + "\""
+        }
+    }
+}
+
+/// The query commands' questions of the store (`canthus events`, `stats`, `export`), in SQL
+/// the `sqlite3` shell runs too. Times are wall-clock; intervals in the local time zone.
+public enum RecordQueries {
+    public struct Filter: Sendable {
+        public var sinceMs: Int64?
+        public var untilMs: Int64?
+        public var level: String?
+        public var gate: String?
+        public var lane: String?
+        public var limit: Int?
+        public init(sinceMs: Int64? = nil, untilMs: Int64? = nil, level: String? = nil, gate: String? = nil, lane: String? = nil, limit: Int? = nil) {
+            (self.sinceMs, self.untilMs, self.level, self.gate, self.lane, self.limit) = (sinceMs, untilMs, level, gate, lane, limit)
+        }
+
+        /// `WHERE …` over `column` and its arguments.
+        func clause(time column: String, levels: Bool) -> (String, StatementArguments) {
+            var parts: [String] = [], args: [DatabaseValueConvertible?] = []
+            if let sinceMs { parts.append("\(column) >= ?"); args.append(sinceMs) }
+            if let untilMs { parts.append("\(column) < ?"); args.append(untilMs) }
+            if levels, let level { parts.append("level = ?"); args.append(level) }
+            if let gate { parts.append("gate = ?"); args.append(gate) }
+            if let lane { parts.append("lane = ?"); args.append(lane) }
+            return (parts.isEmpty ? "" : "WHERE " + parts.joined(separator: " AND "), StatementArguments(args))
+        }
+    }
+
+    /// The decisions (who was screened, at what reading, when), newest first.
+    public static let decisionColumns = ["id", "time_utc", "time_local", "lane", "gate", "track", "level", "body_c", "canthus_c",
+                                         "threshold_c", "mode", "frames", "distance_m", "reasons", "source", "frame"]
+
+    public static func decisions(_ db: DatabasePool, _ f: Filter) throws -> ResultTable {
+        let (whereSQL, args) = f.clause(time: "wall_ms", levels: true)
+        let sql = """
+            SELECT id, wall_utc, strftime('%Y-%m-%d %H:%M:%S', wall_ms / 1000, 'unixepoch', 'localtime'), lane, gate, track, level,
+                   body_c, canthus_c, threshold_c, mode, frames, distance_m,
+                   (SELECT coalesce(group_concat(value, ' '), '') FROM json_each(decisions.reasons)), source, frame
+            FROM decisions \(whereSQL) ORDER BY wall_ms DESC, id \(f.limit.map { "LIMIT \($0)" } ?? "")
+            """
+        return try table(db, sql: sql, arguments: args, columns: decisionColumns)
+    }
+
+    /// People counted in and out, screened, rejected (and why), pre-alarms, alarms, mean and
+    /// maximum body temperature — per hour or day (local time) and gate.
+    public static let statsColumns = ["interval", "gate", "counted_in", "counted_out", "counted_pass", "screened", "rejected",
+                                      "rejected_by_reason", "prealarms", "alarms", "mean_body_c", "max_body_c"]
+
+    public enum Interval: String, CaseIterable, Sendable { case hour, day }
+
+    public static func stats(_ db: DatabasePool, by interval: Interval, _ f: Filter) throws -> ResultTable {
+        let pattern = interval == .hour ? "%Y-%m-%d %H:00" : "%Y-%m-%d"
+        func bucket(_ column: String) -> String { "strftime('\(pattern)', \(column) / 1000, 'unixepoch', 'localtime')" }
+        var unfiltered = f
+        unfiltered.level = nil
+        let (dWhere, dArgs) = unfiltered.clause(time: "wall_ms", levels: false)
+        let (cWhere, cArgs) = unfiltered.clause(time: "minute_ms", levels: false)
+        let sql = """
+            WITH d AS (SELECT \(bucket("wall_ms")) AS interval, gate, count(*) AS screened, sum(level = 'prealarm') AS prealarms,
+                              sum(level = 'alarm') AS alarms, avg(body_c) AS mean_body_c, max(body_c) AS max_body_c
+                       FROM decisions \(dWhere) GROUP BY 1, 2),
+                 c AS (SELECT \(bucket("minute_ms")) AS interval, gate, sum(people * (direction = 'in')) AS counted_in,
+                              sum(people * (direction = 'out')) AS counted_out, sum(people * (direction = 'pass')) AS counted_pass
+                       FROM headcounts \(cWhere) GROUP BY 1, 2),
+                 r AS (SELECT \(bucket("wall_ms")) AS interval, gate, count(*) AS rejected FROM rejections \(dWhere) GROUP BY 1, 2),
+                 rr AS (SELECT interval, gate, group_concat(reason || ' ' || n, ', ') AS by_reason
+                        FROM (SELECT \(bucket("wall_ms")) AS interval, gate, j.value AS reason, count(*) AS n
+                              FROM rejections, json_each(rejections.reasons) AS j \(dWhere) GROUP BY 1, 2, 3 ORDER BY n DESC, reason)
+                        GROUP BY 1, 2),
+                 k AS (SELECT interval, gate FROM d UNION SELECT interval, gate FROM c UNION SELECT interval, gate FROM r)
+            SELECT k.interval, k.gate, coalesce(c.counted_in, 0), coalesce(c.counted_out, 0), coalesce(c.counted_pass, 0),
+                   coalesce(d.screened, 0), coalesce(r.rejected, 0), coalesce(rr.by_reason, ''), coalesce(d.prealarms, 0),
+                   coalesce(d.alarms, 0), d.mean_body_c, d.max_body_c
+            FROM k LEFT JOIN d USING (interval, gate) LEFT JOIN c USING (interval, gate) LEFT JOIN r USING (interval, gate)
+                   LEFT JOIN rr USING (interval, gate)
+            ORDER BY 1, 2
+            """
+        var args = dArgs
+        args += cArgs
+        args += dArgs
+        args += dArgs
+        return try table(db, sql: sql, arguments: args, columns: statsColumns)
+    }
+
+    static func table(_ db: DatabasePool, sql: String, arguments: StatementArguments, columns: [String]) throws -> ResultTable {
+        try db.read { db in
+            var rows: [[ResultTable.Cell]] = []
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try cursor.next() {
+                rows.append((0..<row.count).map { i in
+                    switch row[i] as DatabaseValue? {
+                    case .none: return .null
+                    case .some(let v):
+                        switch v.storage {
+                        case .null: return .null
+                        case .int64(let n): return .int(n)
+                        case .double(let d): return .real(d)
+                        case .string(let s): return .text(s)
+                        case .blob: return .text("(blob)")
+                        }
+                    }
+                })
+            }
+            return ResultTable(columns: columns, rows: rows)
+        }
+    }
+}
+
+/// A store opened read-only for the query commands (the daemon may be writing it meanwhile).
+public final class RecordReader: @unchecked Sendable {
+    public let path: String
+    let db: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        db = try RecordStore.openForReading(path: path)
+    }
+
+    public func decisions(_ f: RecordQueries.Filter) throws -> ResultTable {
+        do { return try RecordQueries.decisions(db, f) } catch let e as DatabaseError { throw RecordsError(path: path, message: RecordStore.describe(e)) }
+    }
+
+    public func stats(by interval: RecordQueries.Interval, _ f: RecordQueries.Filter) throws -> ResultTable {
+        do { return try RecordQueries.stats(db, by: interval, f) } catch let e as DatabaseError { throw RecordsError(path: path, message: RecordStore.describe(e)) }
+    }
+}

@@ -1,0 +1,262 @@
+import Foundation
+import GRDB
+import Screening
+
+/// What the store keeps of one event: the event as the stream has it, plus what the public
+/// stream does not carry — when it was published (wall clock, UTC) and the calibration in force.
+public struct Record: Sendable {
+    public var event: Event
+    /// Wall-clock time of publishing, milliseconds since 1970 (UTC).
+    public var wallMs: Int64
+    /// The calibration in force for the lane (gain, offset °C).
+    public var calibrationGain: Double?
+    public var calibrationOffsetC: Double?
+
+    public init(event: Event, wallMs: Int64, calibrationGain: Double? = nil, calibrationOffsetC: Double? = nil) {
+        self.event = event
+        self.wallMs = wallMs
+        self.calibrationGain = calibrationGain
+        self.calibrationOffsetC = calibrationOffsetC
+    }
+
+    public static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// The records store: one SQLite database (WAL, one writer, readers in other processes at any
+/// time), `records.directory/canthus.sqlite`. Rows are keyed by the event id with lane and gate;
+/// a replay written twice gives the same rows (INSERT OR IGNORE on the id). Migrations are
+/// append-only (`RecordStore.migrator`); a database that is not canthus's, or of a newer schema
+/// than this binary knows, is refused with a clear error. docs/records.md documents the tables.
+public final class RecordStore: @unchecked Sendable {
+    /// `PRAGMA application_id`: "CNTH".
+    public static let applicationID: Int32 = 0x434E_5448
+    public static let fileName = "canthus.sqlite"
+
+    public let path: String
+    public let db: DatabasePool
+
+    /// Opens (creating and migrating) the store for writing.
+    public init(path: String) throws {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // A commit acknowledged is on disk (a power cut loses nothing acknowledged).
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        config.busyMode = .timeout(5)
+        do {
+            db = try DatabasePool(path: path, configuration: config)
+            try db.write { db in
+                let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+                if id == 0 && tables == 0 {
+                    try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")
+                    // Pages freed by purges go back to the file system a few at a time.
+                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                } else if id != Self.applicationID {
+                    throw RecordsError(path: path, message: "is not a canthus records database (application id \(id))")
+                }
+            }
+            try Self.checkNotNewer(db, path: path)
+            try Self.migrator.migrate(db)
+        } catch let e as RecordsError {
+            throw e
+        } catch let e as DatabaseError {
+            throw RecordsError(path: path, message: Self.describe(e))
+        }
+    }
+
+    /// Opens an existing store read-only (the query commands), while the daemon may write it.
+    public static func openForReading(path: String) throws -> DatabasePool {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RecordsError(path: path, message: "no records database here (canthus run writes it to records.directory/\(fileName); give --store)")
+        }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(5)
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            try pool.read { db in
+                let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                guard id == applicationID else {
+                    throw RecordsError(path: path, message: "is not a canthus records database (application id \(id))")
+                }
+            }
+            try checkNotNewer(pool, path: path)
+            return pool
+        } catch let e as RecordsError {
+            throw e
+        } catch let e as DatabaseError {
+            throw RecordsError(path: path, message: describe(e))
+        }
+    }
+
+    static func describe(_ e: DatabaseError) -> String {
+        switch e.resultCode {
+        case .SQLITE_NOTADB: return "is not an SQLite database"
+        case .SQLITE_CANTOPEN: return "cannot be opened (\(e.message ?? "unknown reason"))"
+        case .SQLITE_FULL: return "the disk is full"
+        case .SQLITE_READONLY: return "is read-only"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return "is locked by another process"
+        default: return e.message ?? "\(e)"
+        }
+    }
+
+    static func checkNotNewer(_ db: DatabasePool, path: String) throws {
+        let newer = try db.read { db in try migrator.hasBeenSuperseded(db) }
+        if newer {
+            throw RecordsError(path: path, message: "was written by a newer canthus (its schema has migrations this binary does not know); use that version or newer")
+        }
+    }
+
+    /// Append-only: a release adds migrations, never edits one.
+    public static let migrator: DatabaseMigrator = {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE decisions (
+                    id TEXT PRIMARY KEY, lane TEXT NOT NULL, gate TEXT NOT NULL, source TEXT NOT NULL, frame INTEGER NOT NULL,
+                    time_s REAL NOT NULL, wall_ms INTEGER NOT NULL, wall_utc TEXT NOT NULL,
+                    track INTEGER NOT NULL, canthus_c REAL NOT NULL, body_c REAL NOT NULL, raw INTEGER NOT NULL,
+                    level TEXT NOT NULL, mode TEXT NOT NULL, threshold_c REAL NOT NULL, frames INTEGER NOT NULL,
+                    reasons TEXT NOT NULL, distance_m REAL, calibration_gain REAL, calibration_offset_c REAL,
+                    snapshot TEXT);
+                CREATE INDEX decisions_wall ON decisions(wall_ms);
+                CREATE INDEX decisions_level_wall ON decisions(level, wall_ms);
+                CREATE TABLE rejections (
+                    id TEXT PRIMARY KEY, lane TEXT NOT NULL, gate TEXT NOT NULL, source TEXT NOT NULL, frame INTEGER NOT NULL,
+                    time_s REAL NOT NULL, wall_ms INTEGER NOT NULL, wall_utc TEXT NOT NULL,
+                    track INTEGER NOT NULL, reasons TEXT NOT NULL, distance_m REAL);
+                CREATE INDEX rejections_wall ON rejections(wall_ms);
+                CREATE TABLE statuses (
+                    id TEXT PRIMARY KEY, lane TEXT NOT NULL, gate TEXT NOT NULL, source TEXT NOT NULL, frame INTEGER NOT NULL,
+                    time_s REAL NOT NULL, wall_ms INTEGER NOT NULL, wall_utc TEXT NOT NULL,
+                    state TEXT NOT NULL, reasons TEXT NOT NULL);
+                CREATE INDEX statuses_wall ON statuses(wall_ms);
+                CREATE TABLE counts (
+                    id TEXT PRIMARY KEY, lane TEXT NOT NULL, gate TEXT NOT NULL, source TEXT NOT NULL, frame INTEGER NOT NULL,
+                    time_s REAL NOT NULL, wall_ms INTEGER NOT NULL, wall_utc TEXT NOT NULL,
+                    track INTEGER NOT NULL, direction TEXT NOT NULL);
+                CREATE INDEX counts_wall ON counts(wall_ms);
+                CREATE TABLE headcounts (
+                    minute_ms INTEGER NOT NULL, lane TEXT NOT NULL, gate TEXT NOT NULL, direction TEXT NOT NULL,
+                    people INTEGER NOT NULL, PRIMARY KEY (minute_ms, lane, direction)) WITHOUT ROWID;
+                CREATE TABLE acknowledgements (
+                    event_id TEXT NOT NULL, wall_ms INTEGER NOT NULL, wall_utc TEXT NOT NULL, by TEXT NOT NULL, via TEXT NOT NULL);
+                CREATE INDEX acknowledgements_event ON acknowledgements(event_id);
+                CREATE TABLE calibrations (
+                    wall_ms INTEGER NOT NULL, wall_utc TEXT NOT NULL, gain REAL NOT NULL, offset_c REAL NOT NULL,
+                    passed INTEGER NOT NULL, record TEXT NOT NULL);
+                """)
+        }
+        return m
+    }()
+
+    /// Writes `records` in one transaction; rows already there (same id) are left as they are.
+    /// Throws on a full disk, a read-only file system or a lock held past the busy timeout:
+    /// nothing of the batch is then written (the caller holds it and tries again).
+    public func write(_ records: [Record]) throws {
+        do {
+            try db.write { db in
+                for r in records { try Self.insert(r, into: db) }
+            }
+        } catch let e as DatabaseError {
+            throw RecordsError(path: path, message: Self.describe(e))
+        }
+    }
+
+    static func insert(_ r: Record, into db: Database) throws {
+        let e = r.event
+        let utc = utcText(r.wallMs)
+        let common: [DatabaseValueConvertible?] = [e.id, e.lane, e.gate, e.source, e.frame, milli(e.timeS), r.wallMs, utc]
+        switch e.body {
+        case .decision(let d):
+            let s = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO decisions (id, lane, gate, source, frame, time_s, wall_ms, wall_utc, track, canthus_c, body_c, raw,
+                    level, mode, threshold_c, frames, reasons, distance_m, calibration_gain, calibration_offset_c)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try s.execute(arguments: StatementArguments(common + [d.track, milli(d.canthusC), milli(d.temperatureC), d.raw, d.level.rawValue, d.mode.rawValue,
+                                                                  milli(d.thresholdC), d.frames, jsonList(d.reasons), d.distanceM.map(milli),
+                                                                  r.calibrationGain, r.calibrationOffsetC]))
+        case .rejected(let track, let reasons, let distance):
+            let s = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO rejections (id, lane, gate, source, frame, time_s, wall_ms, wall_utc, track, reasons, distance_m)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try s.execute(arguments: StatementArguments(common + [track, jsonList(reasons), distance.map(milli)]))
+        case .status(let state, let reasons):
+            let s = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO statuses (id, lane, gate, source, frame, time_s, wall_ms, wall_utc, state, reasons)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try s.execute(arguments: StatementArguments(common + [state.rawValue, jsonList(reasons)]))
+        case .count(let track, let direction):
+            let s = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO counts (id, lane, gate, source, frame, time_s, wall_ms, wall_utc, track, direction)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try s.execute(arguments: StatementArguments(common + [track, direction.rawValue]))
+            // The per-minute rollup counts each count row once (a replayed row is ignored above).
+            if db.changesCount > 0 {
+                let h = try db.cachedStatement(sql: """
+                    INSERT INTO headcounts (minute_ms, lane, gate, direction, people) VALUES (?, ?, ?, ?, 1)
+                    ON CONFLICT (minute_ms, lane, direction) DO UPDATE SET people = people + 1
+                    """)
+                try h.execute(arguments: [r.wallMs - r.wallMs % 60_000, e.lane, e.gate, direction.rawValue])
+            }
+        }
+    }
+
+    /// An acknowledgement of an alarm (`canthus ack`, the GPIO button): who and through what.
+    public func acknowledge(eventID: String, by: String, via: String, wallMs: Int64 = Record.nowMs()) throws {
+        do {
+            try db.write { db in
+                try db.execute(sql: "INSERT INTO acknowledgements (event_id, wall_ms, wall_utc, by, via) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [eventID, wallMs, Self.utcText(wallMs), by, via])
+            }
+        } catch let e as DatabaseError { throw RecordsError(path: path, message: Self.describe(e)) }
+    }
+
+    /// Deletes rows older than `cutoffMs` (wall clock), `batch` rows per transaction so the
+    /// writer never waits long, then gives freed pages back (incremental vacuum). Returns the
+    /// rows deleted per table.
+    @discardableResult
+    public func purge(olderThanMs cutoffMs: Int64, batch: Int = 2000) throws -> [String: Int] {
+        var deleted: [String: Int] = [:]
+        do {
+            for (table, column) in [("decisions", "wall_ms"), ("rejections", "wall_ms"), ("statuses", "wall_ms"), ("counts", "wall_ms"),
+                                    ("headcounts", "minute_ms"), ("acknowledgements", "wall_ms"), ("calibrations", "wall_ms")] {
+                while true {
+                    let n = try db.write { db -> Int in
+                        try db.execute(sql: "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE \(column) < ? LIMIT ?)",
+                                       arguments: [cutoffMs, batch])
+                        return db.changesCount
+                    }
+                    deleted[table, default: 0] += n
+                    if n < batch { break }
+                }
+            }
+            try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA incremental_vacuum") }
+        } catch let e as DatabaseError { throw RecordsError(path: path, message: Self.describe(e)) }
+        return deleted
+    }
+
+    /// Three decimals, as the event stream has them.
+    static func milli(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+
+    static func jsonList(_ items: [String]) -> String {
+        "[" + items.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "]"
+    }
+
+    /// `2026-11-30T18:17:00.123Z`.
+    public static func utcText(_ ms: Int64) -> String {
+        var t = time_t(ms / 1000)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(ms % 1000))
+    }
+}
