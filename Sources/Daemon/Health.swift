@@ -82,11 +82,11 @@ public final class EventFanOut: @unchecked Sendable {
         public let capacity: Int
         /// Up to `maxBatch` records per call; an empty batch every `tick` seconds when nothing
         /// came (a consumer holding records it could not write tries again then).
-        private let handle: @Sendable ([Record]) -> Void
+        private let handle: @Sendable ([EventRecord]) -> Void
         private let maxBatch: Int
         private let tick: TimeInterval?
         private let condition = NSCondition()
-        private var ring: [Record?]
+        private var ring: [EventRecord?]
         private var head = 0, count = 0
         private var closed = false
         private var thread: Thread?
@@ -97,14 +97,14 @@ public final class EventFanOut: @unchecked Sendable {
         /// Events handed to `handle`.
         public private(set) var delivered = 0
 
-        init(name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, health: HealthModel, handle: @escaping @Sendable ([Record]) -> Void) {
+        init(name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, health: HealthModel, handle: @escaping @Sendable ([EventRecord]) -> Void) {
             self.name = name
             self.capacity = capacity
             self.maxBatch = maxBatch
             self.tick = tick
             self.handle = handle
             self.health = health
-            ring = [Record?](repeating: nil, count: capacity)
+            ring = [EventRecord?](repeating: nil, count: capacity)
         }
 
         func start() {
@@ -115,7 +115,7 @@ public final class EventFanOut: @unchecked Sendable {
         }
 
         /// Queues `record`; false (and counted) when the queue is full.
-        func offer(_ record: Record) -> Bool {
+        func offer(_ record: EventRecord) -> Bool {
             condition.lock()
             if count == capacity || closed {
                 dropped += 1
@@ -131,7 +131,7 @@ public final class EventFanOut: @unchecked Sendable {
         }
 
         private func drain() {
-            var batch: [Record] = []
+            var batch: [EventRecord] = []
             batch.reserveCapacity(maxBatch)
             while true {
                 condition.lock()
@@ -178,7 +178,7 @@ public final class EventFanOut: @unchecked Sendable {
 
     /// Adds a consumer of records in batches (the store: one transaction per batch).
     @discardableResult
-    public func add(_ name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, _ handle: @escaping @Sendable ([Record]) -> Void) -> Consumer {
+    public func add(_ name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, _ handle: @escaping @Sendable ([EventRecord]) -> Void) -> Consumer {
         let c = Consumer(name: name, capacity: capacity, maxBatch: maxBatch, tick: tick, health: health, handle: handle)
         consumers.append(c)
         c.start()
@@ -186,12 +186,12 @@ public final class EventFanOut: @unchecked Sendable {
     }
 
     /// Offers `record` to every consumer; never blocks.
-    public func publish(_ record: Record) {
+    public func publish(_ record: EventRecord) {
         for c in consumers { _ = c.offer(record) }
     }
 
     /// Offers `event`, stamped with the wall clock now.
-    public func publish(_ event: Event) { publish(Record(event: event, wallMs: Record.nowMs())) }
+    public func publish(_ event: Event) { publish(EventRecord(event: event, wallMs: EventRecord.nowMs())) }
 
     /// Drains and stops every consumer, in reverse order of adding.
     public func close() {
@@ -259,7 +259,7 @@ public final class StoreWriter: @unchecked Sendable {
     public let holdLimit: Int
     private let health: HealthModel
     private var store: RecordStore?
-    private var held: [Record] = []
+    private var held: [EventRecord] = []
     private var failing = false
 
     public init(path: String, holdLimit: Int, health: HealthModel) {
@@ -280,7 +280,7 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     /// Called on the consumer's thread only; an empty batch retries what is held.
-    public func write(_ batch: [Record]) {
+    public func write(_ batch: [EventRecord]) {
         held.append(contentsOf: batch)
         if held.count > holdLimit {
             let excess = held.count - holdLimit

@@ -113,7 +113,7 @@ public struct ScreeningService {
         let laneServices = plans.map { plan in
             LaneService(plan: plan, control: controls[plan.lane.name]!, heartbeat: heartbeats[plan.lane.name]!, config: config, live: live,
                         health: health, shared: shared, output: output, publish: { event in
-                            fanOut.publish(Record(event: event, wallMs: Record.nowMs(), calibrationGain: config.calibration.gain,
+                            fanOut.publish(EventRecord(event: event, wallMs: EventRecord.nowMs(), calibrationGain: config.calibration.gain,
                                                   calibrationOffsetC: config.calibration.offsetC))
                             alarms.note(event)
                             day.note(event)
@@ -599,7 +599,7 @@ struct RetentionService: Service {
             while !Task.isCancelled {
                 do {
                     let store = try RecordStore(path: path)
-                    let deleted = try store.purge(olderThanMs: Record.nowMs() - Int64(days * 86_400_000))
+                    let deleted = try store.purge(olderThanMs: EventRecord.nowMs() - Int64(days * 86_400_000))
                     let total = deleted.values.reduce(0, +)
                     if total > 0 { log.notice("retention: \(total) records older than \(days) days purged") }
                 } catch {

@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 import Screening
 
-/// What the store keeps of one event: the event as the stream has it, plus what the public
+/// What the store keeps of one event (a record beside the event): the event as the stream has it, plus what the public
 /// stream does not carry — when it was published (wall clock, UTC) and the calibration in force.
-public struct Record: Sendable {
+public struct EventRecord: Sendable {
     public var event: Event
     /// Wall-clock time of publishing, milliseconds since 1970 (UTC).
     public var wallMs: Int64
@@ -48,13 +48,15 @@ public final class RecordStore: @unchecked Sendable {
         config.busyMode = .timeout(5)
         do {
             db = try DatabasePool(path: path, configuration: config)
-            try db.write { db in
+            try db.writeWithoutTransaction { db in
                 let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
                 let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
                 if id == 0 && tables == 0 {
-                    try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")
-                    // Pages freed by purges go back to the file system a few at a time.
+                    // A new store. Pages freed by purges go back to the file system a few at a
+                    // time (auto_vacuum takes effect on an empty database through VACUUM).
                     try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                    try db.execute(sql: "VACUUM")
+                    try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")
                 } else if id != Self.applicationID {
                     throw RecordsError(path: path, message: "is not a canthus records database (application id \(id))")
                 }
@@ -157,7 +159,7 @@ public final class RecordStore: @unchecked Sendable {
     /// Writes `records` in one transaction; rows already there (same id) are left as they are.
     /// Throws on a full disk, a read-only file system or a lock held past the busy timeout:
     /// nothing of the batch is then written (the caller holds it and tries again).
-    public func write(_ records: [Record]) throws {
+    public func write(_ records: [EventRecord]) throws {
         do {
             try db.write { db in
                 for r in records { try Self.insert(r, into: db) }
@@ -167,7 +169,7 @@ public final class RecordStore: @unchecked Sendable {
         }
     }
 
-    static func insert(_ r: Record, into db: Database) throws {
+    static func insert(_ r: EventRecord, into db: Database) throws {
         let e = r.event
         let utc = utcText(r.wallMs)
         let common: [DatabaseValueConvertible?] = [e.id, e.lane, e.gate, e.source, e.frame, milli(e.timeS), r.wallMs, utc]
@@ -211,7 +213,7 @@ public final class RecordStore: @unchecked Sendable {
     }
 
     /// An acknowledgement of an alarm (`canthus ack`, the GPIO button): who and through what.
-    public func acknowledge(eventID: String, by: String, via: String, wallMs: Int64 = Record.nowMs()) throws {
+    public func acknowledge(eventID: String, by: String, via: String, wallMs: Int64 = EventRecord.nowMs()) throws {
         do {
             try db.write { db in
                 try db.execute(sql: "INSERT INTO acknowledgements (event_id, wall_ms, wall_utc, by, via) VALUES (?, ?, ?, ?, ?)",
@@ -231,7 +233,9 @@ public final class RecordStore: @unchecked Sendable {
                                     ("headcounts", "minute_ms"), ("acknowledgements", "wall_ms"), ("calibrations", "wall_ms")] {
                 while true {
                     let n = try db.write { db -> Int in
-                        try db.execute(sql: "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE \(column) < ? LIMIT ?)",
+                        // headcounts has no rowid: its key instead.
+                        let key = table == "headcounts" ? "(minute_ms, lane, direction)" : "rowid"
+                        try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key.dropFirst(key.hasPrefix("(") ? 1 : 0).dropLast(key.hasPrefix("(") ? 1 : 0)) FROM \(table) WHERE \(column) < ? LIMIT ?)",
                                        arguments: [cutoffMs, batch])
                         return db.changesCount
                     }

@@ -104,10 +104,10 @@ struct Replay: ParsableCommand {
         if let store {
             let db: RecordStore
             do { db = try RecordStore(path: store) } catch { throw Failure(description: "--store: \(error)") }
-            var pending: [Record] = []
+            var pending: [EventRecord] = []
             emit = { event in
                 write(event)
-                pending.append(Record(event: event, wallMs: Record.nowMs(), calibrationGain: cfg.calibration.gain, calibrationOffsetC: cfg.calibration.offsetC))
+                pending.append(EventRecord(event: event, wallMs: EventRecord.nowMs(), calibrationGain: cfg.calibration.gain, calibrationOffsetC: cfg.calibration.offsetC))
             }
             defer {
                 do { try db.write(pending) } catch { FileHandleOutput.standardError.write("error: --store: \(error)") }
@@ -772,7 +772,7 @@ struct Purge: ParsableCommand {
         if let olderThan {
             do { cutoff = try TimeSpec.parse(olderThan) } catch let e as RecordsError { throw Failure(description: "--older-than: \(e.message)") }
         } else if let days {
-            cutoff = Record.nowMs() - Int64(days * 86_400_000)
+            cutoff = EventRecord.nowMs() - Int64(days * 86_400_000)
         } else {
             throw Failure(description: "give --older-than AGE, or --config with records.retention_days")
         }
@@ -801,19 +801,19 @@ struct StoreStress: ParsableCommand {
         let db = try RecordStore(path: store)
         var frame = 0
         for _ in 0..<batches {
-            var records: [Record] = []
+            var records: [EventRecord] = []
             for _ in 0..<batch {
                 frame += 1
                 let d = Decision(track: frame, canthusC: 35 + Double(frame % 300) / 100, temperatureC: 36.4 + Double(frame % 300) / 100, raw: 30000,
                                  level: frame % 50 == 0 ? .alarm : .normal, mode: .absolute, thresholdC: 37.5, frames: 5, reasons: [])
                 var e = Event(source: "stress-\(getpid())", frame: frame, timeS: Double(frame) / 30, body: .decision(d))
                 e.lane = "stress"
-                records.append(Record(event: e, wallMs: Record.nowMs()))
+                records.append(EventRecord(event: e, wallMs: EventRecord.nowMs()))
                 if frame % 7 == 0 {
                     var c = Event(source: e.source, frame: frame, timeS: e.timeS, body: .count(track: frame, direction: .in))
                     c.lane = "stress"
                     c.ordinal = 1
-                    records.append(Record(event: c, wallMs: Record.nowMs()))
+                    records.append(EventRecord(event: c, wallMs: EventRecord.nowMs()))
                 }
             }
             try db.write(records)
