@@ -244,7 +244,7 @@ struct Run: AsyncParsableCommand {
         let out = FileHandleOutput.standardOutput
         let s = try await service.run { out.handle.write(Data($0.utf8)) }
         for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") }
-        for c in s.health where c.state != .ok || (c.counters["dropped"] ?? 0) > 0 || (c.counters["not_written"] ?? 0) > 0 {
+        for c in s.health where c.state != .ok || ["dropped", "not_written", "dropped_unwritten"].contains(where: { (c.counters[$0] ?? 0) > 0 }) {
             FileHandleOutput.standardError.write("warning: " + HealthModel.line(c))
         }
         out.write(String(format: "%@: %d frames, %d people measured (%d alarm, %d pre-alarm), %d rejected, %d counted; events in %@",

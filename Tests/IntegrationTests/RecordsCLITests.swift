@@ -114,3 +114,91 @@ import TestSupport
         print("crash test: \(kills) SIGKILLs, \(acknowledged.count) acknowledged transactions, all present; \(present.count) rows; integrity ok after each")
     }
 }
+
+/// A small file system that fills up under the running daemon (a size-limited tmpfs the test
+/// mounts; root only): screening and events go on, the health model says `records_failing`, the
+/// store stays intact, what was held lands once space is freed, and past the bound the dropped
+/// count is exact.
+@Suite struct FullDiskTests {
+    @Test(.enabled(if: getuid() == 0, "mounting a size-limited tmpfs needs root (CI runs as root)"))
+    func aFullDiskHoldsRecordsAndTheyLandWhenSpaceIsFreed() throws {
+        let dir = Project.temporaryDirectory()
+        let mnt = dir + "/small"
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        func sh(_ command: String) throws -> Int32 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", command]
+            try p.run()
+            p.waitUntilExit()
+            return p.terminationStatus
+        }
+        try #require(try sh("mount -t tmpfs -o size=3m canthus-test \(mnt)") == 0, "cannot mount a tmpfs")
+        defer { _ = try? sh("umount -l \(mnt)") }
+        let socket = dir + "/canthus.sock"
+        let config = dir + "/canthus.yaml"
+        try """
+        source:
+          replay: [\(Project.path("Fixtures/demo.canthus"))]
+          loop: true
+        records:
+          directory: \(mnt)/records
+          events_file: false
+          hold_limit: 40
+        control:
+          socket: \(socket)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: CLI.binary)
+        daemon.arguments = ["run", "--config", config, "--no-view"]
+        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        daemon.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
+        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        func status() -> [String: Any]? {
+            guard let r = try? CLI.run(["status", "--socket", socket, "--json"]), r.status == 0 else { return nil }
+            return try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        }
+        func records() -> [String: Any]? {
+            (status()?["components"] as? [[String: Any]])?.first { $0["name"] as? String == "records" }
+        }
+        func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline { if condition() { return true }; Thread.sleep(forTimeInterval: 0.1) }
+            return false
+        }
+        let store = mnt + "/records/canthus.sqlite"
+        #expect(eventually(30) { ((records()?["counters"] as? [String: Int])?["written"] ?? 0) > 20 }, "the store was never written")
+        // Fill the file system.
+        _ = try sh("dd if=/dev/zero of=\(mnt)/filler bs=64k 2>/dev/null")
+        #expect(eventually(30) { (records()?["reasons"] as? [String]) == ["records_failing"] }, "the health model never said records_failing")
+        let failing = try #require(records())
+        #expect((failing["detail"] as? String)?.contains("the disk is full") == true, "\(failing)")
+        // Screening goes on meanwhile, past the hold limit.
+        let before = status()?["decisions"] as? Int ?? 0
+        #expect(eventually(30) { (status()?["decisions"] as? Int ?? 0) > before + 60 }, "screening stopped while the disk was full")
+        #expect(eventually(30) { ((records()?["counters"] as? [String: Int])?["dropped_unwritten"] ?? 0) > 0 })
+        // Space again: the held records land and the component is ok.
+        try FileManager.default.removeItem(atPath: mnt + "/filler")
+        #expect(eventually(30) { records()?["state"] as? String == "ok" }, "records never recovered: \(records() ?? [:])")
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+        let out = try String(contentsOfFile: dir + "/out", encoding: .utf8)
+        let err = try String(contentsOfFile: dir + "/err", encoding: .utf8)
+        // Every event the lane published is a line on standard output (the terminal consumer);
+        // each is in the store or counted as dropped, exactly.
+        let events = out.split(separator: "\n").filter { !$0.hasPrefix("stopped:") && !$0.hasPrefix("end of recording") }.count
+        let line = try #require(err.split(separator: "\n").first { $0.hasPrefix("warning: records:") }, "\(err)")
+        let dropped = Int(line.firstMatch(of: /dropped_unwritten (\d+)/)?.1 ?? "") ?? -1
+        let fanOutDropped = Int(line.firstMatch(of: /dropped (\d+)/)?.1 ?? "") ?? 0
+        let rows = Int(try RecordsCLITests().sqlite(store, "SELECT (SELECT count(*) FROM decisions) + (SELECT count(*) FROM rejections) + (SELECT count(*) FROM statuses) + (SELECT count(*) FROM counts);")
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        #expect(rows + dropped + fanOutDropped == events, "store \(rows) + dropped \(dropped) + queue-dropped \(fanOutDropped) ≠ \(events) events published; \(line)")
+        #expect(dropped > 0)
+        #expect(try RecordsCLITests().sqlite(store, "PRAGMA integrity_check;") == "ok\n")
+        print("full disk: \(events) events, \(rows) in the store, \(dropped) dropped past the hold limit of 40 (counted exactly), integrity ok")
+    }
+}
