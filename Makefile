@@ -35,7 +35,7 @@ endif
 UNITDIR       ?= $(LIBDIR_SD)/system
 RELEASE_BIN    = $(shell $(SWIFT) build -c release --show-bin-path)/canthus
 DOCS          := README.md docs/architecture.md docs/calibration.md docs/configuration.md docs/deployment.md \
-                 docs/distance.md docs/events.md docs/operator.md docs/recording-format.md docs/screening.md
+                 docs/distance.md docs/events.md docs/operator.md docs/recording-format.md docs/records.md docs/screening.md
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps pydeps vmdeps pkgdeps vm build release test demo bench fixtures clean install uninstall deb

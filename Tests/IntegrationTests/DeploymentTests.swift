@@ -45,7 +45,7 @@ import TestSupport
             }
         }
         let docs = ["README.md", "architecture.md", "calibration.md", "configuration.md", "deployment.md", "distance.md", "events.md",
-                    "operator.md", "recording-format.md", "screening.md", "examples/71-canthus-local.rules"]
+                    "operator.md", "recording-format.md", "records.md", "screening.md", "examples/71-canthus-local.rules"]
         let expected = [
             "/usr/local/bin/canthus 755",
             "/usr/local/lib/systemd/system/canthus.service 644",
@@ -85,7 +85,7 @@ import TestSupport
         let info = try run("dpkg-deb", ["--info", Self.package])
         #expect(info.status == 0)
         for field in ["Package: canthus", "Version: \(Self.version)", "Architecture: amd64", "Depends: libc6", "libv4l-0", "libjpeg62-turbo",
-                      "libpng16-16", "libtiff6", "systemd", "udev", "postinst", "prerm", "postrm", "conffiles"] {
+                      "libpng16-16", "libtiff6", "libsqlite3-0", "systemd", "udev", "postinst", "prerm", "postrm", "conffiles"] {
             #expect(info.out.contains(field), "dpkg-deb --info lacks \(field)")
         }
         #expect(!info.out.contains("libswift"))

@@ -116,6 +116,17 @@ res stop_s "$(elapsed "$t0" "$t1")"
 res timeout_stop_usec "$(prop TimeoutStopUSec)"
 check "stopped cleanly (not killed)" '[ "$(prop Result)" = success ] && [ "$(systemctl is-active canthus.service)" = inactive ]'
 check "the run's summary was logged at the end" 'journalctl -u canthus.service --no-pager | grep -q "stopped: .* frames"'
+tail -20 /var/lib/canthus/events.ndjson | grep -o '"id":"[^"]*"' | sed 's/"id":"//; s/"$//' > /tmp/last-ids
+missing=0
+while read -r id; do
+  [ "$(sqlite3 /var/lib/canthus/canthus.sqlite "SELECT count(*) FROM (SELECT id FROM decisions UNION ALL SELECT id FROM rejections UNION ALL SELECT id FROM statuses UNION ALL SELECT id FROM counts) WHERE id = '$id'")" = 1 ] || missing=$((missing + 1))
+done < /tmp/last-ids
+res store_missing_of_last_20 "$missing"
+check "the last events before the stop are in the records store" '[ "$missing" = 0 ] && [ -s /tmp/last-ids ]'
+check "the store is intact" '[ "$(sqlite3 /var/lib/canthus/canthus.sqlite "PRAGMA integrity_check")" = ok ]'
+canthus events --store /var/lib/canthus/canthus.sqlite --format table --limit 3
+canthus stats --store /var/lib/canthus/canthus.sqlite --format table
+check "canthus events and stats read the store" 'canthus events --store /var/lib/canthus/canthus.sqlite --format ndjson --limit 1 | grep -q "\"id\":"'
 check "the event log ends with a whole line" '[ "$(tail -c 1 /var/lib/canthus/events.ndjson | od -An -c | tr -d " ")" = "\n" ] && tail -1 /var/lib/canthus/events.ndjson | grep -q "}$"'
 
 echo "== udev: the vivid camera by the local rules"
