@@ -30,3 +30,4 @@ cat "$work/swift.txt"
 python3 "$here/ratios.py" "$work"
 
 python3 "$here/daemon.py" "$canthus" "$work"
+python3 "$here/store.py" "$canthus" "$work"

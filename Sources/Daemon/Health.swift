@@ -261,15 +261,20 @@ public final class StoreWriter: @unchecked Sendable {
     private var store: RecordStore?
     private var held: [EventRecord] = []
     private var failing = false
+    /// After a failure, no new attempt before this (uptime ns): a store that cannot be written
+    /// is tried every `retryS` seconds, not at every batch (a retry storm would take CPU from the
+    /// lanes on a small machine).
+    private var nextAttemptNs: UInt64 = 0
+    public var retryS = 2.0
 
     public init(path: String, holdLimit: Int, health: HealthModel) {
         self.path = path
         self.holdLimit = holdLimit
         self.health = health
         health.report(Self.component, .ok)
-        open()
     }
 
+    /// On the consumer's thread, at the first batch: startup never waits for the disk.
     private func open() {
         do { store = try RecordStore(path: path) } catch { fail("\(error)") }
     }
@@ -287,9 +292,9 @@ public final class StoreWriter: @unchecked Sendable {
             held.removeFirst(excess)
             health.count(Self.component, "dropped_unwritten", by: excess)
         }
-        guard !held.isEmpty else { return }
+        guard !held.isEmpty, DispatchTime.now().uptimeNanoseconds >= nextAttemptNs else { return }
         if store == nil { open() }
-        guard let store else { return }
+        guard let store else { backOff(); return }
         do {
             try store.write(held)
             health.count(Self.component, "written", by: held.count)
@@ -300,8 +305,11 @@ public final class StoreWriter: @unchecked Sendable {
             }
         } catch {
             fail("\(error); \(held.count) record\(held.count == 1 ? "" : "s") held in memory")
+            backOff()
         }
     }
+
+    private func backOff() { nextAttemptNs = DispatchTime.now().uptimeNanoseconds + UInt64(retryS * 1e9) }
 
     /// Records not written yet.
     public var heldCount: Int { held.count }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Screening
 
 /// Times people type (`--since`, `--until`): ISO 8601 (`2026-11-30`, `2026-11-30T08:00`,
 /// `2026-11-30 08:00:00`, with `Z` or `+08:00` for a zone), `now`, `today`, `yesterday`, or an age
@@ -85,20 +86,8 @@ public struct ResultTable: Sendable, Equatable {
         switch c {
         case .null: return "null"
         case .int(let i): return String(i)
-        case .real(let d): return d.isFinite ? String(format: "%.3f", d) : "null"
-        case .text(let s):
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default: out += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
-                }
-            }
-            return out + "\""
+        case .real(let d): return JSONLineWriter.number(d)
+        case .text(let s): return JSONLineWriter.quote(s)
         }
     }
 }
@@ -117,15 +106,17 @@ public enum RecordQueries {
             (self.sinceMs, self.untilMs, self.level, self.gate, self.lane, self.limit) = (sinceMs, untilMs, level, gate, lane, limit)
         }
 
-        /// `WHERE …` over `column` and its arguments.
-        func clause(time column: String, levels: Bool) -> (String, StatementArguments) {
-            var parts: [String] = [], args: [DatabaseValueConvertible?] = []
-            if let sinceMs { parts.append("\(column) >= ?"); args.append(sinceMs) }
-            if let untilMs { parts.append("\(column) < ?"); args.append(untilMs) }
-            if levels, let level { parts.append("level = ?"); args.append(level) }
-            if let gate { parts.append("gate = ?"); args.append(gate) }
-            if let lane { parts.append("lane = ?"); args.append(lane) }
-            return (parts.isEmpty ? "" : "WHERE " + parts.joined(separator: " AND "), StatementArguments(args))
+        /// `WHERE …` over `column`, its values written in as SQL literals (so the same text runs
+        /// in the sqlite3 shell: `canthus stats --print-sql`).
+        func clause(time column: String, levels: Bool) -> String {
+            func text(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+            var parts: [String] = []
+            if let sinceMs { parts.append("\(column) >= \(sinceMs)") }
+            if let untilMs { parts.append("\(column) < \(untilMs)") }
+            if levels, let level { parts.append("level = \(text(level))") }
+            if let gate { parts.append("gate = \(text(gate))") }
+            if let lane { parts.append("lane = \(text(lane))") }
+            return parts.isEmpty ? "" : "WHERE " + parts.joined(separator: " AND ")
         }
     }
 
@@ -134,14 +125,17 @@ public enum RecordQueries {
                                          "threshold_c", "mode", "frames", "distance_m", "reasons", "source", "frame"]
 
     public static func decisions(_ db: DatabasePool, _ f: Filter) throws -> ResultTable {
-        let (whereSQL, args) = f.clause(time: "wall_ms", levels: true)
-        let sql = """
+        try table(db, sql: decisionsSQL(f), columns: decisionColumns)
+    }
+
+    public static func decisionsSQL(_ f: Filter) -> String {
+        let whereSQL = f.clause(time: "wall_ms", levels: true)
+        return """
             SELECT id, wall_utc, strftime('%Y-%m-%d %H:%M:%S', wall_ms / 1000, 'unixepoch', 'localtime'), lane, gate, track, level,
                    body_c, canthus_c, threshold_c, mode, frames, distance_m,
                    (SELECT coalesce(group_concat(value, ' '), '') FROM json_each(decisions.reasons)), source, frame
             FROM decisions \(whereSQL) ORDER BY wall_ms DESC, id \(f.limit.map { "LIMIT \($0)" } ?? "")
             """
-        return try table(db, sql: sql, arguments: args, columns: decisionColumns)
     }
 
     /// People counted in and out, screened, rejected (and why), pre-alarms, alarms, mean and
@@ -152,13 +146,17 @@ public enum RecordQueries {
     public enum Interval: String, CaseIterable, Sendable { case hour, day }
 
     public static func stats(_ db: DatabasePool, by interval: Interval, _ f: Filter) throws -> ResultTable {
+        try table(db, sql: statsSQL(by: interval, f), columns: statsColumns)
+    }
+
+    public static func statsSQL(by interval: Interval, _ f: Filter) -> String {
         let pattern = interval == .hour ? "%Y-%m-%d %H:00" : "%Y-%m-%d"
         func bucket(_ column: String) -> String { "strftime('\(pattern)', \(column) / 1000, 'unixepoch', 'localtime')" }
         var unfiltered = f
         unfiltered.level = nil
-        let (dWhere, dArgs) = unfiltered.clause(time: "wall_ms", levels: false)
-        let (cWhere, cArgs) = unfiltered.clause(time: "minute_ms", levels: false)
-        let sql = """
+        let dWhere = unfiltered.clause(time: "wall_ms", levels: false)
+        let cWhere = unfiltered.clause(time: "minute_ms", levels: false)
+        return """
             WITH d AS (SELECT \(bucket("wall_ms")) AS interval, gate, count(*) AS screened, sum(level = 'prealarm') AS prealarms,
                               sum(level = 'alarm') AS alarms, avg(body_c) AS mean_body_c, max(body_c) AS max_body_c
                        FROM decisions \(dWhere) GROUP BY 1, 2),
@@ -178,17 +176,12 @@ public enum RecordQueries {
                    LEFT JOIN rr USING (interval, gate)
             ORDER BY 1, 2
             """
-        var args = dArgs
-        args += cArgs
-        args += dArgs
-        args += dArgs
-        return try table(db, sql: sql, arguments: args, columns: statsColumns)
     }
 
-    static func table(_ db: DatabasePool, sql: String, arguments: StatementArguments, columns: [String]) throws -> ResultTable {
+    static func table(_ db: DatabasePool, sql: String, columns: [String]) throws -> ResultTable {
         try db.read { db in
             var rows: [[ResultTable.Cell]] = []
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            let cursor = try Row.fetchCursor(db, sql: sql)
             while let row = try cursor.next() {
                 rows.append((0..<row.count).map { i in
                     switch row[i] as DatabaseValue? {

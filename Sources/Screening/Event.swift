@@ -249,7 +249,7 @@ public enum Reason {
 }
 
 /// A minimal JSON object writer with a fixed key order and three-decimal numbers.
-struct JSONLineWriter {
+public struct JSONLineWriter {
     private var out = "{"
     private var first = true
 
@@ -268,13 +268,15 @@ struct JSONLineWriter {
 
     mutating func finish() -> String { out + "}" }
 
-    static func number(_ v: Double) -> String {
+    /// Three decimals (no negative zero), or null: how every number of the stream is written.
+    public static func number(_ v: Double) -> String {
         guard v.isFinite else { return "null" }
         let s = String(format: "%.3f", v)
         return s == "-0.000" ? "0.000" : s
     }
 
-    static func quote(_ s: String) -> String {
+    /// A JSON string literal.
+    public static func quote(_ s: String) -> String {
         var r = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

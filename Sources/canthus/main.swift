@@ -701,11 +701,14 @@ struct Stats: ParsableCommand {
     @OptionGroup var records: RecordArguments
     @Option(help: "hour or day (local time).")
     var by: String = "hour"
+    @Flag(help: "Print the SQL this runs (for the sqlite3 shell) instead of running it.")
+    var printSql = false
     @OptionGroup var output: OutputArguments
 
     func run() throws {
         guard let interval = RecordQueries.Interval(rawValue: by) else { throw Failure(description: "--by: '\(by)' is not one of hour, day") }
         let filter = try records.filter()
+        if printSql { print(RecordQueries.statsSQL(by: interval, filter)); return }
         let reader = try records.reader()
         do { try output.print(try reader.stats(by: interval, filter)) } catch let e as Failure { throw e } catch { throw Failure(description: "\(error)") }
     }

@@ -68,6 +68,35 @@ final class NotifyListener: @unchecked Sendable {
     }
 }
 
+/// Runs jobs on a thread of its own: the service under test keeps running while the other tests'
+/// synchronous bodies hold the cooperative pool's threads (two on this machine) for minutes.
+final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    init(name: String) {
+        let t = Thread { [self] in   // kept for the process's life
+            while true {
+                condition.lock()
+                while jobs.isEmpty { condition.wait() }
+                let job = jobs.removeFirst()
+                condition.unlock()
+                job.runSynchronously(on: asUnownedTaskExecutor())
+            }
+        }
+        t.name = name
+        t.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        condition.lock()
+        jobs.append(unowned)
+        condition.signal()
+        condition.unlock()
+    }
+}
+
 /// sd_notify as the daemon speaks it, to a real datagram socket: readiness only once every
 /// lane has started, STATUS from the health model and the day's decisions, and the watchdog fed
 /// only while every lane's frame loop moves.
@@ -116,8 +145,9 @@ final class NotifyListener: @unchecked Sendable {
         }
         lanes.start()
         defer { stop.mutate { $0 = true } }
+        let executor = ThreadExecutor(name: "systemd-service-test")
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask(executorPreference: executor) { try await group.run() }
             // One lane has not started: no READY, while the watchdog is fed meanwhile. (Timeouts
             // are generous: beside the other tests the cooperative pool can be busy for seconds.)
             #expect(listener.wait(for: "WATCHDOG=1", timeoutS: 60))

@@ -13,19 +13,10 @@ import TestSupport
     }()
     static var package: String { Project.path("build/canthus_\(version)_amd64.deb") }
 
-    func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [tool] + arguments
-        p.currentDirectoryURL = URL(fileURLWithPath: Project.root)
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// A tool from PATH in the checkout, its standard output and error together.
+    func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, out: String) {
+        let r = try CLI.run(["sh", "-c", "exec \"$0\" \"$@\" 2>&1", tool] + arguments, in: Project.root, executable: "/usr/bin/env")
+        return (r.status, r.stdout)
     }
 
     /// Every file `make install DESTDIR=…` lays out, with its mode; the unit's paths filled in.

@@ -16,7 +16,7 @@ echo visible-libv4l2-done
 cat > /tmp/paired.yaml <<YAML
 lanes:
   - {name: cam, camera: {device: /dev/video0, model: lepton35, input: 1, fps: 9, visible: {device: /dev/video1, input: 0, fps: 10}}}
-records: {directory: /out/var-paired}
+records: {directory: /out/var-paired, store: false}   # the store needs a local file system, not 9p
 control: {socket: /tmp/run/canthus.sock}
 YAML
 $CANTHUS run --config /tmp/paired.yaml --no-view > /out/run-paired.out 2> /out/run-paired.err &
