@@ -5,6 +5,7 @@ import Records
 import Logging
 import Screening
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 #if canImport(Glibc)
 import Glibc
@@ -332,6 +333,10 @@ final class LaneControl: @unchecked Sendable {
     private let lock = NSLock()
     private var decision: DecisionConfig?
     private var restart: ScreeningService.LanePlan?
+    /// Whether a decision or a restart waits: the frame loop reads only this atomic per frame
+    /// and takes the lock only when something came.
+    private let pending = Atomic<Bool>(false)
+    private let restartWaiting = Atomic<Bool>(false)
     /// The plan the lane runs (or will, once restarted).
     private(set) var plan: ScreeningService.LanePlan
 
@@ -339,21 +344,26 @@ final class LaneControl: @unchecked Sendable {
 
     func apply(decision d: DecisionConfig, plan p: ScreeningService.LanePlan) {
         lock.lock(); decision = d; plan = p; lock.unlock()
+        pending.store(true, ordering: .releasing)
     }
     func requestRestart(_ p: ScreeningService.LanePlan) {
         lock.lock(); restart = p; plan = p; lock.unlock()
+        restartWaiting.store(true, ordering: .releasing)
     }
     func takeDecision() -> DecisionConfig? {
+        guard pending.load(ordering: .acquiring) else { return nil }
         lock.lock(); defer { lock.unlock() }
         let d = decision
         decision = nil
+        pending.store(false, ordering: .relaxed)
         return d
     }
-    var restartPending: Bool { lock.lock(); defer { lock.unlock() }; return restart != nil }
+    var restartPending: Bool { restartWaiting.load(ordering: .acquiring) }
     func takeRestart() -> ScreeningService.LanePlan? {
         lock.lock(); defer { lock.unlock() }
         let r = restart
         restart = nil
+        restartWaiting.store(false, ordering: .releasing)
         return r
     }
 }
@@ -472,12 +482,11 @@ final class AlarmRegister: @unchecked Sendable {
     }
 }
 
-/// Set once to stop a lane at its next frame (graceful shutdown).
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var set = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return set }
-    func raise() { lock.lock(); set = true; lock.unlock() }
+/// Set once to stop a lane at its next frame (graceful shutdown); read lock-free every frame.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+    func raise() { flag.store(true, ordering: .releasing) }
 }
 
 /// One lane as a service: its frame loop on its own thread (frames never wait for the async

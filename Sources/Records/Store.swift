@@ -125,13 +125,14 @@ public final class RecordStore: @unchecked Sendable {
                     level TEXT NOT NULL, mode TEXT NOT NULL, threshold_c REAL NOT NULL, frames INTEGER NOT NULL,
                     reasons TEXT NOT NULL, distance_m REAL, calibration_gain REAL, calibration_offset_c REAL,
                     snapshot TEXT);
-                CREATE INDEX decisions_wall ON decisions(wall_ms);
+                -- Covers the statistics (canthus stats reads no table row) and orders by time.
+                CREATE INDEX decisions_wall ON decisions(wall_ms, gate, level, body_c);
                 CREATE INDEX decisions_level_wall ON decisions(level, wall_ms);
                 CREATE TABLE rejections (
                     id TEXT PRIMARY KEY, lane TEXT NOT NULL, gate TEXT NOT NULL, source TEXT NOT NULL, frame INTEGER NOT NULL,
                     time_s REAL NOT NULL, wall_ms INTEGER NOT NULL, wall_utc TEXT NOT NULL,
                     track INTEGER NOT NULL, reasons TEXT NOT NULL, distance_m REAL);
-                CREATE INDEX rejections_wall ON rejections(wall_ms);
+                CREATE INDEX rejections_wall ON rejections(wall_ms, gate, reasons);
                 CREATE TABLE statuses (
                     id TEXT PRIMARY KEY, lane TEXT NOT NULL, gate TEXT NOT NULL, source TEXT NOT NULL, frame INTEGER NOT NULL,
                     time_s REAL NOT NULL, wall_ms INTEGER NOT NULL, wall_utc TEXT NOT NULL,

@@ -739,7 +739,11 @@ struct Export: ParsableCommand {
             }
             let filter = try records.filter(level: level)
             reader = try records.reader()
-            do { table = try reader.decisions(filter) } catch { throw Failure(description: "\(error)") }
+            let out = FileHandle.standardOutput
+            do {
+                try reader.exportDecisions(filter, format: format, bom: output.bom) { out.write(Data($0.utf8)) }
+            } catch { throw Failure(description: "\(error)") }
+            return
         case "stats":
             guard let interval = RecordQueries.Interval(rawValue: by) else { throw Failure(description: "--by: '\(by)' is not one of hour, day") }
             let filter = try records.filter()

@@ -42,6 +42,12 @@ import TestSupport
         // eval's headcount: the people in the truth plus its counting error.
         #expect(counted == (int(e["people"]) ?? -1) + (int(e["headcount_error"]) ?? -1), "stats \(day) eval \(e)")
 
+        // The export streams rows as it reads them; `events` renders a table it holds: the same text.
+        for format in ["csv", "json", "ndjson"] {
+            let exported = try CLI.run(["export", "decisions", "--store", "\(dir)/1.sqlite", "--format", format])
+            let listed = try CLI.run(["events", "--store", "\(dir)/1.sqlite", "--format", format])
+            #expect(exported.status == 0 && exported.stdout == listed.stdout && !exported.stdout.isEmpty, "\(format)")
+        }
         let csv = try CLI.run(["export", "decisions", "--store", "\(dir)/1.sqlite", "--format", "csv", "--bom", "--level", "alarm"])
         #expect(csv.status == 0)
         #expect(csv.stdout.hasPrefix("\u{FEFF}id,time_utc,time_local,lane,gate,track,level,body_c,canthus_c,threshold_c,mode,frames,distance_m,reasons,source,frame\r\n"))
