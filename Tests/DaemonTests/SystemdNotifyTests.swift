@@ -127,7 +127,9 @@ final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     @Test func readyWhenEveryLaneStartedAndTheWatchdogStarvesWhenOneStalls() async throws {
         let listener = try NotifyListener(directory: Project.temporaryDirectory())
         defer { listener.close() }
-        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "600000"])
+        // A 4 s watchdog: a lane silent for 2 s is stalled. (Shorter flaps beside the other tests:
+        // the beating thread itself can be kept off the CPU for a few hundred ms.)
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "4000000"])
         let north = LaneHeartbeat(lane: "north"), south = LaneHeartbeat(lane: "south")
         let health = HealthModel()
         let day = DaySummary()
@@ -177,7 +179,7 @@ final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
             }
             #expect(stalled)
             let pingsBefore = listener.texts.filter { $0 == "WATCHDOG=1" }.count
-            try await Task.sleep(for: .seconds(1.2))
+            try await Task.sleep(for: .seconds(5))   // more than two ticks (2 s each)
             #expect(listener.texts.filter { $0 == "WATCHDOG=1" }.count == pingsBefore, "pings went on for a stalled lane")
             // It moves again: fed again.
             beating.mutate { $0.insert("north") }

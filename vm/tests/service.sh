@@ -25,7 +25,14 @@ for i in $(seq 1 50); do rmmod vivid 2>/dev/null && break; sleep 0.2; done
 sleep 2
 $CANTHUS status --socket /tmp/run/canthus.sock --json > /out/status.json 2> /out/status.err
 modprobe vivid $VIVID
-sleep 11
+# SIGTERM once the recording's lane has ended (under emulation it can run behind its own clock)
+# and the camera has been back for a while.
+back=$(cut -d. -f1 /proc/uptime)
+for i in $(seq 1 240); do
+  if [ $(( $(cut -d. -f1 /proc/uptime) - back )) -ge 8 ] && \
+     $CANTHUS status --socket /tmp/run/canthus.sock --json 2>/dev/null | grep -q 'recordings ended'; then break; fi
+  sleep 0.5
+done
 kill -TERM $PID
 wait $PID
 echo "$?" > /out/run.status
