@@ -97,6 +97,16 @@ final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     }
 }
 
+/// True once `condition` holds, checked every 50 ms on this thread, at most `seconds`.
+func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    return condition()
+}
+
 /// sd_notify as the daemon speaks it, to a real datagram socket: readiness only once every
 /// lane has started, STATUS from the health model and the day's decisions, and the watchdog fed
 /// only while every lane's frame loop moves.
@@ -169,25 +179,16 @@ final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
             #expect(listener.wait(for: "STATUS=1 screened today, 1 alarm; last alarm ", timeoutS: 60))
             #expect(listener.texts.contains { $0.contains("38.6 °C (lane south)") })
             // North's frame loop stops moving: after half the watchdog interval the pings stop
-            // and its health says lane_stalled.
+            // and its health says lane_stalled. (The waits block this test's own thread: an
+            // awaited sleep could wait for a pool thread longer than the deadline.)
             beating.mutate { $0.remove("north") }
-            let stalledAt = Date()
-            var stalled = false
-            while !stalled && Date().timeIntervalSince(stalledAt) < 60 {
-                stalled = health.snapshot.contains { $0.name == "lane north" && $0.reasons == ["lane_stalled"] }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(stalled)
+            #expect(eventually(60) { health.snapshot.contains { $0.name == "lane north" && $0.reasons == ["lane_stalled"] } })
             let pingsBefore = listener.texts.filter { $0 == "WATCHDOG=1" }.count
-            try await Task.sleep(for: .seconds(5))   // more than two ticks (2 s each)
+            usleep(5_000_000)   // more than two ticks (2 s each)
             #expect(listener.texts.filter { $0 == "WATCHDOG=1" }.count == pingsBefore, "pings went on for a stalled lane")
             // It moves again: fed again.
             beating.mutate { $0.insert("north") }
-            let movedAt = Date()
-            while listener.texts.filter({ $0 == "WATCHDOG=1" }).count == pingsBefore && Date().timeIntervalSince(movedAt) < 60 {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(listener.texts.filter { $0 == "WATCHDOG=1" }.count > pingsBefore)
+            #expect(eventually(60) { listener.texts.filter { $0 == "WATCHDOG=1" }.count > pingsBefore })
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

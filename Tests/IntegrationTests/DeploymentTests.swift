@@ -90,7 +90,11 @@ import TestSupport
         let control = try run("sh", ["-c", "dpkg-deb --ctrl-tarfile '\(Self.package)' | tar -xO ./conffiles"])
         #expect(control.out == "/etc/canthus/canthus.yaml\n")
     }
+}
 
+/// In VMTests' serialized suite: one QEMU guest at a time (two at once on two cores starve the
+/// capture guest's timing-sensitive scenarios).
+extension VMTests {
     /// The package under real systemd (PID 1) and udev: one boot of the Debian guest runs every
     /// scenario of vm/tests/systemd.sh; the figures it measured are printed.
     @Test func theServiceUnderRealSystemdAndUdev() throws {
@@ -99,9 +103,9 @@ import TestSupport
         try #require(!rootfsPath.isEmpty && FileManager.default.fileExists(atPath: rootfsPath),
                      "the systemd guest's root file system is not built: run `make vm` (make test does)")
         try #require(FileManager.default.fileExists(atPath: Project.path("vm/build/uvc_camera")), "run `make vm`")
-        try #require(FileManager.default.fileExists(atPath: Self.package), "no package at \(Self.package): run `make deb`")
+        try #require(FileManager.default.fileExists(atPath: DeploymentTests.package), "no package at \(DeploymentTests.package): run `make deb`")
         // The package must be of this build.
-        let debDate = try FileManager.default.attributesOfItem(atPath: Self.package)[.modificationDate] as? Date ?? .distantPast
+        let debDate = try FileManager.default.attributesOfItem(atPath: DeploymentTests.package)[.modificationDate] as? Date ?? .distantPast
         let binDate = try FileManager.default.attributesOfItem(atPath: CLI.releaseBinary)[.modificationDate] as? Date ?? .distantFuture
         try #require(debDate >= binDate, "the package is older than the release build: run `make deb`")
 
@@ -109,7 +113,7 @@ import TestSupport
         for (from, to) in [("vm/tests/systemd.sh", "test.sh"), ("Fixtures/demo.canthus", "demo.canthus"), ("vm/build/uvc_camera", "uvc_camera")] {
             try FileManager.default.copyItem(atPath: Project.path(from), toPath: "\(dir)/\(to)")
         }
-        try FileManager.default.copyItem(atPath: Self.package, toPath: dir + "/canthus.deb")
+        try FileManager.default.copyItem(atPath: DeploymentTests.package, toPath: dir + "/canthus.deb")
         let started = Date()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Project.path("vm/run.sh"))
