@@ -170,13 +170,19 @@ import TestSupport
         let before = components("status-paired.json"), after = components("status-unpaired.json")
         let paired = (before["lane cam visible"]?["counters"] as? [String: Int])?["paired"] ?? 0
         #expect(paired >= 10, "\(before) \(text("status-paired.json"))")
-        #expect(before["lane cam"]?["state"] as? String == "ok", "\(before)")
+        // The lane itself screens: ok, or paused only for `frozen` — under emulation beside the
+        // other tests vivid sometimes hands over the same image twice (seen: 11 times in a run),
+        // which the screener rightly refuses to measure; that has nothing to do with pairing.
+        func screens(_ c: [String: Any]?) -> Bool {
+            c?["state"] as? String == "ok" || (c?["state"] as? String == "degraded" && (c?["reasons"] as? [String]) == ["frozen"])
+        }
+        #expect(screens(before["lane cam"]), "\(before)")
         // vivid's disconnect lasts until the device is reopened (about a second): the loss and the
         // return are status events that leave screening on, and the health is ok again after.
         let events = text("var-paired/events.ndjson")
         #expect(events.contains(#""state":"screening","reasons":["visible_camera_lost"]"#)
                 && events.contains(#""state":"screening","reasons":["visible_camera_back"]"#), "\(events)")
-        #expect(after["lane cam visible"]?["state"] as? String == "ok" && after["lane cam"]?["state"] as? String == "ok", "\(after)")
+        #expect(after["lane cam visible"]?["state"] as? String == "ok" && screens(after["lane cam"]), "\(after)")
         #expect(text("run-paired.err").contains("visible camera: capture /dev/video1") && text("run-paired.err").contains("camera lost"))
     }
 
