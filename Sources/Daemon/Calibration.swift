@@ -256,41 +256,27 @@ public enum CalibrationStore {
         do { try FileManager.default.createDirectory(atPath: dir + "/history", withIntermediateDirectories: true) } catch {
             throw CalibrationError("\(dir)/history: cannot create: \(error.localizedDescription)")
         }
-        let temporary = dir + "/.\(url.lastPathComponent).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CalibrationError("\(temporary): cannot create: \(errnoDescription(errno))") }
-        let bytes = Array(text.utf8)
-        var code = bytes.withUnsafeBytes { writeFully(fd, $0) }
-        if code == 0, fsync(fd) != 0 { code = errno }
-        close(fd)
-        if code != 0 {
-            unlink(temporary)
-            throw CalibrationError("\(temporary): cannot write: \(errnoDescription(code))")
-        }
         var kept: String?
-        if FileManager.default.fileExists(atPath: path) {
-            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-            let ext = url.pathExtension.isEmpty ? "" : "." + url.pathExtension
-            var history = dir + "/history/\(url.deletingPathExtension().lastPathComponent)-\(stamp)\(ext)"
-            var n = 1
-            while FileManager.default.fileExists(atPath: history) {
-                history = dir + "/history/\(url.deletingPathExtension().lastPathComponent)-\(stamp)-\(n)\(ext)"
-                n += 1
+        do {
+            try replaceFile(atPath: path, with: Array(text.utf8)) {
+                guard FileManager.default.fileExists(atPath: path) else { return }
+                let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+                let ext = url.pathExtension.isEmpty ? "" : "." + url.pathExtension
+                var history = dir + "/history/\(url.deletingPathExtension().lastPathComponent)-\(stamp)\(ext)"
+                var n = 1
+                while FileManager.default.fileExists(atPath: history) {
+                    history = dir + "/history/\(url.deletingPathExtension().lastPathComponent)-\(stamp)-\(n)\(ext)"
+                    n += 1
+                }
+                // A hard link keeps the old file's bytes under history/ before the rename replaces it.
+                if link(path, history) != 0 {
+                    throw CalibrationError("\(history): cannot keep the previous calibration: \(errnoDescription(errno))")
+                }
+                kept = history
             }
-            // A hard link keeps the old file's bytes under history/ before the rename replaces it.
-            if link(path, history) != 0 {
-                unlink(temporary)
-                throw CalibrationError("\(history): cannot keep the previous calibration: \(errnoDescription(errno))")
-            }
-            kept = history
+        } catch let e as FileWriteError {
+            throw CalibrationError(e.description)
         }
-        if rename(temporary, path) != 0 {
-            let why = errnoDescription(errno)
-            unlink(temporary)
-            throw CalibrationError("\(path): cannot replace: \(why)")
-        }
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
         return kept
     }
 }

@@ -342,11 +342,17 @@ public struct RecordsConfig: Codable, Equatable, Sendable {
     public var holdLimit = 100_000
     /// Records older than this many days are purged (hourly, and by `canthus purge`); nil: kept.
     public var retentionDays: Double?
+    /// Pictures: a snapshot of every alarm and pre-alarm (`directory/snapshots/`) and views of
+    /// the scene kept with the tracks. False (privacy): temperatures, counts and tracks only.
+    public var pictures = true
+    /// A new view of the scene for the tracks at most this often (seconds of the source's time).
+    public var viewEveryS = 600.0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case directory, store, eventsFile = "events_file", holdLimit = "hold_limit", retentionDays = "retention_days"
+        case directory, store, eventsFile = "events_file", holdLimit = "hold_limit", retentionDays = "retention_days", pictures
+        case viewEveryS = "view_every_s"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -357,6 +363,9 @@ public struct RecordsConfig: Codable, Equatable, Sendable {
         eventsFile = try c.value(.eventsFile, default: true)
         holdLimit = try c.value(.holdLimit, default: 100_000)
         retentionDays = try c.decodeIfPresent(Double.self, forKey: .retentionDays)
+        pictures = try c.value(.pictures, default: true)
+        viewEveryS = try c.value(.viewEveryS, default: 600.0)
+        if !(viewEveryS > 0) { throw ConfigError(field: "records.view_every_s", message: "\(viewEveryS) is not a number of seconds (> 0)") }
         if holdLimit < 0 { throw ConfigError(field: "records.hold_limit", message: "\(holdLimit) is not a number of records (≥ 0)") }
         if let d = retentionDays, !(d > 0) { throw ConfigError(field: "records.retention_days", message: "\(d) is not a number of days (> 0)") }
     }

@@ -82,11 +82,11 @@ public final class EventFanOut: @unchecked Sendable {
         public let capacity: Int
         /// Up to `maxBatch` records per call; an empty batch every `tick` seconds when nothing
         /// came (a consumer holding records it could not write tries again then).
-        private let handle: @Sendable ([EventRecord]) -> Void
+        private let handle: @Sendable ([LaneRecord]) -> Void
         private let maxBatch: Int
         private let tick: TimeInterval?
         private let condition = NSCondition()
-        private var ring: [EventRecord?]
+        private var ring: [LaneRecord?]
         private var head = 0, count = 0
         private var closed = false
         private var thread: Thread?
@@ -97,14 +97,14 @@ public final class EventFanOut: @unchecked Sendable {
         /// Events handed to `handle`.
         public private(set) var delivered = 0
 
-        init(name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, health: HealthModel, handle: @escaping @Sendable ([EventRecord]) -> Void) {
+        init(name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, health: HealthModel, handle: @escaping @Sendable ([LaneRecord]) -> Void) {
             self.name = name
             self.capacity = capacity
             self.maxBatch = maxBatch
             self.tick = tick
             self.handle = handle
             self.health = health
-            ring = [EventRecord?](repeating: nil, count: capacity)
+            ring = [LaneRecord?](repeating: nil, count: capacity)
         }
 
         func start() {
@@ -115,7 +115,7 @@ public final class EventFanOut: @unchecked Sendable {
         }
 
         /// Queues `record`; false (and counted) when the queue is full.
-        func offer(_ record: EventRecord) -> Bool {
+        func offer(_ record: LaneRecord) -> Bool {
             condition.lock()
             if count == capacity || closed {
                 dropped += 1
@@ -131,7 +131,7 @@ public final class EventFanOut: @unchecked Sendable {
         }
 
         private func drain() {
-            var batch: [EventRecord] = []
+            var batch: [LaneRecord] = []
             batch.reserveCapacity(maxBatch)
             while true {
                 condition.lock()
@@ -169,16 +169,16 @@ public final class EventFanOut: @unchecked Sendable {
 
     public init(health: HealthModel) { self.health = health }
 
-    /// Adds a consumer of one event at a time with a queue of `capacity` events, served by its
-    /// own thread.
+    /// Adds a consumer of one event at a time (tracks are not its business) with a queue of
+    /// `capacity` records, served by its own thread.
     @discardableResult
     public func add(_ name: String, capacity: Int = 1024, _ handle: @escaping @Sendable (Event) -> Void) -> Consumer {
-        add(name, capacity: capacity, maxBatch: 1, tick: nil) { batch in for r in batch { handle(r.event) } }
+        add(name, capacity: capacity, maxBatch: 1, tick: nil) { batch in for r in batch { if let e = r.event { handle(e) } } }
     }
 
     /// Adds a consumer of records in batches (the store: one transaction per batch).
     @discardableResult
-    public func add(_ name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, _ handle: @escaping @Sendable ([EventRecord]) -> Void) -> Consumer {
+    public func add(_ name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, _ handle: @escaping @Sendable ([LaneRecord]) -> Void) -> Consumer {
         let c = Consumer(name: name, capacity: capacity, maxBatch: maxBatch, tick: tick, health: health, handle: handle)
         consumers.append(c)
         c.start()
@@ -186,12 +186,12 @@ public final class EventFanOut: @unchecked Sendable {
     }
 
     /// Offers `record` to every consumer; never blocks.
-    public func publish(_ record: EventRecord) {
+    public func publish(_ record: LaneRecord) {
         for c in consumers { _ = c.offer(record) }
     }
 
     /// Offers `event`, stamped with the wall clock now.
-    public func publish(_ event: Event) { publish(EventRecord(event: event, wallMs: EventRecord.nowMs())) }
+    public func publish(_ event: Event) { publish(.event(EventRecord(event: event, wallMs: EventRecord.nowMs()))) }
 
     /// Drains and stops every consumer, in reverse order of adding.
     public func close() {
@@ -259,7 +259,7 @@ public final class StoreWriter: @unchecked Sendable {
     public let holdLimit: Int
     private let health: HealthModel
     private var store: RecordStore?
-    private var held: [EventRecord] = []
+    private var held: [LaneRecord] = []
     private var failing = false
     /// After a failure, no new attempt before this (uptime ns): a store that cannot be written
     /// is tried every `retryS` seconds, not at every batch (a retry storm would take CPU from the
@@ -285,7 +285,7 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     /// Called on the consumer's thread only; an empty batch retries what is held.
-    public func write(_ batch: [EventRecord]) {
+    public func write(_ batch: [LaneRecord]) {
         held.append(contentsOf: batch)
         if held.count > holdLimit {
             let excess = held.count - holdLimit
@@ -296,6 +296,7 @@ public final class StoreWriter: @unchecked Sendable {
         if store == nil { open() }
         guard let store else { backOff(); return }
         do {
+            try StorePictures.prepare(&held, directory: store.directory)
             try store.write(held)
             health.count(Self.component, "written", by: held.count)
             held.removeAll(keepingCapacity: true)

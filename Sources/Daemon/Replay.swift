@@ -69,40 +69,64 @@ public enum FrameInput {
     }
 }
 
+/// What the records want of a frame loop beyond its events (`RecordMaker`): each event with the
+/// screener and the frame it came from (the screener's `subject` is the person it is about),
+/// and each person's track when it ends, with the key of its source's run (`Event.sourceKey`).
+public struct ScreeningTap {
+    public var event: (Event, Screener, Frame) -> Void
+    public var trackEnded: (Track, String, Screener, Frame) -> Void
+
+    public init(event: @escaping (Event, Screener, Frame) -> Void, trackEnded: @escaping (Track, String, Screener, Frame) -> Void) {
+        self.event = event
+        self.trackEnded = trackEnded
+    }
+}
+
 /// The one frame loop, for live cameras and recordings alike (`canthus run`'s lanes, `replay`,
 /// `screen`, the tests): each input in turn, each with a fresh screener (its frames and times
 /// start at 0; a photo's rules are relaxed, `ScreeningConfig.forStills`). `shouldStop` is
 /// asked before every frame and while a camera is idle (true ends the loop; open tracks are
 /// still finished); `beforeFrame` sees each frame and its index before it is screened (to pace
-/// a replay); `observe` sees every frame after it is screened.
+/// a replay); `observe` sees every frame after it is screened; `tap` sees every event (before
+/// `emit`) and every ended track.
 public func screenFrames(inputs: [() throws -> FrameInput], config: CanthusConfig,
                          shouldStop: () -> Bool = { false },
                          beforeFrame: (Frame, Int) -> Void = { _, _ in },
                          observe: (Screener, Frame, Int) -> Void = { _, _, _ in },
                          stamper: EventStamper = EventStamper(),
+                         tap: ScreeningTap? = nil,
                          emit: (Event) -> Void) throws -> [SourceSummary] {
     var summaries: [SourceSummary] = []
     var stamper = stamper
     var table: CountTable?
     for open in inputs {
         let input = try open()
-        func emitStamped(_ e: Event) { emit(stamper.stamp(e)) }
-        /// A camera's loss or return as a status event; the visible camera's leaves the state as it is.
-        func announce(_ reason: ReasonCode, paused: Bool, index: Int, timeS: Double) {
-            emitStamped(Event(source: input.name, frame: max(0, index - 1), timeS: timeS,
-                              body: .status(state: paused ? .paused : .screening, reasons: [reason.rawValue])))
-        }
         var still = false
         if case .file(let s) = input { still = s is StillSource }
-        if case .camera(let c, let v) = input { c.start(); v?.start() }
-        defer { if case .camera(let c, let v) = input { c.stop(); v?.stop() } }
-        var visibleFrame = Frame.empty
-        var visibleLost = false
         let screening = still ? config.screening.forStills() : config.screening
         let screener = Screener(header: input.header, config: screening, calibration: config.calibration, flatField: config.flatField,
                                 sourceName: input.name, table: table)
         table = screener.table
         var frame = Frame.empty
+        func emitStamped(_ e: Event) {
+            let stamped = stamper.stamp(e)
+            tap?.event(stamped, screener, frame)
+            emit(stamped)
+        }
+        func tapEndedTracks() {
+            guard let tap, !screener.endedTracks.isEmpty else { return }
+            let key = stamper.sourceKey(input.name)
+            for t in screener.endedTracks { tap.trackEnded(t, key, screener, frame) }
+        }
+        /// A camera's loss or return as a status event; the visible camera's leaves the state as it is.
+        func announce(_ reason: ReasonCode, paused: Bool, index: Int, timeS: Double) {
+            emitStamped(Event(source: input.name, frame: max(0, index - 1), timeS: timeS,
+                              body: .status(state: paused ? .paused : .screening, reasons: [reason.rawValue])))
+        }
+        if case .camera(let c, let v) = input { c.start(); v?.start() }
+        defer { if case .camera(let c, let v) = input { c.stop(); v?.stop() } }
+        var visibleFrame = Frame.empty
+        var visibleLost = false
         var index = 0
         var stopped = false
         var lost = false
@@ -127,10 +151,12 @@ public func screenFrames(inputs: [() throws -> FrameInput], config: CanthusConfi
             }
             beforeFrame(frame, index)
             screener.process(frame, index: index, emit: emitStamped)
+            tapEndedTracks()
             observe(screener, frame, index)
             index += 1
         }
         screener.finish(emit: emitStamped)
+        tapEndedTracks()
         var problems: [String] = []
         if case .file(let s) = input { problems = s.problems.map(\.description) }
         summaries.append(SourceSummary(name: input.name, frames: index, problems: problems, stopped: stopped))
@@ -152,7 +178,8 @@ func pairVisible(from visible: V4L2Source, into frame: inout Frame, scratch: ino
 /// `screenFrames` over files (recordings, photos, imported files) by path.
 public func replay(paths: [String], config: CanthusConfig, importOptions: ImportOptions,
                    observe: (Screener, Frame, Int) -> Void = { _, _, _ in },
+                   tap: ScreeningTap? = nil,
                    emit: (Event) -> Void) throws -> [SourceSummary] {
     try screenFrames(inputs: paths.map { path in { .file(try openSource(path: path, options: importOptions)) } }, config: config,
-                     observe: observe, emit: emit)
+                     observe: observe, tap: tap, emit: emit)
 }

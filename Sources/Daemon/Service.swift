@@ -113,9 +113,9 @@ public struct ScreeningService {
         let reloader = Reloader(path: configPath, running: config, importOptions: importOptions, controls: controls, notifier: notifier)
         let laneServices = plans.map { plan in
             LaneService(plan: plan, control: controls[plan.lane.name]!, heartbeat: heartbeats[plan.lane.name]!, config: config, live: live,
-                        health: health, shared: shared, output: output, publish: { event in
-                            fanOut.publish(EventRecord(event: event, wallMs: EventRecord.nowMs(), calibrationGain: config.calibration.gain,
-                                                  calibrationOffsetC: config.calibration.offsetC))
+                        health: health, shared: shared, output: output, publish: { record in
+                            fanOut.publish(record)
+                            guard let event = record.event else { return }
                             alarms.note(event)
                             day.note(event)
                             shared.update { $0.count(event) }
@@ -205,7 +205,7 @@ public struct ScreeningService {
     /// One lane's frame loop: a live camera until SIGINT/SIGTERM (its loss and return are
     /// status events and health), or its recordings in order.
     static func runLane(_ plan: LanePlan, control: LaneControl, heartbeat: LaneHeartbeat, stop: StopFlag, config: CanthusConfig, live: Bool, health: HealthModel, shared: SharedSummary,
-                        output: @escaping @Sendable (String) -> Void, publish: @escaping (Event) -> Void) throws {
+                        output: @escaping @Sendable (String) -> Void, publish: @escaping (LaneRecord) -> Void) throws {
         var plan = plan
         let component = "lane \(plan.lane.name)", visibleComponent = "lane \(plan.lane.name) visible"
         health.report(component, .ok)
@@ -222,6 +222,10 @@ public struct ScreeningService {
             let lost = reasons.contains(ReasonCode.cameraLost.rawValue)
             health.report(component, state == .screening ? .ok : lost ? .failing : .degraded, reasons: state == .screening ? [] : reasons)
         }
+        // What the store keeps beside each event, and each person's track.
+        var maker = RecordMaker(lane: plan.lane.name, gate: plan.lane.gate, calibrationGain: config.calibration.gain,
+                                calibrationOffsetC: config.calibration.offsetC, pictures: config.records.store && config.records.pictures,
+                                viewEveryS: config.records.viewEveryS)
         var frames = 0
         defer { shared.update { $0.frames += frames; $0.laneFrames[plan.lane.name] = frames } }
         // IR frames that got a visible picture and those that did not (`pairVisible`).
@@ -284,9 +288,12 @@ public struct ScreeningService {
                 },
                 stamper: EventStamper(lane: plan.lane.name, gate: plan.lane.gate,
                                       run: plan.lane.source.camera != nil ? Self.runStamp(Date()) : pass > 1 ? "pass\(pass)" : ""),
+                tap: ScreeningTap(event: { event, screener, frame in publish(.event(maker.record(event, screener: screener, frame: frame))) },
+                                  trackEnded: { track, key, screener, frame in
+                                      publish(.track(maker.record(track: track, sourceKey: key, screener: screener, frame: frame)))
+                                  }),
                 emit: { event in
                     noteHealth(event)
-                    publish(event)
                     if live { view.note(event) }
                 })
             let problems = summaries.flatMap(\.problems)
@@ -500,7 +507,7 @@ final class LaneService: Service, @unchecked Sendable {
     let health: HealthModel
     let shared: SharedSummary
     let output: @Sendable (String) -> Void
-    let publish: (Event) -> Void
+    let publish: (LaneRecord) -> Void
     let stop = StopFlag()
     private let lock = NSLock()
     private var ended = false
@@ -508,7 +515,7 @@ final class LaneService: Service, @unchecked Sendable {
     private var waiter: CheckedContinuation<Void, Never>?
 
     init(plan: ScreeningService.LanePlan, control: LaneControl, heartbeat: LaneHeartbeat, config: CanthusConfig, live: Bool, health: HealthModel,
-         shared: SharedSummary, output: @escaping @Sendable (String) -> Void, publish: @escaping (Event) -> Void) {
+         shared: SharedSummary, output: @escaping @Sendable (String) -> Void, publish: @escaping (LaneRecord) -> Void) {
         self.plan = plan
         self.control = control
         self.heartbeat = heartbeat

@@ -63,6 +63,48 @@ public struct Picture: Sendable {
         }
     }
 
+    /// The picture as a baseline JPEG (libjpeg through the shim).
+    public func jpeg(quality: Int = 85) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: width * height * 3 + 4096)
+        let n = bytes.withUnsafeBufferPointer { px in
+            out.withUnsafeMutableBufferPointer { cc_jpeg_encode(px.baseAddress, Int32(width), Int32(height), 3, 0, Int32(quality), $0.baseAddress, $0.count) }
+        }
+        guard n > 0 else { throw PictureError(description: "cannot encode JPEG: \(String(cString: cc_jpeg_last_error()))") }
+        out.removeLast(out.count - n)
+        return out
+    }
+
+    /// A JPEG decoded to RGB.
+    public init(jpeg: [UInt8]) throws {
+        var info = cc_jpeg_info()
+        guard cc_jpeg_info_read(jpeg, jpeg.count, 1, 0, &info) == 0, info.width > 0, info.height > 0 else {
+            throw PictureError(description: "not a JPEG picture: \(String(cString: cc_jpeg_last_error()))")
+        }
+        width = Int(info.width)
+        height = Int(info.height)
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        let rc = rgb.withUnsafeMutableBufferPointer { cc_jpeg_decode(jpeg, jpeg.count, 1, 0, $0.baseAddress, $0.count, &info) }
+        guard rc == 0 else { throw PictureError(description: "damaged JPEG picture: \(String(cString: cc_jpeg_last_error()))") }
+        bytes = rgb
+    }
+
+    /// Draws `other` with its top left corner at (`x`, `y`), each pixel `scale`×`scale`.
+    public mutating func draw(_ other: Picture, x: Int, y: Int, scale: Int = 1) {
+        for oy in 0..<other.height {
+            for ox in 0..<other.width { fill(x: x + ox * scale, y: y + oy * scale, width: scale, height: scale, other[ox, oy]) }
+        }
+    }
+
+    /// A line `thickness` pixels wide from (x0, y0) to (x1, y1).
+    public mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, thickness: Int = 1, _ c: RGB) {
+        let steps = max(abs(x1 - x0), abs(y1 - y0), 1)
+        let r = thickness / 2
+        for i in 0...steps {
+            let x = x0 + (x1 - x0) * i / steps, y = y0 + (y1 - y0) * i / steps
+            for dy in -r...(thickness - 1 - r) { for dx in -r...(thickness - 1 - r) { set(x + dx, y + dy, c) } }
+        }
+    }
+
     /// Writes the picture as an 8-bit RGB PNG (libpng). The error names the file and the cause.
     public func writePNG(path: String) throws {
         let rc = bytes.withUnsafeBufferPointer { cc_png_write_rgb(path, $0.baseAddress, Int32(width), Int32(height)) }

@@ -168,18 +168,24 @@ public enum RecordQueries {
         public var gate: String?
         public var lane: String?
         public var limit: Int?
+        /// Tracks only: one track (`canthus tracks --track`).
+        public var track: String?
         public init(sinceMs: Int64? = nil, untilMs: Int64? = nil, level: String? = nil, gate: String? = nil, lane: String? = nil, limit: Int? = nil) {
             (self.sinceMs, self.untilMs, self.level, self.gate, self.lane, self.limit) = (sinceMs, untilMs, level, gate, lane, limit)
         }
 
         /// `WHERE …` over `column`, its values written in as SQL literals (so the same text runs
         /// in the sqlite3 shell: `canthus stats --print-sql`).
-        func clause(time column: String, levels: Bool) -> String {
+        func clause(time column: String, level levelColumn: String?) -> String {
             func text(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
             var parts: [String] = []
             if let sinceMs { parts.append("\(column) >= \(sinceMs)") }
             if let untilMs { parts.append("\(column) < \(untilMs)") }
-            if levels, let level { parts.append("level = \(text(level))") }
+            if let levelColumn, let level { parts.append("\(levelColumn) = \(text(level))") }
+            if let track {
+                // A track's id, the id of the decision about it, or its number.
+                parts.append(Int(track).map { "track = \($0)" } ?? "(id = \(text(track)) OR event_id = \(text(track)))")
+            }
             if let gate { parts.append("gate = \(text(gate))") }
             if let lane { parts.append("lane = \(text(lane))") }
             return parts.isEmpty ? "" : "WHERE " + parts.joined(separator: " AND ")
@@ -188,18 +194,20 @@ public enum RecordQueries {
 
     /// The decisions (who was screened, at what reading, when), newest first.
     public static let decisionColumns = ["id", "time_utc", "time_local", "lane", "gate", "track", "level", "body_c", "canthus_c",
-                                         "threshold_c", "mode", "frames", "distance_m", "reasons", "source", "frame"]
+                                         "threshold_c", "mode", "frames", "distance_m", "reasons", "source", "frame", "reference_c",
+                                         "snapshot"]
 
     public static func decisions(_ db: DatabasePool, _ f: Filter) throws -> ResultTable {
         try table(db, sql: decisionsSQL(f), columns: decisionColumns)
     }
 
     public static func decisionsSQL(_ f: Filter) -> String {
-        let whereSQL = f.clause(time: "wall_ms", levels: true)
+        let whereSQL = f.clause(time: "wall_ms", level: "level")
         return """
             SELECT id, wall_utc, strftime('%Y-%m-%d %H:%M:%S', wall_ms / 1000, 'unixepoch', 'localtime'), lane, gate, track, level,
                    body_c, canthus_c, threshold_c, mode, frames, distance_m,
-                   (SELECT coalesce(group_concat(value, ' '), '') FROM json_each(decisions.reasons)), source, frame
+                   (SELECT coalesce(group_concat(value, ' '), '') FROM json_each(decisions.reasons)), source, frame, reference_c,
+                   snapshot
             FROM decisions \(whereSQL) ORDER BY wall_ms DESC, id \(f.limit.map { "LIMIT \($0)" } ?? "")
             """
     }
@@ -220,8 +228,8 @@ public enum RecordQueries {
         func bucket(_ column: String) -> String { "strftime('\(pattern)', \(column) / 1000, 'unixepoch', 'localtime')" }
         var unfiltered = f
         unfiltered.level = nil
-        let dWhere = unfiltered.clause(time: "wall_ms", levels: false)
-        let cWhere = unfiltered.clause(time: "minute_ms", levels: false)
+        let dWhere = unfiltered.clause(time: "wall_ms", level: nil)
+        let cWhere = unfiltered.clause(time: "minute_ms", level: nil)
         return """
             WITH d AS (SELECT \(bucket("wall_ms")) AS interval, gate, count(*) AS screened, sum(level = 'prealarm') AS prealarms,
                               sum(level = 'alarm') AS alarms, avg(body_c) AS mean_body_c, max(body_c) AS max_body_c
@@ -242,6 +250,23 @@ public enum RecordQueries {
                    LEFT JOIN rr USING (interval, gate)
             ORDER BY 1, 2
             """
+    }
+
+    /// Each person's track: when it ended, its outcome (a level, `rejected`, `continued`) and
+    /// the body temperature decided, how long and how many points; `points` (with
+    /// `withPoints`) is `[[time_s, x, y, width, height], …]` in upright pixels.
+    public static func trackColumns(withPoints: Bool) -> [String] {
+        ["id", "end_utc", "end_local", "lane", "gate", "track", "outcome", "body_c", "duration_s", "point_count", "event_id", "view_id"]
+            + (withPoints ? ["points"] : [])
+    }
+
+    public static func tracksSQL(_ f: Filter, withPoints: Bool) -> String {
+        """
+        SELECT id, wall_utc, strftime('%Y-%m-%d %H:%M:%S', wall_ms / 1000, 'unixepoch', 'localtime'), lane, gate, track, outcome,
+               (SELECT body_c FROM decisions WHERE decisions.id = tracks.event_id), round(last_time_s - first_time_s, 3), point_count,
+               event_id, view_id\(withPoints ? ", points" : "")
+        FROM tracks \(f.clause(time: "wall_ms", level: "outcome")) ORDER BY wall_ms DESC, id \(f.limit.map { "LIMIT \($0)" } ?? "")
+        """
     }
 
     static func table(_ db: DatabasePool, sql: String, columns: [String]) throws -> ResultTable {
@@ -300,6 +325,46 @@ public final class RecordReader: @unchecked Sendable {
 
     public func stats(by interval: RecordQueries.Interval, _ f: RecordQueries.Filter) throws -> ResultTable {
         do { return try RecordQueries.stats(db, by: interval, f) } catch let e as DatabaseError { throw RecordsError(path: path, message: RecordStore.describe(e)) }
+    }
+
+    public func tracks(_ f: RecordQueries.Filter, withPoints: Bool) throws -> ResultTable {
+        do {
+            return try RecordQueries.table(db, sql: RecordQueries.tracksSQL(f, withPoints: withPoints),
+                                           columns: RecordQueries.trackColumns(withPoints: withPoints))
+        } catch let e as DatabaseError { throw RecordsError(path: path, message: RecordStore.describe(e)) }
+    }
+
+    /// One person's path, for a picture of the tracks.
+    public struct Path: Sendable {
+        public var id: String, lane: String, track: Int, outcome: String?
+        public var points: [(x: Double, y: Double)]
+        public var viewID: String?
+    }
+
+    /// The tracks matching `f`, oldest first, with their points.
+    public func paths(_ f: RecordQueries.Filter) throws -> [Path] {
+        let table = try tracks(f, withPoints: true)
+        let c = Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($1, $0) })
+        return try table.rows.reversed().map { row in
+            func text(_ name: String) -> String? { if case .text(let s) = row[c[name]!] { return s }; return nil }
+            guard case .int(let track) = row[c["track"]!], let json = text("points"),
+                  let list = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[Double]] else {
+                throw RecordsError(path: path, message: "track \(text("id") ?? "?") has unreadable points")
+            }
+            return Path(id: text("id") ?? "", lane: text("lane") ?? "", track: Int(track), outcome: text("outcome"),
+                        points: list.filter { $0.count >= 3 }.map { ($0[1], $0[2]) }, viewID: text("view_id"))
+        }
+    }
+
+    /// A view of the scene kept with tracks: its size and JPEG.
+    public func view(_ id: String) throws -> (width: Int, height: Int, jpeg: [UInt8])? {
+        do {
+            return try db.read { db in
+                try Row.fetchOne(db, sql: "SELECT width, height, jpeg FROM views WHERE id = ?", arguments: [id]).map {
+                    (($0["width"] as Int), ($0["height"] as Int), [UInt8]($0["jpeg"] as Data))
+                }
+            }
+        } catch let e as DatabaseError { throw RecordsError(path: path, message: RecordStore.describe(e)) }
     }
 
     /// Writes the decisions matching `f` in `format` (csv, json, ndjson) as they are read, in

@@ -2,8 +2,37 @@ import Foundation
 import GRDB
 import Screening
 
+/// What a lane hands its consumers (`EventFanOut`): an event with what the store keeps beside
+/// it, or a person's track that ended.
+public enum LaneRecord: Sendable {
+    case event(EventRecord)
+    case track(TrackRecord)
+
+    public var event: Event? {
+        if case .event(let r) = self { return r.event }
+        return nil
+    }
+}
+
+/// A face box in upright frame pixels, bounds inclusive.
+public struct FaceBox: Sendable, Equatable {
+    public var minX: Int, minY: Int, maxX: Int, maxY: Int
+    public init(minX: Int, minY: Int, maxX: Int, maxY: Int) { self.minX = minX; self.minY = minY; self.maxX = maxX; self.maxY = maxY }
+    public var width: Int { maxX - minX + 1 }
+    public var height: Int { maxY - minY + 1 }
+}
+
+/// Temperatures (°C, row-major) of part of a frame: a snapshot's crop, a track's view. Turned
+/// into a picture on the store's thread, never on the frame thread.
+public struct Thermogram: Sendable {
+    public var celsius: [Float]
+    public var width: Int, height: Int
+    public init(celsius: [Float], width: Int, height: Int) { self.celsius = celsius; self.width = width; self.height = height }
+}
+
 /// What the store keeps of one event (a record beside the event): the event as the stream has it, plus what the public
-/// stream does not carry — when it was published (wall clock, UTC) and the calibration in force.
+/// stream does not carry — when it was published (wall clock, UTC), the calibration in force, the person's face box,
+/// the reference's reading, and for an alarm or pre-alarm the picture for its snapshot.
 public struct EventRecord: Sendable {
     public var event: Event
     /// Wall-clock time of publishing, milliseconds since 1970 (UTC).
@@ -11,6 +40,16 @@ public struct EventRecord: Sendable {
     /// The calibration in force for the lane (gain, offset °C).
     public var calibrationGain: Double?
     public var calibrationOffsetC: Double?
+    /// The person's face box when the event was decided (decisions, rejections).
+    public var faceBox: FaceBox?
+    /// The reference's last reading (°C) and the drift correction in force (K), when the lane has one.
+    public var referenceC: Double?
+    public var referenceOffsetK: Double?
+    /// An alarm's or pre-alarm's crop around the person (`faceBox` then in its coordinates),
+    /// until the store's writer has turned it into a snapshot file; then `snapshotPath`
+    /// (relative to the store's directory) and no picture.
+    public var snapshot: (thermogram: Thermogram, box: FaceBox)?
+    public var snapshotPath: String?
 
     public init(event: Event, wallMs: Int64, calibrationGain: Double? = nil, calibrationOffsetC: Double? = nil) {
         self.event = event
@@ -20,6 +59,34 @@ public struct EventRecord: Sendable {
     }
 
     public static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// One person's movement from entry to exit (`Track.trajectory`), linked to the decision or
+/// rejection made about them, and to a view of the camera's scene kept with the track.
+public struct TrackRecord: Sendable {
+    /// `Event.sourceKey` + `/track/N`.
+    public var id: String
+    public var lane: String, gate: String, source: String
+    public var track: Int
+    /// The decided person this track continues (back after a moment out of view).
+    public var continues: Int?
+    /// The decision or rejection about this person, and its outcome: a level, `rejected`,
+    /// `continued` (`continues`), or nil when neither was made.
+    public var eventID: String?
+    public var outcome: String?
+    public var wallMs: Int64
+    public var points: [TrajectoryPoint]
+    /// The view of the scene the track is drawn over: `Event.sourceKey` + `/view/FRAME`; its
+    /// thermogram travels with the first track that uses it, its JPEG is made by the store's writer.
+    public var viewID: String?
+    public var view: Thermogram?
+    public var viewJPEG: [UInt8]?
+
+    public init(id: String, lane: String, gate: String, source: String, track: Int, wallMs: Int64, points: [TrajectoryPoint]) {
+        self.id = id; self.lane = lane; self.gate = gate; self.source = source; self.track = track
+        self.wallMs = wallMs
+        self.points = points
+    }
 }
 
 /// The records store: one SQLite database (WAL, one writer, readers in other processes at any
@@ -154,20 +221,98 @@ public final class RecordStore: @unchecked Sendable {
                     passed INTEGER NOT NULL, record TEXT NOT NULL);
                 """)
         }
+        m.registerMigration("v2") { db in
+            // What the public stream does not carry, beside each decision and rejection; each
+            // person's track and the views of the scene tracks are drawn over.
+            for table in ["decisions", "rejections"] {
+                for column in ["box_min_x", "box_min_y", "box_max_x", "box_max_y"] {
+                    try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) INTEGER")
+                }
+            }
+            try db.execute(sql: """
+                ALTER TABLE decisions ADD COLUMN reference_c REAL;
+                ALTER TABLE decisions ADD COLUMN reference_offset_k REAL;
+                CREATE TABLE views (
+                    id TEXT PRIMARY KEY, lane TEXT NOT NULL, source TEXT NOT NULL, frame INTEGER NOT NULL,
+                    wall_ms INTEGER NOT NULL, wall_utc TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
+                    jpeg BLOB NOT NULL);
+                CREATE INDEX views_wall ON views(wall_ms);
+                CREATE TABLE tracks (
+                    id TEXT PRIMARY KEY, lane TEXT NOT NULL, gate TEXT NOT NULL, source TEXT NOT NULL, track INTEGER NOT NULL,
+                    continues INTEGER, event_id TEXT, outcome TEXT,
+                    first_frame INTEGER NOT NULL, last_frame INTEGER NOT NULL, first_time_s REAL NOT NULL, last_time_s REAL NOT NULL,
+                    wall_ms INTEGER NOT NULL, wall_utc TEXT NOT NULL, point_count INTEGER NOT NULL,
+                    points TEXT NOT NULL, view_id TEXT);
+                CREATE INDEX tracks_wall ON tracks(wall_ms);
+                CREATE INDEX tracks_event ON tracks(event_id);
+                CREATE INDEX tracks_view ON tracks(view_id);
+                """)
+        }
         return m
     }()
+
+    /// Where snapshots go: `snapshots/` beside the database.
+    public var directory: String { (path as NSString).deletingLastPathComponent }
 
     /// Writes `records` in one transaction; rows already there (same id) are left as they are.
     /// Throws on a full disk, a read-only file system or a lock held past the busy timeout:
     /// nothing of the batch is then written (the caller holds it and tries again).
-    public func write(_ records: [EventRecord]) throws {
+    public func write(_ records: [LaneRecord]) throws {
         do {
             try db.write { db in
-                for r in records { try Self.insert(r, into: db) }
+                for r in records {
+                    switch r {
+                    case .event(let e): try Self.insert(e, into: db)
+                    case .track(let t): try Self.insert(t, into: db)
+                    }
+                }
             }
         } catch let e as DatabaseError {
             throw RecordsError(path: path, message: Self.describe(e))
         }
+    }
+
+    public func write(_ records: [EventRecord]) throws { try write(records.map(LaneRecord.event)) }
+
+    static func insert(_ t: TrackRecord, into db: Database) throws {
+        if let id = t.viewID, let view = t.view, let jpeg = t.viewJPEG {
+            let s = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO views (id, lane, source, frame, wall_ms, wall_utc, width, height, jpeg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let frame = Int(id.split(separator: "/").last ?? "") ?? 0
+            try s.execute(arguments: [id, t.lane, t.source, frame, t.wallMs, utcText(t.wallMs), view.width, view.height, Data(jpeg)])
+        }
+        let s = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO tracks (id, lane, gate, source, track, continues, event_id, outcome, first_frame, last_frame,
+                first_time_s, last_time_s, wall_ms, wall_utc, point_count, points, view_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let first = t.points.first, last = t.points.last
+        let values: [DatabaseValueConvertible?] = [t.id, t.lane, t.gate, t.source, t.track, t.continues, t.eventID, t.outcome,
+                                                   first?.frame ?? 0, last?.frame ?? 0, milli(first?.timeS ?? 0), milli(last?.timeS ?? 0),
+                                                   t.wallMs, utcText(t.wallMs), t.points.count, pointsJSON(t.points), t.viewID]
+        try s.execute(arguments: StatementArguments(values))
+    }
+
+    /// `[[time_s, x, y, width, height], …]`: seconds since the source's start, the face box's
+    /// centre and size in upright pixels (readable with SQLite's json_each).
+    static func pointsJSON(_ points: [TrajectoryPoint]) -> String {
+        var out = "["
+        out.reserveCapacity(points.count * 28)
+        for (i, p) in points.enumerated() {
+            if i > 0 { out += "," }
+            out += "[\(fixed(p.timeS, 3)),\(fixed(p.x, 1)),\(fixed(p.y, 1)),\(p.width),\(p.height)]"
+        }
+        return out + "]"
+    }
+
+    /// `x` with `places` decimals, no locale, no exponent ("12.5", "-0.25").
+    static func fixed(_ x: Double, _ places: Int) -> String {
+        let scale = places == 1 ? 10.0 : places == 2 ? 100.0 : 1000.0
+        let n = Int((x * scale).rounded())
+        let digits = places == 1 ? 10 : places == 2 ? 100 : 1000
+        let frac = String(abs(n) % digits)
+        return (n < 0 ? "-" : "") + "\(abs(n) / digits)." + String(repeating: "0", count: places - frac.count) + frac
     }
 
     static func insert(_ r: EventRecord, into db: Database) throws {
@@ -178,18 +323,21 @@ public final class RecordStore: @unchecked Sendable {
         case .decision(let d):
             let s = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO decisions (id, lane, gate, source, frame, time_s, wall_ms, wall_utc, track, canthus_c, body_c, raw,
-                    level, mode, threshold_c, frames, reasons, distance_m, calibration_gain, calibration_offset_c)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    level, mode, threshold_c, frames, reasons, distance_m, calibration_gain, calibration_offset_c, snapshot,
+                    box_min_x, box_min_y, box_max_x, box_max_y, reference_c, reference_offset_k)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             try s.execute(arguments: StatementArguments(common + [d.track, milli(d.canthusC), milli(d.temperatureC), d.raw, d.level.rawValue, d.mode.rawValue,
                                                                   milli(d.thresholdC), d.frames, jsonList(d.reasons), d.distanceM.map(milli),
-                                                                  r.calibrationGain, r.calibrationOffsetC]))
+                                                                  r.calibrationGain, r.calibrationOffsetC, r.snapshotPath]
+                                                        + box(r.faceBox) + [r.referenceC.map(milli), r.referenceOffsetK.map(milli)]))
         case .rejected(let track, let reasons, let distance):
             let s = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO rejections (id, lane, gate, source, frame, time_s, wall_ms, wall_utc, track, reasons, distance_m)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO rejections (id, lane, gate, source, frame, time_s, wall_ms, wall_utc, track, reasons, distance_m,
+                    box_min_x, box_min_y, box_max_x, box_max_y)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            try s.execute(arguments: StatementArguments(common + [track, jsonList(reasons), distance.map(milli)]))
+            try s.execute(arguments: StatementArguments(common + [track, jsonList(reasons), distance.map(milli)] + box(r.faceBox)))
         case .status(let state, let reasons):
             let s = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO statuses (id, lane, gate, source, frame, time_s, wall_ms, wall_utc, state, reasons)
@@ -213,6 +361,8 @@ public final class RecordStore: @unchecked Sendable {
         }
     }
 
+    static func box(_ b: FaceBox?) -> [DatabaseValueConvertible?] { [b?.minX, b?.minY, b?.maxX, b?.maxY] }
+
     /// An acknowledgement of an alarm (`canthus ack`, the GPIO button): who and through what.
     public func acknowledge(eventID: String, by: String, via: String, wallMs: Int64 = EventRecord.nowMs()) throws {
         do {
@@ -224,30 +374,53 @@ public final class RecordStore: @unchecked Sendable {
     }
 
     /// Deletes rows older than `cutoffMs` (wall clock), `batch` rows per transaction so the
-    /// writer never waits long, then gives freed pages back (incremental vacuum). Returns the
-    /// rows deleted per table.
+    /// writer never waits long, and the snapshot files of the decisions deleted (after their
+    /// rows are gone: a crash between the two leaves a file no row names, never a row naming no
+    /// file), then views no track uses any more, then gives freed pages back (incremental
+    /// vacuum). Returns the rows deleted per table, and `snapshot_files`.
     @discardableResult
     public func purge(olderThanMs cutoffMs: Int64, batch: Int = 2000) throws -> [String: Int] {
         var deleted: [String: Int] = [:]
         do {
             for (table, column) in [("decisions", "wall_ms"), ("rejections", "wall_ms"), ("statuses", "wall_ms"), ("counts", "wall_ms"),
-                                    ("headcounts", "minute_ms"), ("acknowledgements", "wall_ms"), ("calibrations", "wall_ms")] {
+                                    ("headcounts", "minute_ms"), ("acknowledgements", "wall_ms"), ("calibrations", "wall_ms"),
+                                    ("tracks", "wall_ms")] {
+                // headcounts has no rowid: its key instead.
+                let (key, keyList) = table == "headcounts" ? ("(minute_ms, lane, direction)", "minute_ms, lane, direction") : ("rowid", "rowid")
                 while true {
-                    let n = try db.write { db -> Int in
-                        // headcounts has no rowid: its key instead.
-                        let key = table == "headcounts" ? "(minute_ms, lane, direction)" : "rowid"
-                        try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key.dropFirst(key.hasPrefix("(") ? 1 : 0).dropLast(key.hasPrefix("(") ? 1 : 0)) FROM \(table) WHERE \(column) < ? LIMIT ?)",
-                                       arguments: [cutoffMs, batch])
-                        return db.changesCount
+                    let (n, files) = try db.write { db -> (Int, [String]) in
+                        let chosen = "SELECT \(keyList) FROM \(table) WHERE \(column) < ? LIMIT ?"
+                        let files = table == "decisions"
+                            ? try String.fetchAll(db, sql: "SELECT snapshot FROM decisions WHERE rowid IN (\(chosen)) AND snapshot IS NOT NULL",
+                                                  arguments: [cutoffMs, batch])
+                            : []
+                        try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (\(chosen))", arguments: [cutoffMs, batch])
+                        return (db.changesCount, files)
                     }
+                    for f in files where unlink(directory + "/" + f) == 0 { deleted["snapshot_files", default: 0] += 1 }
                     deleted[table, default: 0] += n
                     if n < batch { break }
                 }
             }
+            deleted["views"] = try db.write { db -> Int in
+                try db.execute(sql: "DELETE FROM views WHERE wall_ms < ? AND id NOT IN (SELECT view_id FROM tracks WHERE view_id IS NOT NULL)",
+                               arguments: [cutoffMs])
+                return db.changesCount
+            }
             try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA incremental_vacuum") }
         } catch let e as DatabaseError { throw RecordsError(path: path, message: Self.describe(e)) }
+        removeEmptySnapshotDays()
         return deleted
     }
+
+    /// `snapshots/` holds a folder per day (UTC): those emptied by a purge go.
+    private func removeEmptySnapshotDays() {
+        let root = directory + "/" + Self.snapshotsFolder
+        guard let days = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
+        for day in days { rmdir(root + "/" + day) }   // fails, harmlessly, unless empty
+    }
+
+    public static let snapshotsFolder = "snapshots"
 
     /// Three decimals, as the event stream has them.
     static func milli(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }

@@ -23,7 +23,15 @@ public struct Event: Sendable, Equatable {
 
     /// Lane, source (and its run), frame and place within the frame. The store, the alarm sinks
     /// (idempotency keys) and `canthus ack` name events by it.
-    public var id: String { run.isEmpty ? "\(lane)/\(source)/\(frame)/\(ordinal)" : "\(lane)/\(source)@\(run)/\(frame)/\(ordinal)" }
+    public var id: String { "\(sourceKey)/\(frame)/\(ordinal)" }
+
+    /// Lane, source and its run (`lane/source` or `lane/source@run`): what ids of the same
+    /// run of a source begin with (the store's tracks and views are named by it too).
+    public var sourceKey: String { Self.sourceKey(lane: lane, source: source, run: run) }
+
+    public static func sourceKey(lane: String, source: String, run: String) -> String {
+        run.isEmpty ? "\(lane)/\(source)" : "\(lane)/\(source)@\(run)"
+    }
 
     public enum Body: Sendable, Equatable {
         case status(state: ScreeningState, reasons: [String])
@@ -121,6 +129,9 @@ public struct EventStamper: Sendable {
         self.gate = gate
         self.run = run
     }
+
+    /// `Event.sourceKey` of the events this stamper stamps for `source`.
+    public func sourceKey(_ source: String) -> String { Event.sourceKey(lane: lane, source: source, run: run) }
 
     public mutating func stamp(_ event: Event) -> Event {
         var e = event

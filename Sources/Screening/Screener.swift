@@ -18,6 +18,14 @@ public final class Screener {
     public private(set) var referenceStatus: ReferenceStatus = .notConfigured
     public private(set) var lastFrame = -1
     public private(set) var lastTimeS = 0.0
+    /// While a decision, rejection or count is being emitted: the person's track as it stands
+    /// (its face box, its trajectory so far). What the store keeps beside the event; nil
+    /// otherwise. (An `emit` callback may read it, and must not read `tracker`.)
+    public private(set) var subject: Track?
+    /// The people whose tracks ended in the last `process` or `finish` call, with their
+    /// whole trajectories (objects, fragments and tracks too short to be anyone are not here);
+    /// a track continuing a decided person has `continues` set. Emptied at the next call.
+    public private(set) var endedTracks: [Track] = []
     private var labeler: BlobLabeler
     private var faces = FaceMeasurer()
     private var grouper: FaceGrouper
@@ -66,6 +74,7 @@ public final class Screener {
         policy = DecisionPolicy(config: config.decision)
         geometry = CameraGeometry(camera: header.camera)
         detections.reserveCapacity(64)
+        endedTracks.reserveCapacity(16)
         medianScratch.reserveCapacity(Track.maxSamples)
         bestScratch.reserveCapacity(Track.maxSamples)
         if let f = flatField, f.width == header.camera.width, f.height == header.camera.height {
@@ -103,6 +112,7 @@ public final class Screener {
     /// Processes frame number `index` of the source (in sensor orientation) and hands every
     /// event it causes to `emit`, in order.
     public func process(_ frame: Frame, index: Int, emit: (Event) -> Void) {
+        endedTracks.removeAll(keepingCapacity: true)
         if screensInPlace {
             frame.pixels.withUnsafeBufferPointer { screen(frame, pixels: $0, index: index, emit: emit) }
             return
@@ -171,6 +181,7 @@ public final class Screener {
 
     /// Ends every open track (the source ended) and emits what they owe.
     public func finish(emit: (Event) -> Void) {
+        endedTracks.removeAll(keepingCapacity: true)
         for gone in tracker.expire(timeS: lastTimeS, all: true) { end(gone, index: max(0, lastFrame), timeS: lastTimeS, emit: emit) }
     }
 
@@ -423,7 +434,7 @@ public final class Screener {
             if let line = config.countingLine, !counted.counted, counted.framesSeen >= config.minTrackFrames,
                let direction = crossing(line, from: (counted.startX, counted.startY), to: (counted.x, counted.y)) {
                 tracker.modify(ti) { $0.counted = true }
-                emit(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: counted.id, direction: direction)))
+                report(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: counted.id, direction: direction)), about: counted, emit)
             }
         }
     }
@@ -505,20 +516,20 @@ public final class Screener {
         }
         // Turned away from the camera (in profile): seen and counted, not measured.
         if best.balance < config.minFacingBalance {
-            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.notFacing.rawValue], distanceM: distance(t))))
+            report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.notFacing.rawValue], distanceM: distance(t))), about: t, emit)
             return
         }
         if best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) {
             // Something that has not moved since it appeared may be a warm object (a plate, a
             // radiator): said only when its track ends and it has proved to be no object.
             if neverArrived(t) { t.coldPending = true }
-            else { emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue], distanceM: distance(t)))) }
+            else { report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue], distanceM: distance(t))), about: t, emit) }
             return
         }
         var decision = policy.decide(track: t.id, canthusC: best.canthusC, raw: Int(best.raw.rounded()),
                                      frames: best.frames, reasons: best.glasses ? [ReasonCode.glasses.rawValue] : [], previous: t.level)
         decision.distanceM = geometry?.distanceM(faceWidthPx: best.width, faceWidthM: config.faceWidthM)
-        emit(Event(source: sourceName, frame: index, timeS: timeS, body: .decision(decision)))
+        report(Event(source: sourceName, frame: index, timeS: timeS, body: .decision(decision)), about: t, emit)
     }
 
     private var medianScratch: [Double] = []
@@ -572,19 +583,27 @@ public final class Screener {
         }
         tracker.depart(t)
         // The same person back for a moment: screened and counted already.
-        if t.continues != nil { return }
+        if t.continues != nil { endedTracks.append(t); return }
         // Cold and never arrived: a lukewarm fixture (a housing, a plate), whatever its time in view.
         if t.coldPending && neverArrived(t) { return }
         if t.coldPending {
-            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue], distanceM: distance(t))))
+            report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue], distanceM: distance(t))), about: t, emit)
         }
         if !t.decided {
             var reasons = t.reasonCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)
             if !t.samples.isEmpty || reasons.isEmpty { reasons.append(ReasonCode.tooFewFrames.rawValue) }
-            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: reasons, distanceM: distance(t))))
+            report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: reasons, distanceM: distance(t))), about: t, emit)
         }
         if config.countingLine == nil {
-            emit(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: t.id, direction: .pass)))
+            report(Event(source: sourceName, frame: index, timeS: timeS, body: .count(track: t.id, direction: .pass)), about: t, emit)
         }
+        endedTracks.append(t)
+    }
+
+    /// Emits an event about the person followed by `t`, with `subject` set meanwhile.
+    private func report(_ event: Event, about t: Track, _ emit: (Event) -> Void) {
+        subject = t
+        emit(event)
+        subject = nil
     }
 }

@@ -61,7 +61,8 @@ public struct Track: Sendable {
         maxFaceWidth = detection.faceWidth
         trajectory.reserveCapacity(Self.maxTrajectoryPoints)
         samples.reserveCapacity(Self.maxSamples)
-        trajectory.append(TrajectoryPoint(frame: frame, timeS: timeS, x: x, y: y, width: detection.faceWidth))
+        trajectory.append(TrajectoryPoint(frame: frame, timeS: timeS, x: x, y: y, width: detection.faceWidth,
+                                          height: detection.maxY - detection.minY + 1))
     }
 
     /// Keeps `sample` if there is room, or in place of the worst one (`Sample.isBetter`).
@@ -119,10 +120,11 @@ public struct TrajectoryPoint: Sendable, Equatable {
     public var frame: Int
     /// Seconds since the source's first frame.
     public var timeS: Double
-    /// Face box centre (upright pixels) and width (px).
+    /// Face box centre (upright pixels), width and height (px).
     public var x: Double
     public var y: Double
     public var width: Int
+    public var height: Int
 }
 
 /// Associates detections with tracks: constant-velocity prediction, then greedy matching of the
@@ -268,7 +270,7 @@ public struct Tracker {
             for i in 0..<kept { t.trajectory[i] = t.trajectory[2 * i] }
             t.trajectory.removeLast(t.trajectory.count - kept)
         }
-        t.trajectory.append(TrajectoryPoint(frame: frame, timeS: timeS, x: d.x, y: d.y, width: d.faceWidth))
+        t.trajectory.append(TrajectoryPoint(frame: frame, timeS: timeS, x: d.x, y: d.y, width: d.faceWidth, height: d.maxY - d.minY + 1))
         t.maxFaceWidth = max(t.maxFaceWidth, d.faceWidth)
         t.maxDisplacementPx = max(t.maxDisplacementPx, ((d.x - t.startX) * (d.x - t.startX) + (d.y - t.startY) * (d.y - t.startY)).squareRoot())
     }

@@ -13,7 +13,7 @@ struct Canthus: AsyncParsableCommand {
         commandName: "canthus",
         abstract: "Fever screening from thermal cameras: measure everyone at the inner canthus, alarm, count, record.",
         version: CanthusVersion.string,
-        subcommands: [Run.self, CheckConfig.self, Status.self, Ack.self, Reload.self, Events.self, Stats.self, Export.self, Purge.self, StoreStress.self, Replay.self, Screen.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, RecordCommand.self])
+        subcommands: [Run.self, CheckConfig.self, Status.self, Ack.self, Reload.self, Events.self, Stats.self, Tracks.self, Export.self, Purge.self, StoreStress.self, Replay.self, Screen.self, Simulate.self, Eval.self, Convert.self, Calibrate.self, Verify.self, Devices.self, RecordCommand.self])
 }
 
 /// Errors printed as one line naming what is wrong, exit status 1.
@@ -100,26 +100,27 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         let (cfg, options, write) = try pipeline.prepare()
-        var emit = write
-        if let store {
-            let db: RecordStore
-            do { db = try RecordStore(path: store) } catch { throw Failure(description: "--store: \(error)") }
-            var pending: [EventRecord] = []
-            emit = { event in
-                write(event)
-                pending.append(EventRecord(event: event, wallMs: EventRecord.nowMs(), calibrationGain: cfg.calibration.gain, calibrationOffsetC: cfg.calibration.offsetC))
-            }
-            defer {
-                do { try db.write(pending) } catch { FileHandleOutput.standardError.write("error: --store: \(error)") }
-            }
-            let summaries = try replay(paths: files, config: cfg, importOptions: options, emit: emit)
+        guard let store else {
+            let summaries = try replay(paths: files, config: cfg, importOptions: options, emit: write)
             for s in summaries { for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") } }
             return
         }
-        let summaries = try replay(paths: files, config: cfg, importOptions: options, emit: emit)
-        for s in summaries {
-            for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") }
-        }
+        let db: RecordStore
+        do { db = try RecordStore(path: store) } catch { throw Failure(description: "--store: \(error)") }
+        // The same records `canthus run` keeps: events with what the store keeps beside them, tracks, pictures.
+        var maker = RecordMaker(calibrationGain: cfg.calibration.gain, calibrationOffsetC: cfg.calibration.offsetC,
+                                pictures: cfg.records.pictures, viewEveryS: cfg.records.viewEveryS)
+        var pending: [LaneRecord] = []
+        let tap = ScreeningTap(event: { event, screener, frame in pending.append(.event(maker.record(event, screener: screener, frame: frame))) },
+                               trackEnded: { track, key, screener, frame in
+                                   pending.append(.track(maker.record(track: track, sourceKey: key, screener: screener, frame: frame)))
+                               })
+        let summaries = try replay(paths: files, config: cfg, importOptions: options, tap: tap, emit: write)
+        for s in summaries { for p in s.problems { FileHandleOutput.standardError.write("warning: \(p)") } }
+        do {
+            try StorePictures.prepare(&pending, directory: db.directory)
+            try db.write(pending)
+        } catch { throw Failure(description: "--store: \(error)") }
     }
 }
 
@@ -714,10 +715,56 @@ struct Stats: ParsableCommand {
     }
 }
 
+struct Tracks: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "People's movement tracks from the records store (newest first), and a picture of them over the camera's view.",
+        discussion: "In the picture each track runs from a dot where the person appeared to their number where they left: alarms red, pre-alarms amber, normal readings green, rejections blue, the rest grey.")
+    @OptionGroup var records: RecordArguments
+    @Option(help: "One track: its id (main/gate.cnth/track/7), the id of the decision about it, or its number.")
+    var track: String?
+    @Option(help: "Only tracks with this outcome: alarm, prealarm, normal, rejected, continued.")
+    var level: String?
+    @Option(help: "At most this many.")
+    var limit: Int?
+    @Flag(help: "Also print each track's points ([time_s, x, y, width, height], …).")
+    var points = false
+    @Option(help: "Draw the tracks over the camera's view into this PNG file.")
+    var image: String?
+    @OptionGroup var output: OutputArguments
+
+    static let outcomes = ["alarm", "prealarm", "normal", "rejected", "continued"]
+
+    func run() throws {
+        if let level, !Self.outcomes.contains(level) {
+            throw Failure(description: "--level: '\(level)' is not one of \(Self.outcomes.joined(separator: ", "))")
+        }
+        if let limit, limit < 1 { throw Failure(description: "--limit: \(limit) is not a number of tracks (≥ 1)") }
+        var filter = try records.filter(level: level, limit: limit)
+        filter.track = track
+        let reader = try records.reader()
+        do {
+            if let image {
+                let paths = try reader.paths(filter)
+                guard !paths.isEmpty else { throw Failure(description: "no track matches (canthus tracks without --image lists them)") }
+                let lanes = Set(paths.map(\.lane))
+                guard lanes.count == 1 else {
+                    throw Failure(description: "the tracks are of lanes \(lanes.sorted().joined(separator: ", ")), each its own camera: choose one with --lane")
+                }
+                let view = try paths.last(where: { $0.viewID != nil }).flatMap { try reader.view($0.viewID!) }
+                let picture = try TrackPicture.draw(paths, view: view)
+                do { try picture.writePNG(path: image) } catch { throw Failure(description: "--image: \(error)") }
+                print("Wrote \(image): \(paths.count) track\(paths.count == 1 ? "" : "s")\(view == nil ? " (no view of the scene kept with them: on a blank ground)" : "").")
+                return
+            }
+            try output.print(try reader.tracks(filter, withPoints: points))
+        } catch let e as Failure { throw e } catch { throw Failure(description: "\(error)") }
+    }
+}
+
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export decisions or statistics from the records store as CSV, JSON or NDJSON (docs/records.md lists the columns).")
-    @Argument(help: "decisions or stats.")
+    @Argument(help: "decisions, tracks or stats.")
     var what: String = "decisions"
     @OptionGroup var records: RecordArguments
     @Option(help: "For stats: hour or day.")
@@ -744,13 +791,17 @@ struct Export: ParsableCommand {
                 try reader.exportDecisions(filter, format: format, bom: output.bom) { out.write(Data($0.utf8)) }
             } catch { throw Failure(description: "\(error)") }
             return
+        case "tracks":
+            let filter = try records.filter(level: level)
+            reader = try records.reader()
+            do { table = try reader.tracks(filter, withPoints: true) } catch { throw Failure(description: "\(error)") }
         case "stats":
             guard let interval = RecordQueries.Interval(rawValue: by) else { throw Failure(description: "--by: '\(by)' is not one of hour, day") }
             let filter = try records.filter()
             reader = try records.reader()
             do { table = try reader.stats(by: interval, filter) } catch { throw Failure(description: "\(error)") }
         default:
-            throw Failure(description: "export: '\(what)' is not one of decisions, stats")
+            throw Failure(description: "export: '\(what)' is not one of decisions, tracks, stats")
         }
         try output.print(table)
     }
