@@ -57,9 +57,10 @@ let package = Package(
         .testTarget(name: "PictureTests", dependencies: ["TestSupport", "Picture"]),
         .testTarget(name: "RecordsTests", dependencies: ["TestSupport", "Records", "Screening", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "Capture", "Screening"]),
-        .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Simulation", "Radiometry", "Daemon", "Capture", "Screening",
+        .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Simulation", "Radiometry", "Daemon", "Capture", "Screening", "Records",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Records", "CCapture", "Daemon", "Simulation", "Capture", "Screening", "Radiometry"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Records", "Picture", "CCapture", "Daemon", "Simulation", "Capture", "Screening", "Radiometry"]),
     ],
     swiftLanguageModes: [.v6]
 )

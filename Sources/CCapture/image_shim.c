@@ -78,6 +78,27 @@ int cc_png_read_gray16(const uint8_t *data, size_t len, uint16_t *out, size_t ca
     return 0;
 }
 
+int cc_png_read_rgb(const uint8_t *data, size_t len, uint8_t *out, size_t cap, int *width, int *height) {
+    cc_image_message[0] = 0;
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&image, data, len)) {
+        snprintf(cc_image_message, sizeof cc_image_message, "%s", image.message);
+        return CC_EPNG;
+    }
+    image.format = PNG_FORMAT_RGB;
+    *width = (int)image.width;
+    *height = (int)image.height;
+    if (PNG_IMAGE_SIZE(image) > cap) { png_image_free(&image); return CC_ESPACE; }
+    if (!png_image_finish_read(&image, NULL, out, 0, NULL)) {
+        snprintf(cc_image_message, sizeof cc_image_message, "%s", image.message);
+        png_image_free(&image);
+        return CC_EPNG;
+    }
+    return 0;
+}
+
 int cc_png_write_rgb(const char *path, const uint8_t *rgb, int width, int height) {
     cc_image_message[0] = 0;
     FILE *f = fopen(path, "wb");

@@ -71,8 +71,35 @@ public struct ControlError: Error, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
+/// Who sent a control command: the peer process's credentials as the kernel gives them
+/// (SO_PEERCRED), not as the client claims.
+public struct ControlPeer: Sendable, Equatable {
+    public var pid: Int32
+    public var uid: UInt32
+    /// The user's name, else `uid N`.
+    public var user: String
+
+    public init(pid: Int32, uid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        var pw = passwd(), result: UnsafeMutablePointer<passwd>?
+        var buf = [CChar](repeating: 0, count: 1024)
+        if getpwuid_r(uid, &pw, &buf, buf.count, &result) == 0, result != nil, let name = pw.pw_name { user = String(cString: name) }
+        else { user = "uid \(uid)" }
+    }
+
+    /// The credentials of the process at the other end of the Unix socket `fd`.
+    static func of(_ fd: Int32) -> ControlPeer? {
+        // struct ucred { pid_t pid; uid_t uid; gid_t gid; } (Swift's Glibc does not export it).
+        var cred: (Int32, UInt32, UInt32) = (0, 0, 0)
+        var len = socklen_t(MemoryLayout<(Int32, UInt32, UInt32)>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 else { return nil }
+        return ControlPeer(pid: cred.0, uid: cred.1)
+    }
+}
+
 /// Serves the control socket on its own thread: one command per connection, answered by
-/// `handle` (which must be thread-safe).
+/// `handle` with who sent it (which must be thread-safe).
 public final class ControlServer: @unchecked Sendable {
     public let path: String
     private var fd: Int32 = -1
@@ -81,7 +108,7 @@ public final class ControlServer: @unchecked Sendable {
     private let lock = NSLock()
     private var stopping = false
 
-    public init(path: String, handle: @escaping @Sendable (String) -> String) throws {
+    public init(path: String, handle: @escaping @Sendable (String, ControlPeer?) -> String) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750]) } catch {
@@ -128,7 +155,7 @@ public final class ControlServer: @unchecked Sendable {
                     if line.contains(UInt8(ascii: "\n")) { break }
                 }
                 let command = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                let answer = Array((handle(command) + "\n").utf8)
+                let answer = Array((handle(command, ControlPeer.of(client)) + "\n").utf8)
                 _ = answer.withUnsafeBytes { writeFully(client, $0) }
                 close(client)
             }

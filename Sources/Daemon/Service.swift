@@ -126,8 +126,12 @@ public struct ScreeningService {
         services.append(.init(service: SystemdService(notifier: notifier, heartbeats: plans.map { heartbeats[$0.lane.name]! },
                                                       health: health, day: day)))
         if serveControl {
-            services.append(.init(service: ControlService(path: config.control.path, health: health) { command in
-                Self.answer(command, health: health, shared: shared, alarms: alarms, reloader: reloader)
+            services.append(.init(service: ControlService(path: config.control.path, health: health) { command, peer in
+                Self.answer(command, health: health, shared: shared, alarms: alarms, reloader: reloader) { id in
+                    // Who acknowledged, through what: into the records.
+                    let via = peer.map { "control socket (pid \($0.pid))" } ?? "control socket"
+                    fanOut.publish(.acknowledgement(Acknowledgement(eventID: id, by: peer?.user ?? "unknown", via: via, wallMs: EventRecord.nowMs())))
+                }
             }))
         }
         services.append(.init(service: ReloadService(reloader: reloader)))
@@ -171,7 +175,8 @@ public struct ScreeningService {
     }
 
     /// The control socket's commands.
-    static func answer(_ command: String, health: HealthModel, shared: SharedSummary, alarms: AlarmRegister, reloader: Reloader) -> String {
+    static func answer(_ command: String, health: HealthModel, shared: SharedSummary, alarms: AlarmRegister, reloader: Reloader,
+                       acknowledged: (String) -> Void = { _ in }) -> String {
         let words = command.split(separator: " ", maxSplits: 1).map(String.init)
         func json(_ o: [String: Any]) -> String {
             (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes])).map { String(decoding: $0, as: UTF8.self) } ?? #"{"ok":false}"#
@@ -190,7 +195,9 @@ public struct ScreeningService {
         case "ack":
             guard words.count == 2 else { return json(["ok": false, "error": "ack needs an event id (canthus ack EVENT_ID)"]) }
             switch alarms.acknowledge(words[1]) {
-            case .acknowledged: return json(["ok": true, "acknowledged": words[1]])
+            case .acknowledged:
+                acknowledged(words[1])
+                return json(["ok": true, "acknowledged": words[1]])
             case .already: return json(["ok": true, "acknowledged": words[1], "already": true])
             case .unknown: return json(["ok": false, "error": "no alarm or pre-alarm has the id '\(words[1])' (canthus status lists the unacknowledged)"])
             }
@@ -615,9 +622,8 @@ struct RetentionService: Service {
             while !Task.isCancelled {
                 do {
                     let store = try RecordStore(path: path)
-                    let deleted = try store.purge(olderThanMs: EventRecord.nowMs() - Int64(days * 86_400_000))
-                    let total = deleted.values.reduce(0, +)
-                    if total > 0 { log.notice("retention: \(total) records older than \(days) days purged") }
+                    let purged = try store.purge(olderThanMs: EventRecord.nowMs() - Int64(days * 86_400_000))
+                    if purged.total > 0 { log.notice("retention: \(purged) older than \(days) days purged") }
                 } catch {
                     log.error("retention: \(error)")
                 }
@@ -632,7 +638,7 @@ struct ControlService: Service {
     let path: String
     let health: HealthModel
     let log = Logger(label: "canthus.control")
-    let handle: @Sendable (String) -> String
+    let handle: @Sendable (String, ControlPeer?) -> String
     func run() async throws {
         let server: ControlServer
         do { server = try ControlServer(path: path, handle: handle) } catch {

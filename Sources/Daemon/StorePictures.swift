@@ -33,6 +33,8 @@ public enum StorePictures {
                 guard let view = t.view, t.viewJPEG == nil else { continue }
                 t.viewJPEG = try greyPicture(view).jpeg(quality: 85)
                 records[i] = .track(t)
+            case .acknowledgement:
+                continue
             }
         }
     }

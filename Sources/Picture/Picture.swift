@@ -1,3 +1,4 @@
+import Foundation
 import Capture
 import CCapture
 
@@ -85,6 +86,23 @@ public struct Picture: Sendable {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         let rc = rgb.withUnsafeMutableBufferPointer { cc_jpeg_decode(jpeg, jpeg.count, 1, 0, $0.baseAddress, $0.count, &info) }
         guard rc == 0 else { throw PictureError(description: "damaged JPEG picture: \(String(cString: cc_jpeg_last_error()))") }
+        bytes = rgb
+    }
+
+    /// A PNG file read as RGB (what the tests read back of the pictures canthus writes).
+    public init(pngFile path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PictureError(description: "\(path): cannot read") }
+        let png = [UInt8](data)
+        var w: Int32 = 0, h: Int32 = 0
+        var rgb = [UInt8]()
+        var rc = cc_png_read_rgb(png, png.count, nil, 0, &w, &h)
+        if rc == CC_ESPACE {   // now sized
+            rgb = [UInt8](repeating: 0, count: Int(w) * Int(h) * 3)
+            rc = rgb.withUnsafeMutableBufferPointer { cc_png_read_rgb(png, png.count, $0.baseAddress, $0.count, &w, &h) }
+        }
+        guard rc == 0 else { throw PictureError(description: "\(path): not a PNG picture: \(String(cString: cc_image_last_error()))") }
+        width = Int(w)
+        height = Int(h)
         bytes = rgb
     }
 

@@ -7,11 +7,20 @@ import Screening
 public enum LaneRecord: Sendable {
     case event(EventRecord)
     case track(TrackRecord)
+    /// An alarm or pre-alarm acknowledged (`canthus ack`, the gate's button).
+    case acknowledgement(Acknowledgement)
 
     public var event: Event? {
         if case .event(let r) = self { return r.event }
         return nil
     }
+}
+
+/// An acknowledgement of an alarm or pre-alarm: the event, who, and through what.
+public struct Acknowledgement: Sendable, Equatable {
+    public var eventID: String, by: String, via: String
+    public var wallMs: Int64
+    public init(eventID: String, by: String, via: String, wallMs: Int64) { self.eventID = eventID; self.by = by; self.via = via; self.wallMs = wallMs }
 }
 
 /// A face box in upright frame pixels, bounds inclusive.
@@ -264,6 +273,7 @@ public final class RecordStore: @unchecked Sendable {
                     switch r {
                     case .event(let e): try Self.insert(e, into: db)
                     case .track(let t): try Self.insert(t, into: db)
+                    case .acknowledgement(let a): try Self.insert(a, into: db)
                     }
                 }
             }
@@ -363,12 +373,17 @@ public final class RecordStore: @unchecked Sendable {
 
     static func box(_ b: FaceBox?) -> [DatabaseValueConvertible?] { [b?.minX, b?.minY, b?.maxX, b?.maxY] }
 
-    /// An acknowledgement of an alarm (`canthus ack`, the GPIO button): who and through what.
-    public func acknowledge(eventID: String, by: String, via: String, wallMs: Int64 = EventRecord.nowMs()) throws {
+    static func insert(_ a: Acknowledgement, into db: Database) throws {
+        try db.execute(sql: "INSERT INTO acknowledgements (event_id, wall_ms, wall_utc, by, via) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [a.eventID, a.wallMs, utcText(a.wallMs), a.by, a.via])
+    }
+
+    /// One `canthus calibrate` run, passed or not: its fit and the whole record (JSON).
+    public func recordCalibration(wallMs: Int64, gain: Double, offsetC: Double, passed: Bool, json: String) throws {
         do {
             try db.write { db in
-                try db.execute(sql: "INSERT INTO acknowledgements (event_id, wall_ms, wall_utc, by, via) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [eventID, wallMs, Self.utcText(wallMs), by, via])
+                try db.execute(sql: "INSERT INTO calibrations (wall_ms, wall_utc, gain, offset_c, passed, record) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [wallMs, Self.utcText(wallMs), gain, offsetC, passed, json])
             }
         } catch let e as DatabaseError { throw RecordsError(path: path, message: Self.describe(e)) }
     }
@@ -377,10 +392,10 @@ public final class RecordStore: @unchecked Sendable {
     /// writer never waits long, and the snapshot files of the decisions deleted (after their
     /// rows are gone: a crash between the two leaves a file no row names, never a row naming no
     /// file), then views no track uses any more, then gives freed pages back (incremental
-    /// vacuum). Returns the rows deleted per table, and `snapshot_files`.
+    /// vacuum).
     @discardableResult
-    public func purge(olderThanMs cutoffMs: Int64, batch: Int = 2000) throws -> [String: Int] {
-        var deleted: [String: Int] = [:]
+    public func purge(olderThanMs cutoffMs: Int64, batch: Int = 2000) throws -> Purged {
+        var deleted: [String: Int] = [:], files = 0
         do {
             for (table, column) in [("decisions", "wall_ms"), ("rejections", "wall_ms"), ("statuses", "wall_ms"), ("counts", "wall_ms"),
                                     ("headcounts", "minute_ms"), ("acknowledgements", "wall_ms"), ("calibrations", "wall_ms"),
@@ -388,7 +403,7 @@ public final class RecordStore: @unchecked Sendable {
                 // headcounts has no rowid: its key instead.
                 let (key, keyList) = table == "headcounts" ? ("(minute_ms, lane, direction)", "minute_ms, lane, direction") : ("rowid", "rowid")
                 while true {
-                    let (n, files) = try db.write { db -> (Int, [String]) in
+                    let (n, snapshots) = try db.write { db -> (Int, [String]) in
                         let chosen = "SELECT \(keyList) FROM \(table) WHERE \(column) < ? LIMIT ?"
                         let files = table == "decisions"
                             ? try String.fetchAll(db, sql: "SELECT snapshot FROM decisions WHERE rowid IN (\(chosen)) AND snapshot IS NOT NULL",
@@ -397,7 +412,7 @@ public final class RecordStore: @unchecked Sendable {
                         try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (\(chosen))", arguments: [cutoffMs, batch])
                         return (db.changesCount, files)
                     }
-                    for f in files where unlink(directory + "/" + f) == 0 { deleted["snapshot_files", default: 0] += 1 }
+                    for f in snapshots where unlink(directory + "/" + f) == 0 { files += 1 }
                     deleted[table, default: 0] += n
                     if n < batch { break }
                 }
@@ -410,7 +425,20 @@ public final class RecordStore: @unchecked Sendable {
             try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA incremental_vacuum") }
         } catch let e as DatabaseError { throw RecordsError(path: path, message: Self.describe(e)) }
         removeEmptySnapshotDays()
-        return deleted
+        return Purged(rows: deleted, snapshotFiles: files)
+    }
+
+    /// What a purge deleted: rows per table, and snapshot files.
+    public struct Purged: Sendable, CustomStringConvertible {
+        public var rows: [String: Int]
+        public var snapshotFiles: Int
+        public var total: Int { rows.values.reduce(0, +) }
+        /// "13 records (counts 3, decisions 3, …) and 1 snapshot".
+        public var description: String {
+            let each = rows.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            return "\(total) record\(total == 1 ? "" : "s")" + (each.isEmpty ? "" : " (" + each.joined(separator: ", ") + ")")
+                + (snapshotFiles > 0 ? " and \(snapshotFiles) snapshot\(snapshotFiles == 1 ? "" : "s")" : "")
+        }
     }
 
     /// `snapshots/` holds a folder per day (UTC): those emptied by a purge go.

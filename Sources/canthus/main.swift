@@ -467,6 +467,10 @@ struct Calibrate: ParsableCommand {
     @OptionGroup var arguments: CalibrationArguments
     @Option(help: "The calibration file to write on PASS.")
     var out: String = "calibration.json"
+    @Option(help: "Record the run (PASS or FAIL) in this records store (default: the installed daemon's, /var/lib/canthus/canthus.sqlite, when it exists).")
+    var store: String?
+    @Option(help: "The daemon's configuration file, to find its records store.")
+    var config: String?
 
     func run() throws {
         let plan = try arguments.plan()
@@ -476,6 +480,7 @@ struct Calibrate: ParsableCommand {
         print(record.report(title: "Calibration of \(source.header.camera.model) \(source.header.camera.serial) from \(source.name)", reasons: reasons))
         guard record.passed else {
             print("Nothing written; the previous calibration stays in force.")
+            try recordRun(record)
             throw ExitCode(1)
         }
         do {
@@ -483,6 +488,30 @@ struct Calibrate: ParsableCommand {
             else { print("Wrote \(out).") }
         } catch let e as CalibrationError {
             throw Failure(description: e.description)
+        }
+        try recordRun(record)
+    }
+}
+
+extension Calibrate {
+    /// Every run goes into the records (`calibrations`), passed or not; the flat field's
+    /// per-pixel values stay in the calibration file. A store given that cannot be written is an
+    /// error; the default store is used only when it exists.
+    func recordRun(_ record: CalibrationRecord) throws {
+        let system = "/var/lib/canthus/" + RecordStore.fileName
+        let path = store != nil || config != nil ? try RecordArguments.storePath(store: store, config: config) : system
+        guard store != nil || config != nil || FileManager.default.fileExists(atPath: path) else { return }
+        var kept = record
+        kept.flatField = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            let json = String(decoding: try encoder.encode(kept), as: UTF8.self)
+            try RecordStore(path: path).recordCalibration(wallMs: EventRecord.nowMs(), gain: record.gain, offsetC: record.offsetC,
+                                                          passed: record.passed, json: json)
+            print("Recorded in \(path).")
+        } catch {
+            throw Failure(description: "--store: \(error)")
         }
     }
 }
@@ -630,15 +659,19 @@ struct RecordArguments: ParsableArguments {
     var lane: String?
 
     func reader() throws -> RecordReader {
-        var path = store
-        if path == nil, let config {
-            do { path = try CanthusConfig.load(path: config).records.storePath } catch { throw Failure(description: "\(error)") }
+        let path = try Self.storePath(store: store, config: config)
+        do { return try RecordReader(path: path) } catch { throw Failure(description: "\(error)") }
+    }
+
+    /// `store`, else the store of the configuration `config`, else the system's
+    /// (/var/lib/canthus) when it exists, else ./var's.
+    static func storePath(store: String?, config: String?) throws -> String {
+        if let store { return store }
+        if let config {
+            do { return try CanthusConfig.load(path: config).records.storePath } catch { throw Failure(description: "\(error)") }
         }
-        if path == nil {
-            let system = "/var/lib/canthus/" + RecordStore.fileName
-            path = FileManager.default.fileExists(atPath: system) ? system : "./var/" + RecordStore.fileName
-        }
-        do { return try RecordReader(path: path!) } catch { throw Failure(description: "\(error)") }
+        let system = "/var/lib/canthus/" + RecordStore.fileName
+        return FileManager.default.fileExists(atPath: system) ? system : "./var/" + RecordStore.fileName
     }
 
     func filter(level: String? = nil, limit: Int? = nil) throws -> RecordQueries.Filter {
@@ -838,10 +871,8 @@ struct Purge: ParsableCommand {
         guard FileManager.default.fileExists(atPath: file) else { throw Failure(description: "\(file): no records database here (give --store)") }
         do {
             _ = try RecordStore.openForReading(path: file)   // refuses what is not canthus's before writing
-            let deleted = try RecordStore(path: file).purge(olderThanMs: cutoff)
-            let total = deleted.values.reduce(0, +)
-            print("purged \(total) record\(total == 1 ? "" : "s") older than \(RecordStore.utcText(cutoff)) from \(file)" +
-                  (total > 0 ? " (" + deleted.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")" : ""))
+            let purged = try RecordStore(path: file).purge(olderThanMs: cutoff)
+            print("purged \(purged) older than \(RecordStore.utcText(cutoff)) from \(file)")
         } catch let e as Failure { throw e } catch { throw Failure(description: "\(error)") }
     }
 }

@@ -1,7 +1,9 @@
 import Capture
 @testable import Daemon
 import Foundation
+import GRDB
 import Radiometry
+import Records
 import Screening
 import Simulation
 import Testing
@@ -100,14 +102,27 @@ import TestSupport
     @Test func commandLineCalibrateAndVerify() throws {
         let path = try scene("calibration")
         let dir = Project.temporaryDirectory()
-        let pass = try CLI.run(["calibrate", "--source", path, "--setpoints", "30,35,40", "--non-interactive", "--out", dir + "/c.json"])
+        let store = dir + "/records/canthus.sqlite"
+        let pass = try CLI.run(["calibrate", "--source", path, "--setpoints", "30,35,40", "--non-interactive", "--out", dir + "/c.json", "--store", store])
         #expect(pass.status == 0, "\(pass.stderr)")
         #expect(pass.stdout.contains("PASS: every residual within ±0.30 °C") && pass.stdout.contains("Set the blackbody to 35.0 °C"))
         let verify = try CLI.run(["verify", "--source", path, "--setpoints", "30,35,40", "--non-interactive", "--calibration", dir + "/c.json"])
         #expect(verify.status == 0 && verify.stdout.contains("PASS"))
         let noisy = try scene("calibration-noisy")
-        let fail = try CLI.run(["calibrate", "--source", noisy, "--setpoints", "30,35,40", "--non-interactive", "--out", dir + "/c.json"])
+        let fail = try CLI.run(["calibrate", "--source", noisy, "--setpoints", "30,35,40", "--non-interactive", "--out", dir + "/c.json", "--store", store])
         #expect(fail.status == 1 && fail.stderr.contains("FAIL: set-point 30.0 °C"))
+        // A run judged FAIL (the blackbody was at 35 °C, the technician typed 36) writes no file,
+        // and like the passed run is in the records, with its fit and whole record; a run whose
+        // readings never steadied had nothing to fit and is not.
+        let tight = try CLI.run(["calibrate", "--source", path, "--setpoints", "30,36,40", "--non-interactive", "--out", dir + "/c.json",
+                                 "--store", store])
+        #expect(tight.status == 1 && tight.stdout.contains("Nothing written") && tight.stdout.contains("Recorded in \(store)"), "\(tight.stdout)")
+        let runs = try RecordStore(path: store).db.read { db in
+            try Row.fetchAll(db, sql: "SELECT passed, gain, offset_c, json_extract(record, '$.tolerance_c') AS tolerance FROM calibrations ORDER BY rowid")
+        }
+        #expect(runs.map { $0["passed"] as Bool } == [true, false])
+        let written = try CalibrationStore.load(path: dir + "/c.json")
+        #expect(runs.map { $0["tolerance"] as Double } == [0.3, 0.3] && abs((runs[0]["gain"] as Double) - written.gain) < 1e-12)
         // The previous calibration stays in force: the file is the one verify just passed.
         #expect(try CalibrationStore.load(path: dir + "/c.json").passed)
         let missing = try CLI.run(["verify", "--source", path, "--setpoints", "30", "--non-interactive", "--calibration", dir + "/none.json"])

@@ -87,6 +87,17 @@ import TestSupport
         #expect(stderr.contains("reload refused, the running settings stay: \(config):"), "\(stderr)")
         // Gone with the daemon.
         #expect(!FileManager.default.fileExists(atPath: socket))
+        // The acknowledgement is recorded once, with who sent it (the kernel's word for it) and how.
+        let user = String(cString: getpwuid(getuid())!.pointee.pw_name)
+        let acks = Process()
+        acks.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        acks.arguments = ["\(dir)/var/canthus.sqlite", "SELECT event_id, by, via FROM acknowledgements"]
+        let rows = Pipe()
+        acks.standardOutput = rows
+        try acks.run()
+        acks.waitUntilExit()
+        let recorded = String(decoding: rows.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(recorded.hasPrefix("\(id)|\(user)|control socket (pid ") && recorded.split(separator: "\n").count == 1, "\(recorded)")
     }
 
     /// A reload's decision settings hold for the lane's later screeners too: the next pass of a

@@ -1,4 +1,5 @@
 import Foundation
+import Picture
 import Testing
 import TestSupport
 
@@ -26,7 +27,7 @@ import TestSupport
             #expect(r.status == 0, "\(r.stderr)")
         }
         // Same rows (wall-clock columns aside).
-        let rows = "SELECT id, lane, gate, source, frame, time_s, track, canthus_c, body_c, raw, level, mode, threshold_c, frames, reasons, distance_m FROM decisions ORDER BY id; SELECT id, state, reasons FROM statuses ORDER BY id; SELECT id, track, direction FROM counts ORDER BY id; SELECT id, track, reasons FROM rejections ORDER BY id;"
+        let rows = "SELECT id, lane, gate, source, frame, time_s, track, canthus_c, body_c, raw, level, mode, threshold_c, frames, reasons, distance_m FROM decisions ORDER BY id; SELECT id, state, reasons FROM statuses ORDER BY id; SELECT id, track, direction FROM counts ORDER BY id; SELECT id, track, reasons FROM rejections ORDER BY id; SELECT id, event_id, outcome, points, view_id FROM tracks ORDER BY id; SELECT id, frame, width, height, length(jpeg) > 0 FROM views ORDER BY id; SELECT substr(snapshot, 23) FROM decisions ORDER BY id;"
         let first = try sqlite("\(dir)/1.sqlite", rows), second = try sqlite("\(dir)/2.sqlite", rows)
         #expect(first == second && first.split(separator: "\n").count >= 6, "\(first)")
 
@@ -50,8 +51,75 @@ import TestSupport
         }
         let csv = try CLI.run(["export", "decisions", "--store", "\(dir)/1.sqlite", "--format", "csv", "--bom", "--level", "alarm"])
         #expect(csv.status == 0)
-        #expect(csv.stdout.hasPrefix("\u{FEFF}id,time_utc,time_local,lane,gate,track,level,body_c,canthus_c,threshold_c,mode,frames,distance_m,reasons,source,frame\r\n"))
+        #expect(csv.stdout.hasPrefix("\u{FEFF}id,time_utc,time_local,lane,gate,track,level,body_c,canthus_c,threshold_c,mode,frames,distance_m,reasons,source,frame,reference_c,snapshot\r\n"))
         #expect(csv.stdout.split(separator: "\r\n").count == 2 && csv.stdout.contains(",alarm,38.383,"), "\(csv.stdout)")
+    }
+
+    /// The demo's three people: each one's track linked to the decision about them, the alarm's
+    /// snapshot beside the database, and the picture of the tracks with the alarm's in red.
+    @Test func theDemosTracksSnapshotAndPicture() throws {
+        let dir = Project.temporaryDirectory()
+        let store = "\(dir)/canthus.sqlite"
+        let replay = try CLI.run(["replay", Project.path("Fixtures/demo.canthus"), "--store", store])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let listed = try CLI.run(["tracks", "--store", store, "--format", "json", "--points"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let tracks = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(tracks.count == 3)
+        let decisions = try sqlite(store, "SELECT track || ' ' || id || ' ' || level FROM decisions ORDER BY track;").split(separator: "\n")
+        #expect(decisions.count == 3)
+        for d in decisions {
+            let parts = d.split(separator: " ").map(String.init)
+            let t = try #require(tracks.first { ($0["track"] as? NSNumber)?.intValue == Int(parts[0]) }, "no track for \(d)")
+            #expect(t["event_id"] as? String == parts[1] && t["outcome"] as? String == parts[2], "\(t)")
+            #expect(((t["point_count"] as? NSNumber)?.intValue ?? 0) >= 10 && (t["points"] as? String)?.hasPrefix("[[") == true, "\(t)")
+        }
+        // The alarm's snapshot: a JPEG file named by its decision; none for normal readings.
+        let snapshots = try sqlite(store, "SELECT level || ' ' || coalesce(snapshot, '-') FROM decisions ORDER BY track;").split(separator: "\n")
+        #expect(snapshots.filter { $0.hasPrefix("normal -") }.count == 2, "\(snapshots)")
+        let shot = try #require(snapshots.first { $0.hasPrefix("alarm snapshots/") }.map { String($0.dropFirst(6)) }, "\(snapshots)")
+        let jpeg = try #require(FileManager.default.contents(atPath: "\(dir)/\(shot)"))
+        #expect(jpeg.count > 1000 && jpeg.prefix(2) == Data([0xFF, 0xD8]))
+        let picture = try Picture(jpeg: [UInt8](jpeg))
+        #expect(picture.width >= 100 && picture.height >= 100)
+
+        // The picture: the alarm's path red along its points, the others green; one track alone is drawn alone.
+        func points(_ t: [String: Any]) throws -> [[Double]] {
+            try #require(try JSONSerialization.jsonObject(with: Data(((t["points"] as? String) ?? "").utf8)) as? [[Double]])
+        }
+        func isRed(_ c: RGB) -> Bool { c.r > 200 && c.g < 110 && c.b < 110 }
+        func isGreen(_ c: RGB) -> Bool { c.g > 180 && c.r < 140 && c.b < 160 }
+        let all = try CLI.run(["tracks", "--store", store, "--image", "\(dir)/tracks.png"])
+        #expect(all.status == 0 && all.stdout.contains("3 tracks"), "\(all.stdout)\(all.stderr)")
+        let image = try Picture(pngFile: "\(dir)/tracks.png")
+        let scale = image.width / 160
+        #expect(scale >= 2 && image.height == 120 * scale)
+        let alarm = try #require(tracks.first { $0["outcome"] as? String == "alarm" })
+        let path = try points(alarm)
+        // Mid-path points of the alarm's track (its ends may be under another's label or dot).
+        var red = 0
+        for p in path[(path.count / 4)..<(3 * path.count / 4)] {
+            let x = Int((p[1] + 0.5) * Double(scale)), y = Int((p[2] + 0.5) * Double(scale))
+            if isRed(image[x, y]) { red += 1 }
+        }
+        #expect(red >= path.count / 2 - 1, "\(red) of the alarm track's middle points are red")
+        var reds = 0, greens = 0
+        for y in 0..<image.height { for x in 0..<image.width { if isRed(image[x, y]) { reds += 1 }; if isGreen(image[x, y]) { greens += 1 } } }
+        #expect(reds > 100 && greens > 200, "\(reds) red, \(greens) green pixels")
+        let one = try CLI.run(["tracks", "--store", store, "--track", try #require(alarm["event_id"] as? String), "--image", "\(dir)/alarm.png"])
+        #expect(one.status == 0 && one.stdout.contains("1 track"), "\(one.stdout)\(one.stderr)")
+        let alone = try Picture(pngFile: "\(dir)/alarm.png")
+        var aloneGreens = 0
+        for y in 0..<alone.height { for x in 0..<alone.width where isGreen(alone[x, y]) { aloneGreens += 1 } }
+        #expect(aloneGreens == 0)
+
+        // Privacy: no pictures at all, the same tracks and readings.
+        try "records:\n  pictures: false\n".write(toFile: "\(dir)/private.yaml", atomically: true, encoding: .utf8)
+        let privateStore = "\(dir)/private/canthus.sqlite"
+        #expect(try CLI.run(["replay", Project.path("Fixtures/demo.canthus"), "--config", "\(dir)/private.yaml", "--store", privateStore]).status == 0)
+        #expect(try sqlite(privateStore, "SELECT count(*), count(snapshot) FROM decisions; SELECT count(*) FROM views; SELECT count(*), count(view_id) FROM tracks;")
+                == "3|0\n0\n3|0\n")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/private/snapshots"))
     }
 
     /// Each mistake: one line naming what is wrong, exit status non-zero.
@@ -70,7 +138,9 @@ import TestSupport
             (["events", "--store", store, "--since", "today", "--until", "yesterday"], "--until (yesterday) is not after --since (today)"),
             (["events", "--store", store, "--format", "xlsx"], "--format: 'xlsx' is not one of table, csv, json, ndjson"),
             (["export", "decisions", "--store", store], "--format is needed: csv, json or ndjson"),
-            (["export", "people", "--store", store, "--format", "csv"], "export: 'people' is not one of decisions, stats"),
+            (["export", "people", "--store", store, "--format", "csv"], "export: 'people' is not one of decisions, tracks, stats"),
+            (["tracks", "--store", store, "--level", "red"], "--level: 'red' is not one of alarm, prealarm, normal, rejected, continued"),
+            (["tracks", "--store", store, "--track", "99", "--image", "\(dir)/none.png"], "no track matches"),
             (["stats", "--store", store, "--by", "week"], "--by: 'week' is not one of hour, day"),
             (["events", "--store", "\(dir)/missing.sqlite"], "\(dir)/missing.sqlite: no records database here"),
             (["events", "--store", "\(dir)/text.sqlite"], "\(dir)/text.sqlite: is not an SQLite database"),
@@ -85,7 +155,7 @@ import TestSupport
             #expect(lines.count == 1 && r.stderr.contains(message), "\(args): \(r.stderr)")
         }
         let purge = try CLI.run(["purge", "--store", store, "--older-than", "0d"])
-        #expect(purge.status == 0 && purge.stdout.contains("purged 8 records") && purge.stdout.contains("(counts 3, decisions 3, headcounts 1, statuses 1)"), "\(purge.stdout)\(purge.stderr)")
+        #expect(purge.status == 0 && purge.stdout.contains("purged 12 records (counts 3, decisions 3, headcounts 1, statuses 1, tracks 3, views 1) and 1 snapshot older than"), "\(purge.stdout)\(purge.stderr)")
     }
 
     /// The writer killed (SIGKILL) at 200 random moments of heavy writing: every transaction it

@@ -119,11 +119,83 @@ import TestSupport
         let store = try RecordStore(path: path)
         try store.write(Self.records(source: "old.canthus", wallMs: 1_000_000_000_000))
         try store.write(Self.records(source: "new.canthus", wallMs: 1_796_065_200_000))
-        let deleted = try store.purge(olderThanMs: 1_700_000_000_000, batch: 1)
+        let deleted = try store.purge(olderThanMs: 1_700_000_000_000, batch: 1).rows
         #expect(deleted["decisions"] == 2 && deleted["counts"] == 3 && deleted["headcounts"] == 2)
         #expect(try count(store.db, "decisions") == 2)
         #expect(try store.db.read { try String.fetchOne($0, sql: "SELECT DISTINCT source FROM decisions") } == "new.canthus")
         #expect(try store.db.read { try Int.fetchOne($0, sql: "PRAGMA auto_vacuum") } == 2)   // incremental
+    }
+
+    static func track(_ n: Int, source: String, wallMs: Int64, view: String?, withView: Bool) -> TrackRecord {
+        let points = (0..<5).map { TrajectoryPoint(frame: 10 + $0, timeS: Double(10 + $0) / 9, x: 20 + 10 * Double($0), y: 40.25, width: 22, height: 28) }
+        var t = TrackRecord(id: "north/\(source)/track/\(n)", lane: "north", gate: "North entrance 北门", source: source, track: n,
+                            wallMs: wallMs, points: points)
+        t.eventID = "north/\(source)/18/0"
+        t.outcome = "normal"
+        t.viewID = view
+        if withView { t.view = Thermogram(celsius: [20, 21, 22, 23], width: 2, height: 2); t.viewJPEG = [0xFF, 0xD8, 0xFF, 0xD9] }
+        return t
+    }
+
+    @Test func tracksViewsAcknowledgementsAndSnapshotsAreKeptAndPurged() throws {
+        let dir = Project.temporaryDirectory()
+        let store = try RecordStore(path: dir + "/canthus.sqlite")
+        var old = Self.records(source: "old.canthus", wallMs: 1_000_000_000_000)
+        old[2].snapshotPath = "snapshots/2001-09-09/north_old.canthus_57_0.jpg"
+        old[2].faceBox = FaceBox(minX: 50, minY: 30, maxX: 71, maxY: 57)
+        old[2].referenceC = 35.0123
+        try FileManager.default.createDirectory(atPath: dir + "/snapshots/2001-09-09", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/" + old[2].snapshotPath!, contents: Data([0xFF, 0xD8]))
+        try store.write(old.map(LaneRecord.event) + [
+            .track(Self.track(1, source: "old.canthus", wallMs: 1_000_000_001_000, view: "north/old.canthus/view/20", withView: true)),
+            .track(Self.track(2, source: "old.canthus", wallMs: 1_000_000_002_000, view: "north/old.canthus/view/20", withView: false)),
+            .acknowledgement(Acknowledgement(eventID: "north/old.canthus/57/0", by: "guard", via: "control socket (pid 7)", wallMs: 1_000_000_003_000)),
+        ])
+        // A view older than the cutoff still used by a newer track stays.
+        try store.write([
+            .track(Self.track(3, source: "new.canthus", wallMs: 1_796_065_200_000, view: "north/new.canthus/view/5", withView: true)),
+            .track(Self.track(4, source: "old.canthus", wallMs: 1_796_065_200_000, view: "north/old.canthus/view/20", withView: false)),
+        ])
+        let row = try #require(try store.db.read { try Row.fetchOne($0, sql: "SELECT * FROM decisions WHERE level = 'alarm'") })
+        #expect(row["box_min_x"] as Int == 50 && row["box_max_y"] as Int == 57 && row["reference_c"] as Double == 35.012)
+        #expect(row["snapshot"] as String == "snapshots/2001-09-09/north_old.canthus_57_0.jpg")
+        let t = try #require(try store.db.read { try Row.fetchOne($0, sql: "SELECT * FROM tracks WHERE track = 1") })
+        #expect(t["points"] as String == "[[1.111,20.0,40.3,22,28],[1.222,30.0,40.3,22,28],[1.333,40.0,40.3,22,28],[1.444,50.0,40.3,22,28],[1.556,60.0,40.3,22,28]]")
+        #expect(t["point_count"] as Int == 5 && t["first_frame"] as Int == 10 && t["last_frame"] as Int == 14 && t["event_id"] as String == "north/old.canthus/18/0")
+        #expect(try count(store.db, "views") == 2 && count(store.db, "acknowledgements") == 1)
+        let ack = try #require(try store.db.read { try Row.fetchOne($0, sql: "SELECT * FROM acknowledgements") })
+        #expect(ack["by"] as String == "guard" && ack["via"] as String == "control socket (pid 7)")
+
+        let purged = try store.purge(olderThanMs: 1_700_000_000_000, batch: 1)
+        #expect(purged.rows["tracks"] == 2 && purged.rows["acknowledgements"] == 1 && purged.rows["views"] == 0 && purged.snapshotFiles == 1, "\(purged)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/" + old[2].snapshotPath!))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/snapshots/2001-09-09"), "the emptied day's folder goes")
+        #expect(try count(store.db, "views") == 2 && count(store.db, "tracks") == 2)
+        // Once no track uses it, the old view goes too.
+        try store.db.write { try $0.execute(sql: "DELETE FROM tracks WHERE track = 4") }
+        #expect(try store.purge(olderThanMs: 1_700_000_000_000).rows["views"] == 1)
+    }
+
+    /// A store written by the first release (schema v1) is migrated in place: its rows kept,
+    /// the new columns empty, the new tables there.
+    @Test func aFirstReleaseStoreIsMigratedKeepingItsRows() throws {
+        let path = Project.temporaryDirectory() + "/v1.sqlite"
+        let pool = try DatabasePool(path: path)
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA application_id = \(RecordStore.applicationID)") }
+        try RecordStore.migrator.migrate(pool, upTo: "v1")
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO decisions (id, lane, gate, source, frame, time_s, wall_ms, wall_utc, track, canthus_c, body_c, raw, level, mode,
+                                       threshold_c, frames, reasons)
+                VALUES ('main/a/1/0', 'main', '', 'a', 1, 0.1, 1, '1970-01-01T00:00:00.001Z', 1, 35.5, 36.9, 30000, 'normal', 'absolute', 37.5, 5, '[]')
+                """)
+        }
+        try pool.close()
+        let store = try RecordStore(path: path)
+        let row = try #require(try store.db.read { try Row.fetchOne($0, sql: "SELECT body_c, box_min_x, reference_c FROM decisions") })
+        #expect(row["body_c"] as Double == 36.9 && (row["box_min_x"] as Int?) == nil && (row["reference_c"] as Double?) == nil)
+        #expect(try count(store.db, "tracks") == 0 && count(store.db, "views") == 0)
+        #expect(try store.db.read { try RecordStore.migrator.appliedIdentifiers($0) } == ["v1", "v2"])
     }
 
     @Test func aDatabaseThatIsNotCanthussOrNewerIsRefused() throws {

@@ -92,6 +92,10 @@ const char *cc_jpeg_last_error(void);
 /// set) or CC_EPNG. libpng's longjmp error path stays inside this function.
 int cc_png_read_gray16(const uint8_t *png, size_t len, uint16_t *out, size_t cap, int *width, int *height);
 
+/// Decodes any PNG from memory to 8-bit RGB rows in `out` (libpng's simplified API). Returns 0,
+/// CC_ESPACE (with `*width`/`*height` set) or CC_EPNG.
+int cc_png_read_rgb(const uint8_t *png, size_t len, uint8_t *out, size_t cap, int *width, int *height);
+
 /// Writes 8-bit RGB rows as a PNG file at `path`. Returns 0, -errno or CC_EPNG.
 int cc_png_write_rgb(const char *path, const uint8_t *rgb, int width, int height);
 
