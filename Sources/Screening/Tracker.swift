@@ -125,6 +125,10 @@ public struct TrajectoryPoint: Sendable, Equatable {
     public var y: Double
     public var width: Int
     public var height: Int
+
+    public init(frame: Int, timeS: Double, x: Double, y: Double, width: Int, height: Int) {
+        self.frame = frame; self.timeS = timeS; self.x = x; self.y = y; self.width = width; self.height = height
+    }
 }
 
 /// Associates detections with tracks: constant-velocity prediction, then greedy matching of the

@@ -885,29 +885,51 @@ struct StoreStress: ParsableCommand {
     @Option var store: String
     @Option var batch: Int = 50
     @Option var batches: Int = 1_000_000
+    @Option(help: "Also each person's track with this many points (0: none), and a view every 1000 tracks.")
+    var trackPoints: Int = 0
 
     func run() throws {
         let db = try RecordStore(path: store)
         var frame = 0
+        let view = Thermogram(celsius: [Float](repeating: 22, count: 160 * 120), width: 160, height: 120)
+        let viewJPEG = try StorePictures.greyPicture(view).jpeg()
         for _ in 0..<batches {
-            var records: [EventRecord] = []
+            var records: [LaneRecord] = []
             for _ in 0..<batch {
                 frame += 1
                 let d = Decision(track: frame, canthusC: 35 + Double(frame % 300) / 100, temperatureC: 36.4 + Double(frame % 300) / 100, raw: 30000,
                                  level: frame % 50 == 0 ? .alarm : .normal, mode: .absolute, thresholdC: 37.5, frames: 5, reasons: [])
                 var e = Event(source: "stress-\(getpid())", frame: frame, timeS: Double(frame) / 30, body: .decision(d))
                 e.lane = "stress"
-                records.append(EventRecord(event: e, wallMs: EventRecord.nowMs()))
+                records.append(.event(EventRecord(event: e, wallMs: EventRecord.nowMs())))
                 if frame % 7 == 0 {
                     var c = Event(source: e.source, frame: frame, timeS: e.timeS, body: .count(track: frame, direction: .in))
                     c.lane = "stress"
                     c.ordinal = 1
-                    records.append(EventRecord(event: c, wallMs: EventRecord.nowMs()))
+                    records.append(.event(EventRecord(event: c, wallMs: EventRecord.nowMs())))
+                }
+                if trackPoints > 0 {
+                    // A person walking in from the left and stopping in front of the camera.
+                    var points: [TrajectoryPoint] = []
+                    for k in 0..<trackPoints {
+                        let x: Double = 10 + 70 * Double(k) / Double(trackPoints)
+                        let t: Double = e.timeS - Double(trackPoints - k) / 9
+                        points.append(TrajectoryPoint(frame: frame - trackPoints + k, timeS: t, x: x, y: 50 + Double(k % 3), width: 20 + k / 2, height: 26 + k / 2))
+                    }
+                    var t = TrackRecord(id: "\(e.sourceKey)/track/\(frame)", lane: e.lane, gate: e.gate, source: e.source, track: frame,
+                                        wallMs: EventRecord.nowMs(), points: points)
+                    t.eventID = e.id
+                    t.outcome = d.level.rawValue
+                    let viewFrame = frame - (frame - 1) % 1000
+                    t.viewID = "\(e.sourceKey)/view/\(viewFrame)"
+                    if viewFrame == frame { t.view = view; t.viewJPEG = viewJPEG }
+                    records.append(.track(t))
                 }
             }
             try db.write(records)
             // Unbuffered: the line is out as soon as the commit returned.
-            FileHandle.standardOutput.write(Data((records.last!.event.id + "\n").utf8))
+            let last = records.last { $0.event != nil }!.event!
+            FileHandle.standardOutput.write(Data((last.id + "\n").utf8))
         }
     }
 }
