@@ -289,8 +289,11 @@ public final class StoreWriter: @unchecked Sendable {
         held.append(contentsOf: batch)
         if held.count > holdLimit {
             let excess = held.count - holdLimit
+            let tracks = held.prefix(excess).filter { if case .track = $0 { return true }; return false }.count
             held.removeFirst(excess)
-            health.count(Self.component, "dropped_unwritten", by: excess)
+            // Events and tracks counted apart: each event published is a row or a drop, exactly.
+            if excess > tracks { health.count(Self.component, "dropped_unwritten", by: excess - tracks) }
+            if tracks > 0 { health.count(Self.component, "dropped_unwritten_tracks", by: tracks) }
         }
         guard !held.isEmpty, DispatchTime.now().uptimeNanoseconds >= nextAttemptNs else { return }
         if store == nil { open() }

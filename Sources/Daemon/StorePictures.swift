@@ -25,7 +25,12 @@ public enum StorePictures {
                         throw FileWriteError(path: day, reason: "cannot create: \(error.localizedDescription)", code: EIO)
                     }
                 }
-                try replaceFile(atPath: path, with: try snapshotJPEG(d, wallMs: r.wallMs, crop: shot.thermogram, box: shot.box), mode: 0o640)
+                do {
+                    try replaceFile(atPath: path, with: try snapshotJPEG(d, wallMs: r.wallMs, crop: shot.thermogram, box: shot.box), mode: 0o640)
+                } catch let e as FileWriteError where e.code == ENOSPC || e.code == EROFS {
+                    // Said as the store says it of its own file.
+                    throw FileWriteError(path: path, reason: e.code == ENOSPC ? "the disk is full" : "is read-only", code: e.code)
+                }
                 r.snapshotPath = relative
                 r.snapshot = nil
                 records[i] = .event(r)

@@ -268,6 +268,7 @@ import TestSupport
         // each is in the store or counted as dropped, exactly.
         let events = out.split(separator: "\n").filter { !$0.hasPrefix("stopped:") && !$0.hasPrefix("end of recording") }.count
         let line = try #require(err.split(separator: "\n").first { $0.hasPrefix("warning: records:") }, "\(err)")
+        // (Tracks, which are not events, are counted apart: dropped_unwritten_tracks.)
         let dropped = Int(line.firstMatch(of: /dropped_unwritten (\d+)/)?.1 ?? "") ?? -1
         let fanOutDropped = Int(line.firstMatch(of: /dropped (\d+)/)?.1 ?? "") ?? 0
         let rows = Int(try RecordsCLITests().sqlite(store, "SELECT (SELECT count(*) FROM decisions) + (SELECT count(*) FROM rejections) + (SELECT count(*) FROM statuses) + (SELECT count(*) FROM counts);")
