@@ -35,7 +35,8 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CCapture", "Frames", "Radiometry"]),
         .target(name: "Screening", dependencies: ["Frames", "Radiometry"]),
         // The store: SQLite (Debian's libsqlite3) through GRDB.
-        .target(name: "Records", dependencies: ["Frames", "Radiometry", "Screening", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Records", dependencies: ["Frames", "Radiometry", "Screening", .product(name: "GRDB", package: "GRDB.swift"),
+                                         .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Picture", dependencies: ["Capture", "CCapture"]),
         .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening", .product(name: "Yams", package: "Yams")]),
         .target(name: "Daemon", dependencies: [

@@ -289,11 +289,8 @@ public final class StoreWriter: @unchecked Sendable {
         held.append(contentsOf: batch)
         if held.count > holdLimit {
             let excess = held.count - holdLimit
-            let tracks = held.prefix(excess).filter { if case .track = $0 { return true }; return false }.count
+            countDropped(held.prefix(excess))
             held.removeFirst(excess)
-            // Events and tracks counted apart: each event published is a row or a drop, exactly.
-            if excess > tracks { health.count(Self.component, "dropped_unwritten", by: excess - tracks) }
-            if tracks > 0 { health.count(Self.component, "dropped_unwritten_tracks", by: tracks) }
         }
         guard !held.isEmpty, DispatchTime.now().uptimeNanoseconds >= nextAttemptNs else { return }
         if store == nil { open() }
@@ -314,6 +311,26 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     private func backOff() { nextAttemptNs = DispatchTime.now().uptimeNanoseconds + UInt64(retryS * 1e9) }
+
+    /// At shutdown, after the last batch: one more try at once for what is held (a batch that
+    /// came while waiting to retry was not tried), then what still cannot be written is counted
+    /// as dropped, never lost silently.
+    public func close() {
+        guard !held.isEmpty else { return }
+        nextAttemptNs = 0
+        write([])
+        guard !held.isEmpty else { return }
+        countDropped(held[...])
+        fail("\(held.count) record\(held.count == 1 ? "" : "s") not written at shutdown")
+        held.removeAll()
+    }
+
+    /// Events and tracks counted apart: each event published is a row or a drop, exactly.
+    private func countDropped(_ records: ArraySlice<LaneRecord>) {
+        let tracks = records.filter { if case .track = $0 { return true }; return false }.count
+        if records.count > tracks { health.count(Self.component, "dropped_unwritten", by: records.count - tracks) }
+        if tracks > 0 { health.count(Self.component, "dropped_unwritten_tracks", by: tracks) }
+    }
 
     /// Records not written yet.
     public var heldCount: Int { held.count }

@@ -135,7 +135,7 @@ public struct ScreeningService {
             }))
         }
         services.append(.init(service: ReloadService(reloader: reloader)))
-        services.append(.init(service: FanOutService(fanOut: fanOut, writer: writer)))
+        services.append(.init(service: FanOutService(fanOut: fanOut, writer: writer, store: storeWriter)))
         if let storeWriter, let days = config.records.retentionDays {
             services.append(.init(service: RetentionService(path: storeWriter.path, days: days, health: health)))
         }
@@ -603,10 +603,12 @@ struct LanesEndedService: Service {
 struct FanOutService: Service {
     let fanOut: EventFanOut
     let writer: EventLogWriter?
+    let store: StoreWriter?
     func run() async throws {
         try? await gracefulShutdown()
         fanOut.close()
         writer?.close()
+        store?.close()
     }
 }
 

@@ -45,7 +45,7 @@ public struct ResultTable: Sendable, Equatable {
             case .int(let i): return String(i)
             case .real(let d):
                 var bytes: [UInt8] = []
-                ResultTable.appendFixed3(d, to: &bytes)
+                ResultTable.appendFixed(d, to: &bytes)
                 return String(decoding: bytes, as: UTF8.self)
             case .null: return ""
             }
@@ -100,7 +100,7 @@ public struct ResultTable: Sendable, Equatable {
                     switch c {
                     case .null: break
                     case .int(let n): bytes.append(contentsOf: String(n).utf8)
-                    case .real(let d): ResultTable.appendFixed3(d, to: &bytes)
+                    case .real(let d): ResultTable.appendFixed(d, to: &bytes)
                     case .text(let s): bytes.append(contentsOf: ResultTable.csvField(s).utf8)
                     }
                 }
@@ -114,7 +114,7 @@ public struct ResultTable: Sendable, Equatable {
                     switch c {
                     case .null: bytes.append(contentsOf: "null".utf8)
                     case .int(let n): bytes.append(contentsOf: String(n).utf8)
-                    case .real(let d): if d.isFinite { ResultTable.appendFixed3(d, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
+                    case .real(let d): if d.isFinite { ResultTable.appendFixed(d, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
                     case .text(let s): bytes.append(contentsOf: JSONLineWriter.quote(s).utf8)
                     }
                 }
@@ -141,20 +141,27 @@ public struct ResultTable: Sendable, Equatable {
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    /// Three decimals, digit by digit. The store keeps temperatures and distances to three
-    /// decimals already, so rounding the scaled value gives what `%.3f` gives, without its cost.
-    static func appendFixed3(_ d: Double, to out: inout [UInt8]) {
-        let scaled = (d * 1000).rounded()
-        guard d.isFinite, abs(scaled) < 9e15 else { out.append(contentsOf: String(format: "%.3f", d).utf8); return }
+    /// `places` (1 to 3) decimals, digit by digit: the store keeps its values to three decimals
+    /// already, so rounding the scaled value gives what `%.3f` gives, without its cost.
+    static func appendFixed(_ d: Double, places: Int = 3, to out: inout [UInt8]) {
+        let unit: Int64 = places == 1 ? 10 : places == 2 ? 100 : 1000
+        let scaled = (d * Double(unit)).rounded()
+        guard d.isFinite, abs(scaled) < 9e15 else { out.append(contentsOf: String(format: "%.\(places)f", d).utf8); return }
         var n = Int64(scaled)
         if n < 0 { out.append(UInt8(ascii: "-")); n = -n }
-        let start = out.count
-        var whole = n / 1000
-        repeat { out.append(UInt8(48 + whole % 10)); whole /= 10 } while whole > 0
-        out[start...].reverse()
-        let f = Int(n % 1000)
+        appendInt(n / unit, to: &out)
         out.append(UInt8(ascii: "."))
-        out.append(UInt8(48 + f / 100)); out.append(UInt8(48 + f / 10 % 10)); out.append(UInt8(48 + f % 10))
+        var digit = unit / 10
+        let f = n % unit
+        while digit > 0 { out.append(UInt8(48 + f / digit % 10)); digit /= 10 }
+    }
+
+    /// A non-negative integer's decimal digits.
+    static func appendInt(_ n: Int64, to out: inout [UInt8]) {
+        var divisor: Int64 = 1
+        while divisor <= n / 10 { divisor *= 10 }
+        var rest = n
+        while divisor > 0 { out.append(UInt8(48 + rest / divisor)); rest %= divisor; divisor /= 10 }
     }
 }
 

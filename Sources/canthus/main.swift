@@ -893,6 +893,7 @@ struct StoreStress: ParsableCommand {
         var frame = 0
         let view = Thermogram(celsius: [Float](repeating: 22, count: 160 * 120), width: 160, height: 120)
         let viewJPEG = try StorePictures.greyPicture(view).jpeg()
+        let (batch, trackPoints) = (self.batch, self.trackPoints)   // not through the property wrappers in the loop
         for _ in 0..<batches {
             var records: [LaneRecord] = []
             for _ in 0..<batch {
