@@ -31,7 +31,7 @@ public struct ConfigCheck {
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
             throw fail("records.directory", "\(dir) cannot be written (cannot create it: \(error.localizedDescription)); give a directory the service's user may write")
         }
-        let probe = (dir as NSString).appendingPathComponent(".canthus-check-\(getpid())")
+        let probe = (dir as NSString).appendingPathComponent(".canthus-check-\(getpid())-\(UUID().uuidString)")
         let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd < 0 {
             throw fail("records.directory", "\(dir) cannot be written (\(errnoDescription(errno))); give a directory the service's user may write")

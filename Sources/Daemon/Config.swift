@@ -30,6 +30,8 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
     public var records = RecordsConfig()
     /// The control socket (`canthus status`, `ack`, `reload`).
     public var control = ControlConfig()
+    /// The gate light and the outputs that act on decisions (docs/alarms.md).
+    public var alarms = AlarmsConfig()
     /// What the file said that still works but should change: renamed settings
     /// (`RenamedSetting`), one line each naming the file, the line and the new key. Not a
     /// setting; `run`, `reload` and `check-config` print them.
@@ -37,7 +39,7 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case source, lanes, screening, calibration, records, control, calibrationFile = "calibration_file"
+    enum CodingKeys: String, CodingKey, CaseIterable { case source, lanes, screening, calibration, records, control, alarms, calibrationFile = "calibration_file"
         case calibrationMaxAgeDays = "calibration_max_age_days"
     }
 
@@ -71,6 +73,13 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
         }
         records = try c.value(.records, default: RecordsConfig())
         control = try c.value(.control, default: ControlConfig())
+        alarms = try c.value(.alarms, default: AlarmsConfig())
+        let laneNames = Set(effectiveLanes.map(\.name))
+        for (i, sink) in alarms.sinks.enumerated() {
+            for lane in sink.lanes ?? [] where !laneNames.contains(lane) {
+                throw ConfigError(field: "alarms.sinks[\(i)].lanes", message: "'\(lane)' is not a lane (lanes: \(laneNames.sorted().joined(separator: ", ")))")
+            }
+        }
         if calibrationFile != nil && c.contains(.calibration) {
             throw ConfigError(field: "calibration", message: "give either calibration or calibration_file, not both")
         }
@@ -85,6 +94,7 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
         try c.encodeIfPresent(calibrationMaxAgeDays, forKey: .calibrationMaxAgeDays)
         try c.encode(records, forKey: .records)
         try c.encode(control, forKey: .control)
+        try c.encode(alarms, forKey: .alarms)
     }
 
     /// Reads and checks a configuration file.
@@ -120,7 +130,10 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
         } catch let error as ConfigFileError {
             throw error
         } catch let error as ConfigError {
-            throw ConfigFileError(path: path, line: ConfigLocator.line(of: error.field, in: text), message: error.description)
+            // A setting that is needed and missing is not in the file: the line of the setting it belongs to.
+            let parent = error.field.split(separator: ".").dropLast().joined(separator: ".")
+            throw ConfigFileError(path: path, line: ConfigLocator.line(of: error.field, in: text) ?? ConfigLocator.line(of: parent, in: text),
+                                  message: error.description)
         } catch let error as DecodingError {
             if case .dataCorrupted(let c) = error, let yaml = c.underlyingError as? YamlError {
                 throw ConfigFileError(path: path, line: ConfigLocator.line(of: yaml), message: "not valid YAML: \(ConfigLocator.problem(of: yaml))")

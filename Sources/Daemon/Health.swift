@@ -71,98 +71,114 @@ public final class HealthModel: @unchecked Sendable {
     }
 }
 
-/// Hands the frame loop's events to every consumer (the event log now; the store, alarm sinks
-/// and HTTP server later), each through its own bounded queue and thread: `publish` never
-/// blocks and never waits for a consumer, so a slow or stuck consumer costs the frame loop
-/// nothing; what does not fit its queue is dropped and counted (`dropped`, and in the health
-/// model as the consumer's `dropped` counter).
-public final class EventFanOut: @unchecked Sendable {
-    public final class Consumer: @unchecked Sendable {
-        public let name: String
-        public let capacity: Int
-        /// Up to `maxBatch` records per call; an empty batch every `tick` seconds when nothing
-        /// came (a consumer holding records it could not write tries again then).
-        private let handle: @Sendable ([LaneRecord]) -> Void
-        private let maxBatch: Int
-        private let tick: TimeInterval?
-        private let condition = NSCondition()
-        private var ring: [LaneRecord?]
-        private var head = 0, count = 0
-        private var closed = false
-        private var thread: Thread?
-        private let health: HealthModel
-        private let finished = DispatchSemaphore(value: 0)
-        /// Events that did not fit the queue.
-        public private(set) var dropped = 0
-        /// Events handed to `handle`.
-        public private(set) var delivered = 0
+/// A bounded queue served by a thread of its own: what every consumer of the lanes' records and
+/// every alarm sink runs on. `offer` never blocks: when the queue is full the item is dropped and
+/// counted (`dropped`, and the component's `dropped` counter in the health model) — or, for a
+/// queue that keeps only the latest (`replacesLatest`: a spoken prompt), it takes the place of
+/// the newest waiting one (`replaced`). `handle` gets up to `maxBatch` items at a time, and an
+/// empty batch every `tick` seconds when nothing came (to retry, or to let time act).
+public final class WorkQueue<Item: Sendable>: @unchecked Sendable {
+    public let name: String
+    public let capacity: Int
+    private let handle: @Sendable ([Item]) -> Void
+    private let maxBatch: Int
+    private let tick: TimeInterval?
+    private let replacesLatest: Bool
+    private let condition = NSCondition()
+    private var ring: [Item?]
+    private var head = 0, count = 0
+    private var closed = false
+    private var thread: Thread?
+    private let health: HealthModel
+    private let finished = DispatchSemaphore(value: 0)
+    /// Items that did not fit the queue.
+    public private(set) var dropped = 0
+    /// Items that a newer one replaced while they waited (`replacesLatest`).
+    public private(set) var replaced = 0
+    /// Items handed to `handle`.
+    public private(set) var delivered = 0
 
-        init(name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, health: HealthModel, handle: @escaping @Sendable ([LaneRecord]) -> Void) {
-            self.name = name
-            self.capacity = capacity
-            self.maxBatch = maxBatch
-            self.tick = tick
-            self.handle = handle
-            self.health = health
-            ring = [LaneRecord?](repeating: nil, count: capacity)
-        }
+    public init(name: String, capacity: Int, maxBatch: Int = 1, tick: TimeInterval? = nil, replacesLatest: Bool = false,
+                health: HealthModel, handle: @escaping @Sendable ([Item]) -> Void) {
+        self.name = name
+        self.capacity = capacity
+        self.maxBatch = maxBatch
+        self.tick = tick
+        self.replacesLatest = replacesLatest
+        self.handle = handle
+        self.health = health
+        ring = [Item?](repeating: nil, count: capacity)
+        let t = Thread { [self] in self.drain() }
+        t.name = "canthus-\(name)"
+        thread = t
+        t.start()
+    }
 
-        func start() {
-            let t = Thread { [self] in self.drain() }
-            t.name = "canthus-\(name)"
-            thread = t
-            t.start()
-        }
-
-        /// Queues `record`; false (and counted) when the queue is full.
-        func offer(_ record: LaneRecord) -> Bool {
-            condition.lock()
-            if count == capacity || closed {
-                dropped += 1
-                condition.unlock()
-                health.count(name, "dropped")
-                return false
-            }
-            ring[(head + count) % capacity] = record
-            count += 1
-            condition.signal()
+    /// Queues `item`; false (and counted) when it was dropped.
+    @discardableResult
+    public func offer(_ item: Item) -> Bool {
+        condition.lock()
+        if closed || (count == capacity && !replacesLatest) {
+            dropped += 1
             condition.unlock()
+            health.count(name, "dropped")
+            return false
+        }
+        if count == capacity {
+            ring[(head + count - 1) % capacity] = item
+            replaced += 1
+            condition.unlock()
+            health.count(name, "replaced")
             return true
         }
-
-        private func drain() {
-            var batch: [LaneRecord] = []
-            batch.reserveCapacity(maxBatch)
-            while true {
-                condition.lock()
-                var timedOut = false
-                while count == 0 && !closed && !timedOut {
-                    if let tick { timedOut = !condition.wait(until: Date().addingTimeInterval(tick)) } else { condition.wait() }
-                }
-                if count == 0 && closed { condition.unlock(); break }
-                while count > 0 && batch.count < maxBatch {
-                    batch.append(ring[head]!)
-                    ring[head] = nil
-                    head = (head + 1) % capacity
-                    count -= 1
-                }
-                condition.unlock()
-                handle(batch)
-                condition.lock(); delivered += batch.count; condition.unlock()
-                batch.removeAll(keepingCapacity: true)
-            }
-            finished.signal()
-        }
-
-        /// Delivers what is queued, then stops the thread.
-        func close() {
-            condition.lock()
-            closed = true
-            condition.signal()
-            condition.unlock()
-            if thread != nil { finished.wait() }
-        }
+        ring[(head + count) % capacity] = item
+        count += 1
+        condition.signal()
+        condition.unlock()
+        return true
     }
+
+    private func drain() {
+        var batch: [Item] = []
+        batch.reserveCapacity(maxBatch)
+        while true {
+            condition.lock()
+            var timedOut = false
+            while count == 0 && !closed && !timedOut {
+                if let tick { timedOut = !condition.wait(until: Date().addingTimeInterval(tick)) } else { condition.wait() }
+            }
+            if count == 0 && closed { condition.unlock(); break }
+            while count > 0 && batch.count < maxBatch {
+                batch.append(ring[head]!)
+                ring[head] = nil
+                head = (head + 1) % capacity
+                count -= 1
+            }
+            condition.unlock()
+            handle(batch)
+            condition.lock(); delivered += batch.count; condition.unlock()
+            batch.removeAll(keepingCapacity: true)
+        }
+        finished.signal()
+    }
+
+    /// Delivers what is queued, then stops the thread.
+    public func close() {
+        condition.lock()
+        let already = closed
+        closed = true
+        condition.signal()
+        condition.unlock()
+        if !already { finished.wait() }
+    }
+}
+
+/// Hands the frame loop's records to every consumer (the store, the event stream file, the
+/// alarms), each through its own `WorkQueue`: `publish` never blocks and never waits for a
+/// consumer, so a slow or stuck consumer costs the frame loop nothing; what does not fit its
+/// queue is dropped and counted.
+public final class EventFanOut: @unchecked Sendable {
+    public typealias Consumer = WorkQueue<LaneRecord>
 
     public let health: HealthModel
     public private(set) var consumers: [Consumer] = []
@@ -181,7 +197,6 @@ public final class EventFanOut: @unchecked Sendable {
     public func add(_ name: String, capacity: Int, maxBatch: Int, tick: TimeInterval?, _ handle: @escaping @Sendable ([LaneRecord]) -> Void) -> Consumer {
         let c = Consumer(name: name, capacity: capacity, maxBatch: maxBatch, tick: tick, health: health, handle: handle)
         consumers.append(c)
-        c.start()
         return c
     }
 

@@ -95,6 +95,10 @@ public struct ScreeningService {
         }
         let writer: EventLogWriter? = config.records.eventsFile ? EventLogWriter(path: logPath, health: health) : nil
         if let writer { fanOut.add(EventLogWriter.component) { writer.write($0) } }
+        // The gate light and the alarm outputs, each sink on its own queue.
+        let router: AlarmRouter? = config.alarms.sinks.isEmpty ? nil
+            : AlarmRouter(config: config.alarms, lanes: plans.map { ($0.lane.name, $0.lane.gate) }, health: health)
+        if let router { fanOut.add(AlarmRouter.component, capacity: 4096, maxBatch: 64, tick: 0.25) { router.handle($0) } }
         let live = self.live && plans.count == 1
         if !live {
             fanOut.add("terminal") { event in
@@ -127,7 +131,7 @@ public struct ScreeningService {
                                                       health: health, day: day)))
         if serveControl {
             services.append(.init(service: ControlService(path: config.control.path, health: health) { command, peer in
-                Self.answer(command, health: health, shared: shared, alarms: alarms, reloader: reloader) { id in
+                Self.answer(command, health: health, shared: shared, alarms: alarms, reloader: reloader, router: router) { id in
                     // Who acknowledged, through what: into the records.
                     let via = peer.map { "control socket (pid \($0.pid))" } ?? "control socket"
                     fanOut.publish(.acknowledgement(Acknowledgement(eventID: id, by: peer?.user ?? "unknown", via: via, wallMs: EventRecord.nowMs())))
@@ -135,7 +139,7 @@ public struct ScreeningService {
             }))
         }
         services.append(.init(service: ReloadService(reloader: reloader)))
-        services.append(.init(service: FanOutService(fanOut: fanOut, writer: writer, store: storeWriter)))
+        services.append(.init(service: FanOutService(fanOut: fanOut, writer: writer, store: storeWriter, router: router)))
         if let storeWriter, let days = config.records.retentionDays {
             services.append(.init(service: RetentionService(path: storeWriter.path, days: days, health: health)))
         }
@@ -176,7 +180,7 @@ public struct ScreeningService {
 
     /// The control socket's commands.
     static func answer(_ command: String, health: HealthModel, shared: SharedSummary, alarms: AlarmRegister, reloader: Reloader,
-                       acknowledged: (String) -> Void = { _ in }) -> String {
+                       router: AlarmRouter? = nil, acknowledged: (String) -> Void = { _ in }) -> String {
         let words = command.split(separator: " ", maxSplits: 1).map(String.init)
         func json(_ o: [String: Any]) -> String {
             (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes])).map { String(decoding: $0, as: UTF8.self) } ?? #"{"ok":false}"#
@@ -191,7 +195,8 @@ public struct ScreeningService {
             }
             return json(["ok": true, "state": health.overall.rawValue, "components": components, "frames": s.laneFrames,
                          "decisions": s.decisions, "alarms": s.alarms, "prealarms": s.prealarms, "counted": s.counted,
-                         "unacknowledged": alarms.unacknowledged, "pid": Int(getpid())])
+                         "unacknowledged": alarms.unacknowledged, "pid": Int(getpid()),
+                         "gates": (router?.currentLights ?? [:]).mapValues(\.rawValue)])
         case "ack":
             guard words.count == 2 else { return json(["ok": false, "error": "ack needs an event id (canthus ack EVENT_ID)"]) }
             switch alarms.acknowledge(words[1]) {
@@ -604,11 +609,13 @@ struct FanOutService: Service {
     let fanOut: EventFanOut
     let writer: EventLogWriter?
     let store: StoreWriter?
+    let router: AlarmRouter?
     func run() async throws {
         try? await gracefulShutdown()
         fanOut.close()
         writer?.close()
         store?.close()
+        router?.close()
     }
 }
 

@@ -222,7 +222,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
     case tooFewFrames = "too_few_frames", paused, glasses
     // Why a part of the daemon is not well (the health model, `canthus status`).
     case eventLogFailing = "event_log_failing", calibrationExpired = "calibration_expired", laneStalled = "lane_stalled"
-    case recordsFailing = "records_failing"
+    case recordsFailing = "records_failing", alarmSinkFailing = "alarm_sink_failing"
 
     public var sentence: String {
         switch self {
@@ -248,6 +248,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
         case .glasses: return "wears glasses: measured at the best visible site, about 1 K below the canthus"
         case .calibrationExpired: return "the calibration is older than calibration_max_age_days: calibrate again against the blackbody"
         case .recordsFailing: return "the records store cannot be written (disk full or read-only, a reader holding a lock): screening goes on, records are held in memory up to a bound and written when it works again"
+        case .alarmSinkFailing: return "an alarm output (a hook, spoken prompts) failed: screening and the other outputs go on; it is tried again with the next alarm"
         case .laneStalled: return "the lane's frame loop stopped moving (neither frames nor waiting for its camera): systemd's watchdog restarts canthus"
         case .eventLogFailing: return "the event log cannot be written (disk full, mount lost): screening goes on, the events not written are counted"
         }
@@ -270,14 +271,19 @@ public struct JSONLineWriter {
         out += "\"\(k)\":"
     }
 
-    mutating func field(_ k: String, string: String) { key(k); out += Self.quote(string) }
+    public init() {}
+
+    public mutating func field(_ k: String, string: String) { key(k); out += Self.quote(string) }
     mutating func field(_ k: String, int: Int) { key(k); out += String(int) }
     mutating func field(_ k: String, number: Double) { key(k); out += Self.number(number) }
     /// `null` for nil.
     mutating func field(_ k: String, number: Double?) { key(k); out += number.map(Self.number) ?? "null" }
     mutating func field(_ k: String, strings: [String]) { key(k); out += "[" + strings.map(Self.quote).joined(separator: ",") + "]" }
 
-    mutating func finish() -> String { out + "}" }
+    /// The object written so far, closed.
+    public var line: String { out + "}" }
+
+    mutating func finish() -> String { line }
 
     /// Three decimals (no negative zero), or null: how every number of the stream is written.
     public static func number(_ v: Double) -> String {

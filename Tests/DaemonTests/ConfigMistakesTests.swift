@@ -47,6 +47,15 @@ import TestSupport
         Mistake(name: "calibration age not a number of days", yaml: "calibration_max_age_days: -3\n", line: 1, key: "calibration_max_age_days", says: "not a number of days"),
         Mistake(name: "control socket not absolute", yaml: "control:\n  socket: run/canthus.sock\n", line: 2, key: "control.socket", says: "not an absolute path"),
         Mistake(name: "not YAML", yaml: "screening:\n  skin_margin_k: 2\n   bad: [\n", line: 3, key: "", says: "not valid YAML"),
+        Mistake(name: "alarm sink of an unknown type", yaml: "alarms:\n  sinks:\n    - type: pager\n", line: 3, key: "alarms.sinks[0].type", says: "'pager' is not one of hook, speech, log"),
+        Mistake(name: "hook without a program", yaml: "alarms:\n  sinks:\n    - type: hook\n", line: 3, key: "alarms.sinks[0].program", says: "is needed"),
+        Mistake(name: "hook program missing", yaml: "alarms:\n  sinks:\n    - type: hook\n      program: /nonexistent/notify\n", line: 4, key: "alarms.sinks[0].program", says: "'/nonexistent/notify' is not an executable file"),
+        Mistake(name: "hook program not on PATH", yaml: "alarms:\n  sinks:\n    - type: log\n    - type: hook\n      program: no-such-notifier\n", line: 5, key: "alarms.sinks[1].program", says: "not an executable file on PATH"),
+        Mistake(name: "unknown voice", yaml: "source:\n  replay: [\(demo)]\nalarms:\n  sinks:\n    - type: speech\n      voice: no-such-voice\n", line: 6, key: "alarms.sinks[0].voice", says: "espeak-ng has no voice 'no-such-voice'"),
+        Mistake(name: "a setting of another kind of sink", yaml: "alarms:\n  sinks:\n    - type: log\n      voice: en\n", line: 4, key: "alarms.sinks[0].voice", says: "not a setting of a log sink"),
+        Mistake(name: "alarm sink for an unknown lane", yaml: "source:\n  replay: [\(demo)]\nalarms:\n  sinks:\n    - type: log\n      lanes: [south]\n", line: 6, key: "alarms.sinks[0].lanes", says: "'south' is not a lane (lanes: main)"),
+        Mistake(name: "unknown level", yaml: "alarms:\n  sinks:\n    - type: log\n      levels: [fever]\n", line: 4, key: "alarms.sinks[0].levels", says: "'fever' is not one of normal, prealarm, alarm"),
+        Mistake(name: "negative hold", yaml: "alarms:\n  gate:\n    hold_s: -1\n", line: 3, key: "alarms.gate.hold_s", says: "not a number of seconds"),
         Mistake(name: "a decision mode's mistake says what is valid", yaml: "screening:\n  decision:\n    mode: sometimes\n", line: 3, key: "screening.decision.mode", says: "'sometimes' is not one of absolute, relative"),
     ]
 
