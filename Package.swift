@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        // The kernel's GPIO character device (the gate's lamp, relay and button): libgpiod 1.6.
+        .systemLibrary(name: "CGPIO", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
 
         // C shim: only what Swift cannot do (ioctl macros, variadic calls, setjmp for libjpeg/libpng).
         .target(name: "CCapture", dependencies: ["CV4L2", "CJPEG", "CZlib", "CPNG", "CTIFF"]),
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "Picture", dependencies: ["Capture", "CCapture"]),
         .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening", .product(name: "Yams", package: "Yams")]),
         .target(name: "Daemon", dependencies: [
-            "Capture", "Radiometry", "Screening", "Records", "Picture",
+            "Capture", "Radiometry", "Screening", "Records", "Picture", "CGPIO",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

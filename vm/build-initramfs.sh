@@ -36,7 +36,8 @@ for applet in $("$root/bin/busybox" --list); do
 done
 
 # virtio_blk and ext4 mount the systemd guest's root (vm/build-rootfs.sh) before switching to it.
-for m in vivid 9p 9pnet_virtio virtio_pci virtio_blk crc32c_generic ext4; do
+# configfs: the GPIO simulator (below) is set up through it.
+for m in vivid 9p 9pnet_virtio virtio_pci virtio_blk crc32c_generic ext4 configfs; do
   modprobe -d kernel -S "$kver" --show-depends "$m"
 done | awk '/^insmod/ {print $2}' | sort -u > modules.txt
 while read -r f; do
@@ -47,6 +48,9 @@ done < modules.txt
 for f in modules.order modules.builtin modules.builtin.modinfo; do
   cp "kernel/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
 done
+# The GPIO simulator for the alarm outputs' tests, built out of tree (Debian does not build it).
+mkdir -p "$root/lib/modules/$kver/extra"
+"$here/build-gpio-sim.sh" "$kver" "$root/lib/modules/$kver/extra/gpio-sim.ko"
 depmod -b "$root" "$kver"
 
 # The allocation counter the capture tests preload (a host library: the guest runs host binaries).

@@ -59,7 +59,7 @@ public struct GateConfig: Codable, Equatable, Sendable {
 
 /// One output: a program run per event (`hook`), spoken prompts (`speech`), or a log line (`log`).
 public struct SinkConfig: Codable, Equatable, Sendable {
-    public enum Kind: String, ConfigWord, Codable, Sendable { case hook, speech, log }
+    public enum Kind: String, ConfigWord, Codable, Sendable { case hook, speech, log, gpio }
     public enum Language: String, ConfigWord, Codable, Sendable { case zh, en }
 
     public var type: Kind
@@ -84,9 +84,17 @@ public struct SinkConfig: Codable, Equatable, Sendable {
     public var phrases: [String: String] = [:]
     /// A prompt not begun within this many seconds of its decision is not spoken (the person has gone).
     public var staleS = 3.0
+    // gpio: the chip (name, path, label or number), a line for each light, an acknowledge button
+    public var chip: String?
+    public var red: Int?
+    public var amber: Int?
+    public var green: Int?
+    public var activeLow = false
+    public var button: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case type, name, lanes, levels, gate, program, args, timeoutS = "timeout_s", language, voice, device, phrases, staleS = "stale_s"
+        case chip, red, amber, green, activeLow = "active_low", button
     }
 
     public func displayName(_ index: Int) -> String { name ?? "\(type.rawValue) \(index + 1)" }
@@ -99,7 +107,7 @@ public struct SinkConfig: Codable, Equatable, Sendable {
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        guard c.contains(.type) else { throw ConfigError(field: "type", message: "is needed: hook, speech or log") }
+        guard c.contains(.type) else { throw ConfigError(field: "type", message: "is needed: hook, speech, log or gpio") }
         type = try c.decode(Kind.self, forKey: .type)
         name = try c.decodeIfPresent(String.self, forKey: .name)
         lanes = try c.decodeIfPresent([String].self, forKey: .lanes)
@@ -117,6 +125,13 @@ public struct SinkConfig: Codable, Equatable, Sendable {
         device = try c.decodeIfPresent(String.self, forKey: .device)
         phrases = try c.value(.phrases, default: [:])
         staleS = try c.value(.staleS, default: 3.0)
+        chip = try c.decodeIfPresent(String.self, forKey: .chip)
+        red = try c.decodeIfPresent(Int.self, forKey: .red)
+        amber = try c.decodeIfPresent(Int.self, forKey: .amber)
+        green = try c.decodeIfPresent(Int.self, forKey: .green)
+        activeLow = try c.value(.activeLow, default: false)
+        button = try c.decodeIfPresent(Int.self, forKey: .button)
+        if type == .gpio { gate = true }   // a lamp shows the light
         for key in phrases.keys where Level(rawValue: key) == nil {
             throw ConfigError(field: "phrases.\(key)", message: "is not a level (normal, prealarm, alarm)")
         }
@@ -124,8 +139,10 @@ public struct SinkConfig: Codable, Equatable, Sendable {
         case .hook: [.program, .args, .timeoutS]
         case .speech: [.language, .voice, .device, .phrases, .staleS]
         case .log: []
+        case .gpio: [.chip, .red, .amber, .green, .activeLow, .button]
         }
-        for key in [CodingKeys.program, .args, .timeoutS, .language, .voice, .device, .phrases, .staleS] where c.contains(key) && !own.contains(key) {
+        for key in [CodingKeys.program, .args, .timeoutS, .language, .voice, .device, .phrases, .staleS, .chip, .red, .amber, .green, .activeLow, .button]
+        where c.contains(key) && !own.contains(key) {
             throw ConfigError(field: key.rawValue, message: "is not a setting of a \(type.rawValue) sink")
         }
         try check()
@@ -166,6 +183,20 @@ public struct SinkConfig: Codable, Equatable, Sendable {
             if !(staleS > 0) { throw ConfigError(field: "stale_s", message: "\(staleS) is not a number of seconds (> 0)") }
         case .log:
             break
+        case .gpio:
+            guard let chip else { throw ConfigError(field: "chip", message: "is needed: the GPIO chip (gpiochip0, /dev/gpiochip0, its label or number)") }
+            let lines = [("red", red), ("amber", amber), ("green", green), ("button", button)].compactMap { n, v in v.map { (n, $0) } }
+            guard lines.contains(where: { $0.0 != "button" }) else {
+                throw ConfigError(field: "red", message: "a gpio sink needs a line for at least one light (red, amber, green)")
+            }
+            for (i, a) in lines.enumerated() {
+                if let b = lines[..<i].first(where: { $0.1 == a.1 }) { throw ConfigError(field: a.0, message: "line \(a.1) is \(b.0)'s already") }
+            }
+            let opened: GPIOChip
+            do { opened = try GPIOChip(chip) } catch { throw ConfigError(field: "chip", message: "\(error)") }
+            for (n, v) in lines where v < 0 || v >= opened.lineCount {
+                throw ConfigError(field: n, message: "GPIO chip \(opened.name) has no line \(v) (it has \(opened.lineCount): 0…\(opened.lineCount - 1))")
+            }
         }
     }
 
@@ -196,6 +227,13 @@ public struct SinkConfig: Codable, Equatable, Sendable {
             try c.encode(staleS, forKey: .staleS)
         case .log:
             break
+        case .gpio:
+            try c.encodeIfPresent(chip, forKey: .chip)
+            try c.encodeIfPresent(red, forKey: .red)
+            try c.encodeIfPresent(amber, forKey: .amber)
+            try c.encodeIfPresent(green, forKey: .green)
+            try c.encode(activeLow, forKey: .activeLow)
+            try c.encodeIfPresent(button, forKey: .button)
         }
     }
 }
@@ -416,9 +454,18 @@ public final class AlarmRouter: @unchecked Sendable {
     private var lights: [String: GateLight] = [:]
     private let log = Logger(label: "canthus.alarms")
 
-    public init(config: AlarmsConfig, lanes: [(name: String, gate: String)], health: HealthModel) {
+    /// `acknowledge(lane, via)`: a sink's button was pressed — every unacknowledged alarm of the
+    /// lane is acknowledged (as `canthus ack` does, recorded with `via`). Throws when a sink cannot
+    /// start (its GPIO chip or line is not there or is taken).
+    public init(config: AlarmsConfig, lanes: [(name: String, gate: String)], health: HealthModel,
+                acknowledge: @escaping @Sendable (_ lane: String, _ via: String) -> Void = { _, _ in }) throws {
         self.config = config
-        sinks = config.sinks.enumerated().map { AlarmSink(config: $1, name: $1.displayName($0), health: health) }
+        let allLanes = lanes.map(\.name)
+        sinks = try config.sinks.enumerated().map { i, c in
+            do { return try AlarmSink(config: c, name: c.displayName(i), lane: c.lanes?.first ?? allLanes.first ?? "main", health: health, acknowledge: acknowledge) } catch {
+                throw ConfigError(field: "alarms.sinks[\(i)]", message: "\(error)")
+            }
+        }
         for lane in lanes {
             gates[lane.name] = GateState(config: config.gate)
             lights[lane.name] = .green
@@ -461,7 +508,7 @@ public final class AlarmRouter: @unchecked Sendable {
         for s in sinks where s.config.gate && s.serves(lane) { s.queue.offer(item) }
     }
 
-    public func close() { for s in sinks { s.queue.close() } }
+    public func close() { for s in sinks { s.close() } }
 }
 
 /// One configured sink on its own queue and thread. Its failures are counted and reported in
@@ -474,20 +521,56 @@ final class AlarmSink: @unchecked Sendable {
     private let health: HealthModel
     private let log: Logger
     private var failing = false
+    /// A gpio sink's lines, by light, and its button's watcher.
+    private var lamps: [(light: GateLight, line: GPIOLine)] = []
+    private var buttonThread: Thread?
+    private let stopButton = StopFlag()
 
-    init(config: SinkConfig, name: String, health: HealthModel) {
+    init(config: SinkConfig, name: String, lane: String, health: HealthModel, acknowledge: @escaping @Sendable (String, String) -> Void) throws {
         self.config = config
         self.name = name
         self.health = health
         log = Logger(label: "canthus.alarm.\(name)")
         let component = "alarm \(name)"
         health.report(component, .ok)
+        if config.type == .gpio, let chipName = config.chip {
+            let chip = try GPIOChip(chipName)
+            for (light, offset) in [(GateLight.red, config.red), (.amber, config.amber), (.green, config.green)] {
+                guard let offset else { continue }
+                // The light starts green.
+                lamps.append((light, try chip.output(offset, value: light == .green, activeLow: config.activeLow, consumer: "canthus \(name)")))
+            }
+            if let offset = config.button {
+                let button = try chip.input(offset, activeLow: config.activeLow, consumer: "canthus \(name) button")
+                let via = "button: GPIO chip \(chip.name) line \(offset)"
+                let stop = stopButton, log = self.log
+                let t = Thread {
+                    while !stop.isSet {
+                        do {
+                            if try button.waitEdge(timeoutS: 0.25) == .rising { acknowledge(lane, via) }
+                        } catch {
+                            log.error("\(error)")
+                            Thread.sleep(forTimeInterval: 1)
+                        }
+                    }
+                }
+                t.name = "canthus-\(name)-button"
+                buttonThread = t
+                t.start()
+            }
+        }
         // Speech keeps only the latest prompt: it never queues behind a crowd.
         queue = WorkQueue(name: component, capacity: config.type == .speech ? 1 : 256, replacesLatest: config.type == .speech,
                           health: health) { [unowned self] batch in for item in batch { self.act(item) } }
     }
 
     func serves(_ lane: String) -> Bool { config.lanes?.contains(lane) ?? true }
+
+    /// Finishes what is queued, stops the button's watcher.
+    func close() {
+        queue.close()
+        stopButton.raise()
+    }
 
     private var component: String { "alarm \(name)" }
 
@@ -502,6 +585,9 @@ final class AlarmSink: @unchecked Sendable {
                 for line in run.output.split(separator: "\n").prefix(20) { log.info("\(config.program!): \(line)") }
                 guard let status = run.status else { throw SinkFailure("\(config.program!) was still running after \(config.timeoutS) s and was killed") }
                 guard status == 0 else { throw SinkFailure("\(config.program!) exited with status \(status)") }
+            case .gpio:
+                guard case .gate(_, _, let light, _) = item else { return }
+                for lamp in lamps { try lamp.line.set(lamp.light == light) }
             case .speech:
                 guard case .decision(let e, let queuedNs) = item, case .decision(let d) = e.body else { return }
                 if Double(DispatchTime.now().uptimeNanoseconds &- queuedNs) / 1e9 > config.staleS {

@@ -79,6 +79,9 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
             for lane in sink.lanes ?? [] where !laneNames.contains(lane) {
                 throw ConfigError(field: "alarms.sinks[\(i)].lanes", message: "'\(lane)' is not a lane (lanes: \(laneNames.sorted().joined(separator: ", ")))")
             }
+            if sink.type == .gpio && (sink.lanes?.count ?? laneNames.count) != 1 {
+                throw ConfigError(field: "alarms.sinks[\(i)].lanes", message: "a gpio sink lights one gate: give lanes: [ONE] (lanes: \(laneNames.sorted().joined(separator: ", ")))")
+            }
         }
         if calibrationFile != nil && c.contains(.calibration) {
             throw ConfigError(field: "calibration", message: "give either calibration or calibration_file, not both")

@@ -95,9 +95,16 @@ public struct ScreeningService {
         }
         let writer: EventLogWriter? = config.records.eventsFile ? EventLogWriter(path: logPath, health: health) : nil
         if let writer { fanOut.add(EventLogWriter.component) { writer.write($0) } }
-        // The gate light and the alarm outputs, each sink on its own queue.
+        // The gate light and the alarm outputs, each sink on its own queue; a sink's button
+        // acknowledges its lane's alarms as `canthus ack` does.
+        let alarms = AlarmRegister()
         let router: AlarmRouter? = config.alarms.sinks.isEmpty ? nil
-            : AlarmRouter(config: config.alarms, lanes: plans.map { ($0.lane.name, $0.lane.gate) }, health: health)
+            : try AlarmRouter(config: config.alarms, lanes: plans.map { ($0.lane.name, $0.lane.gate) }, health: health) { lane, via in
+                for id in alarms.unacknowledged where id.hasPrefix(lane + "/") && alarms.acknowledge(id) == .acknowledged {
+                    logger.notice("\(id) acknowledged by the \(via)")
+                    fanOut.publish(.acknowledgement(Acknowledgement(eventID: id, by: "button", via: via, wallMs: EventRecord.nowMs())))
+                }
+            }
         if let router { fanOut.add(AlarmRouter.component, capacity: 4096, maxBatch: 64, tick: 0.25) { router.handle($0) } }
         let live = self.live && plans.count == 1
         if !live {
@@ -109,7 +116,6 @@ public struct ScreeningService {
         let shared = SharedSummary()
         shared.update { $0.eventLog = logPath }
         config.reportCalibration(to: health)
-        let alarms = AlarmRegister()
         let day = DaySummary()
         let notifier = SystemdNotifier()
         let heartbeats = Dictionary(uniqueKeysWithValues: plans.map { ($0.lane.name, LaneHeartbeat(lane: $0.lane.name)) })

@@ -135,6 +135,59 @@ import TestSupport
         #expect(rec == replayed.stdout.split(separator: "\n").map(String.init), "\(rec)")
     }
 
+    /// The gate's lamps on a real kernel GPIO driver (gpio-sim, built out of tree): red for the
+    /// alarm and green otherwise, red held until the button (the simulated input line) is
+    /// pressed, or for its hold time; a chip or line that is not there is refused by check-config.
+    @Test func theGateLampsFollowTheLightOnTheKernelsGPIOSimulator() throws {
+        let (dir, status, log) = try runGuest("gpio.sh")
+        #expect(status == 0, "guest failed:\n\(log)")
+        func text(_ f: String) -> String { (try? String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8)) ?? "" }
+        #expect(text("nochip.err").contains("alarms.sinks[0].chip: GPIO chip 'nosuch'") && text("nochip.err").hasSuffix("1\n"), "\(text("nochip.err"))")
+        #expect(text("noline.err").contains("alarms.sinks[0].red: GPIO chip") && text("noline.err").contains("has no line 9 (it has 8: 0…7)"),
+                "\(text("noline.err"))")
+        #expect(text("ok.err") == "0\n", "\(text("ok.err"))")
+        #expect(text("run-1.status").hasPrefix("0") && text("run-2.status").hasPrefix("0"), "\(text("run-1.err"))\(text("run-2.err"))")
+        // "uptime red amber green" samples while canthus held the lines (before it took them and
+        // after it let them go they read 000), and when the button was pressed.
+        func samples(_ f: String) -> [(t: Double, lamps: String)] {
+            let all = text(f).split(separator: "\n").compactMap { line -> (t: Double, lamps: String)? in
+                let p = line.split(separator: " ")
+                guard p.count == 4, let t = Double(p[0]) else { return nil }
+                return (t, "\(p[1])\(p[2])\(p[3])")
+            }
+            guard let a = all.firstIndex(where: { $0.lamps != "000" }), let b = all.lastIndex(where: { $0.lamps != "000" }) else { return [] }
+            return Array(all[a...b])
+        }
+        // Each run: green (001), then red (100), then green again; never two lamps at once, never none.
+        for f in ["lines-1.txt", "lines-2.txt"] {
+            let s = samples(f)
+            #expect(s.allSatisfy { $0.lamps == "001" || $0.lamps == "100" }, "\(f): \(s.map(\.lamps))")
+            var runs: [String] = []
+            for x in s where runs.last != x.lamps { runs.append(x.lamps) }
+            #expect(runs == ["001", "100", "001"], "\(f): \(runs)")
+        }
+        // Held until the press: red the whole 4 s before it, green within a second after it.
+        let first = samples("lines-1.txt")
+        let pressed = try #require(text("lines-1.txt").split(separator: "\n").first { $0.hasSuffix(" pressed") }.flatMap { Double($0.split(separator: " ")[0]) })
+        let redFrom = try #require(first.first { $0.lamps == "100" }?.t)
+        let greenAgain = try #require(first.first { $0.t > redFrom && $0.lamps == "001" }?.t)
+        #expect(pressed - redFrom >= 3.5 && greenAgain > pressed - 0.35 && greenAgain - pressed < 1.5, "red \(redFrom), pressed \(pressed), green \(greenAgain)")
+        func gates(_ f: String) -> [String: String]? {
+            (try? JSONSerialization.jsonObject(with: Data(text(f).utf8)) as? [String: Any])?["gates"] as? [String: String]
+        }
+        #expect(gates("status-before.json") == ["main": "red"] && gates("status-after.json") == ["main": "green"],
+                "\(text("status-before.json")) \(text("status-after.json"))")
+        #expect(text("run-1.err").contains("main/demo.canthus/57/0 acknowledged by the button: GPIO chip"), "\(text("run-1.err"))")
+        // Without waiting for an acknowledgement: red for the alarm's person and 1 s after, not more than 5 s in all.
+        // (Samples come every 0.2 s and more under emulation: red lasted at most from the last green
+        // sample before it to the first after it, and at least between its first and last sample.)
+        let second = samples("lines-2.txt")
+        let firstRed = try #require(second.firstIndex { $0.lamps == "100" }), lastRed = try #require(second.lastIndex { $0.lamps == "100" })
+        let atMost = second[min(second.count - 1, lastRed + 1)].t - second[max(0, firstRed - 1)].t
+        let atLeast = second[lastRed].t - second[firstRed].t
+        #expect(atMost >= 1 && atLeast < 5, "red for \(atLeast)…\(atMost) s")
+    }
+
     @Test func visibleFramesArePairedWithIRFramesByTimestamp() throws {
         let (dir, status, log) = try runGuest("visible.sh")
         #expect(status == 0, "guest failed:\n\(log)")
