@@ -18,7 +18,7 @@ for tool in mmdebstrap mkfs.ext4 modprobe depmod; do
 done
 # systemd and udev; what the package depends on (so dpkg -i works offline in the guest);
 # procps for the scenarios' pgrep/ps.
-packages=systemd,systemd-sysv,udev,dbus,kmod,procps,usbutils,sqlite3,libsqlite3-0,libv4l-0,libjpeg62-turbo,libpng16-16,libtiff6,zlib1g,libstdc++6
+packages=systemd,systemd-sysv,udev,dbus,kmod,procps,usbutils,sqlite3,libsqlite3-0,libv4l-0,libjpeg62-turbo,libpng16-16,libtiff6,zlib1g,libstdc++6,libgpiod2
 modules="vivid dummy_hcd gadgetfs uvcvideo 9p 9pnet_virtio"
 mirror=${DEBIAN_MIRROR:-$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)}
 mirror=${mirror:-http://deb.debian.org/debian}

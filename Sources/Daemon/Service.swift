@@ -469,6 +469,7 @@ final class Reloader: @unchecked Sendable {
             notes.append("lane \(name) is gone from the file: it stops when canthus restarts")
         }
         if next.records != running.records { notes.append("records settings apply when canthus restarts") }
+        if next.alarms != running.alarms { notes.append("alarms settings apply when canthus restarts") }
         for notice in next.notices { log.warning("\(notice)") }
         running = next
         let message = notes.isEmpty ? "no change" : notes.joined(separator: "; ")
