@@ -31,3 +31,4 @@ python3 "$here/ratios.py" "$work"
 
 python3 "$here/daemon.py" "$canthus" "$work"
 python3 "$here/store.py" "$canthus" "$work"
+python3 "$here/alarms.py" "$canthus" "$work"

@@ -355,14 +355,15 @@ public enum SpeechPrompt {
 
 /// One thing for a sink to act on: a decision, or the gate light changing.
 public enum AlarmItem: Sendable {
-    case decision(Event, queuedNs: UInt64)
+    /// `wallMs`: when the lane published it (the records' wall clock).
+    case decision(Event, wallMs: Int64, queuedNs: UInt64)
     case gate(lane: String, gate: String, light: GateLight, cause: String?)
 
     /// As JSON for a hook's standard input: the event as the stream has it, or
     /// `{"type":"gate","lane":…,"gate":…,"light":"red","cause":EVENT_ID}`.
     var json: String {
         switch self {
-        case .decision(let e, _): return e.json
+        case .decision(let e, _, _): return e.json
         case .gate(let lane, let gate, let light, let cause):
             var w = JSONLineWriter()
             w.field("type", string: "gate")
@@ -374,12 +375,12 @@ public enum AlarmItem: Sendable {
         }
     }
 
-    /// For a hook's environment: CANTHUS_TYPE, _ID, _LANE, _GATE, _LEVEL, _TEMPERATURE_C, _TRACK, _LIGHT.
+    /// For a hook's environment: CANTHUS_TYPE, _ID, _WALL_MS, _LANE, _GATE, _LEVEL, _TEMPERATURE_C, _TRACK, _LIGHT.
     var environment: [String: String] {
         switch self {
-        case .decision(let e, _):
+        case .decision(let e, let wallMs, _):
             guard case .decision(let d) = e.body else { return [:] }
-            return ["CANTHUS_TYPE": "decision", "CANTHUS_ID": e.id, "CANTHUS_LANE": e.lane, "CANTHUS_GATE": e.gate,
+            return ["CANTHUS_TYPE": "decision", "CANTHUS_ID": e.id, "CANTHUS_WALL_MS": String(wallMs), "CANTHUS_LANE": e.lane, "CANTHUS_GATE": e.gate,
                     "CANTHUS_LEVEL": d.level.rawValue, "CANTHUS_TEMPERATURE_C": String(format: "%.2f", d.temperatureC),
                     "CANTHUS_TRACK": String(d.track)]
         case .gate(let lane, let gate, let light, let cause):
@@ -489,7 +490,7 @@ public final class AlarmRouter: @unchecked Sendable {
             case .event(let e):
                 lane = e.event.lane
                 if case .decision(let d) = e.event.body {
-                    let item = AlarmItem.decision(e.event, queuedNs: DispatchTime.now().uptimeNanoseconds)
+                    let item = AlarmItem.decision(e.event, wallMs: e.wallMs, queuedNs: DispatchTime.now().uptimeNanoseconds)
                     for s in sinks where s.config.levels.contains(d.level) && s.serves(lane) { s.queue.offer(item) }
                 }
             case .track(let t): lane = t.lane
@@ -508,7 +509,15 @@ public final class AlarmRouter: @unchecked Sendable {
         for s in sinks where s.config.gate && s.serves(lane) { s.queue.offer(item) }
     }
 
-    public func close() { for s in sinks { s.close() } }
+    /// Closes every sink at once (each finishes its queue for at most 5 s).
+    public func close() {
+        let group = DispatchGroup()
+        for sink in sinks {
+            group.enter()
+            Thread { sink.close(); group.leave() }.start()
+        }
+        group.wait()
+    }
 }
 
 /// One configured sink on its own queue and thread. Its failures are counted and reported in
@@ -566,10 +575,11 @@ final class AlarmSink: @unchecked Sendable {
 
     func serves(_ lane: String) -> Bool { config.lanes?.contains(lane) ?? true }
 
-    /// Finishes what is queued, stops the button's watcher.
+    /// Finishes what is queued — for at most 5 s: a slow hook's backlog does not hold the
+    /// daemon's stop (systemd's TimeoutStopSec) — and stops the button's watcher.
     func close() {
-        queue.close()
         stopButton.raise()
+        queue.close(within: 5)
     }
 
     private var component: String { "alarm \(name)" }
@@ -589,7 +599,7 @@ final class AlarmSink: @unchecked Sendable {
                 guard case .gate(_, _, let light, _) = item else { return }
                 for lamp in lamps { try lamp.line.set(lamp.light == light) }
             case .speech:
-                guard case .decision(let e, let queuedNs) = item, case .decision(let d) = e.body else { return }
+                guard case .decision(let e, _, let queuedNs) = item, case .decision(let d) = e.body else { return }
                 if Double(DispatchTime.now().uptimeNanoseconds &- queuedNs) / 1e9 > config.staleS {
                     health.count(component, "stale")
                     return

@@ -37,6 +37,11 @@ public final class HealthModel: @unchecked Sendable {
         }
     }
 
+    /// Sets one of `name`'s counters (a figure rather than a count: a frame time's percentile).
+    public func set(_ name: String, _ counter: String, to n: Int) {
+        update(name) { $0.counters[counter] = n }
+    }
+
     /// Adds `by` to one of `name`'s counters.
     public func count(_ name: String, _ counter: String, by n: Int = 1) {
         update(name) { $0.counters[counter, default: 0] += n }
@@ -148,6 +153,17 @@ public final class WorkQueue<Item: Sendable>: @unchecked Sendable {
                 if let tick { timedOut = !condition.wait(until: Date().addingTimeInterval(tick)) } else { condition.wait() }
             }
             if count == 0 && closed { condition.unlock(); break }
+            if discarding {
+                // Stopping, and past the time to finish: what waits is dropped, and counted.
+                let left = count
+                for i in 0..<count { ring[(head + i) % capacity] = nil }
+                head = 0
+                count = 0
+                dropped += left
+                condition.unlock()
+                health.count(name, "dropped_at_shutdown", by: left)
+                break
+            }
             while count > 0 && batch.count < maxBatch {
                 batch.append(ring[head]!)
                 ring[head] = nil
@@ -162,14 +178,24 @@ public final class WorkQueue<Item: Sendable>: @unchecked Sendable {
         finished.signal()
     }
 
-    /// Delivers what is queued, then stops the thread.
-    public func close() {
+    private var discarding = false
+
+    /// Delivers what is queued, then stops the thread. With `within`, what is still waiting after
+    /// that many seconds is dropped and counted (`dropped_at_shutdown`); the item being handled
+    /// then is finished.
+    public func close(within seconds: Double? = nil) {
         condition.lock()
         let already = closed
         closed = true
         condition.signal()
         condition.unlock()
-        if !already { finished.wait() }
+        guard !already else { return }
+        if let seconds, finished.wait(timeout: .now() + seconds) == .timedOut {
+            condition.lock(); discarding = true; condition.signal(); condition.unlock()
+            finished.wait()
+        } else if seconds == nil {
+            finished.wait()
+        }
     }
 }
 
