@@ -86,3 +86,37 @@ import TestSupport
         #expect(health.snapshot.first { $0.name == "calibration" }?.state == .ok)
     }
 }
+
+@Suite struct WorkQueueTests {
+    /// Closing with a bound: the item in hand is finished, what still waits after the bound is
+    /// dropped and counted; a queue that keeps the latest replaces what waits instead of dropping.
+    @Test func aBoundedCloseDropsTheBacklogAndCountsIt() {
+        let health = HealthModel()
+        let handled = Locked<[Int]>([])
+        let q = WorkQueue<Int>(name: "slow", capacity: 16, health: health) { batch in
+            Thread.sleep(forTimeInterval: 0.3)
+            handled.mutate { $0 += batch }
+        }
+        for i in 0..<10 { q.offer(i) }
+        let start = Date()
+        q.close(within: 0.5)
+        let took = Date().timeIntervalSince(start)
+        #expect(took < 1.2, "close took \(took) s")
+        let done = handled.value.count
+        #expect(done >= 1 && done <= 4 && q.dropped == 10 - done, "handled \(done), dropped \(q.dropped)")
+        #expect(health.snapshot.first { $0.name == "slow" }?.counters["dropped_at_shutdown"] == 10 - done)
+
+        let latest = Locked<[Int]>([])
+        let gate = DispatchSemaphore(value: 0)
+        let speech = WorkQueue<Int>(name: "speech", capacity: 1, replacesLatest: true, health: health) { batch in
+            gate.wait()
+            latest.mutate { $0 += batch }
+        }
+        speech.offer(1)
+        Thread.sleep(forTimeInterval: 0.1)   // 1 is in hand
+        for i in 2...5 { speech.offer(i) }
+        gate.signal(); gate.signal()
+        speech.close()
+        #expect(latest.value == [1, 5] && speech.replaced == 3 && speech.dropped == 0, "\(latest.value)")
+    }
+}
