@@ -154,10 +154,9 @@ public struct SinkConfig: Codable, Equatable, Sendable {
         switch type {
         case .hook:
             guard let program else { throw ConfigError(field: "program", message: "is needed: the program to run (no shell), with args") }
-            guard let path = Self.resolve(program) else {
+            guard Self.resolve(program) != nil else {
                 throw ConfigError(field: "program", message: "'\(program)' is not an executable file\(program.contains("/") ? "" : " on PATH")")
             }
-            _ = path
             if !(timeoutS > 0) { throw ConfigError(field: "timeout_s", message: "\(timeoutS) is not a number of seconds (> 0)") }
         case .speech:
             guard Self.resolve("espeak-ng") != nil else {
@@ -425,7 +424,6 @@ public struct GateState: Sendable {
             }
         case .track(let t):
             present[t.continues ?? t.track] = nil
-            if t.continues == nil { present[t.track] = nil }
         case .acknowledgement(let a):
             unacknowledged.removeAll { $0 == a.eventID }
         }
@@ -626,30 +624,18 @@ final class AlarmSink: @unchecked Sendable {
         let espeak = SinkConfig.resolve("espeak-ng") ?? "espeak-ng"
         let voice = config.voice ?? SpeechPrompt.defaultVoice(config.language)
         if let device = config.device {
-            // espeak-ng's WAV on standard output, played by aplay on the chosen ALSA device.
-            let wav = try runProgramOutput(espeak, ["-v", voice, "--stdout", text], timeoutS: 10)
-            let run = try runProgram(SinkConfig.resolve("aplay") ?? "aplay", ["-q", "-D", device, "-"], input: wav, timeoutS: 30)
+            // espeak-ng's WAV in a file, played by aplay on the chosen ALSA device.
+            let wav = NSTemporaryDirectory() + "/canthus-prompt-\(getpid())-\(name).wav"
+            defer { unlink(wav) }
+            let made = try runProgram(espeak, ["-v", voice, "-w", wav, text], timeoutS: 10)
+            guard made.status == 0 else { throw SinkFailure("espeak-ng: \(made.output.trimmingCharacters(in: .whitespacesAndNewlines))") }
+            let run = try runProgram(SinkConfig.resolve("aplay") ?? "aplay", ["-q", "-D", device, wav], timeoutS: 30)
             guard run.status == 0 else { throw SinkFailure("aplay -D \(device): \(run.output.trimmingCharacters(in: .whitespacesAndNewlines))") }
         } else {
             let run = try runProgram(espeak, ["-v", voice, text], timeoutS: 30)
             guard run.status == 0 else { throw SinkFailure("espeak-ng: \(run.output.trimmingCharacters(in: .whitespacesAndNewlines))") }
         }
     }
-}
-
-/// `path args`'s standard output as bytes (a WAV from espeak-ng --stdout).
-func runProgramOutput(_ path: String, _ args: [String], timeoutS: Double) throws -> Data {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw SinkFailure("\(path) exited with status \(p.terminationStatus)") }
-    return data
 }
 
 struct SinkFailure: Error, CustomStringConvertible {

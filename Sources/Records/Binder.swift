@@ -44,8 +44,6 @@ struct Binder {
         index += 1
     }
 
-    mutating func add(_ v: Bool) { add(Int64(v ? 1 : 0)) }
-
     /// Text given as its UTF-8 bytes.
     mutating func add(utf8 v: [UInt8]) {
         v.withUnsafeBytes { sqlite3_bind_text(statement, index, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count), Self.transient) }

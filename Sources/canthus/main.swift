@@ -498,8 +498,7 @@ extension Calibrate {
     /// per-pixel values stay in the calibration file. A store given that cannot be written is an
     /// error; the default store is used only when it exists.
     func recordRun(_ record: CalibrationRecord) throws {
-        let system = "/var/lib/canthus/" + RecordStore.fileName
-        let path = store != nil || config != nil ? try RecordArguments.storePath(store: store, config: config) : system
+        let path = store != nil || config != nil ? try RecordArguments.storePath(store: store, config: config) : RecordArguments.systemStore
         guard store != nil || config != nil || FileManager.default.fileExists(atPath: path) else { return }
         var kept = record
         kept.flatField = nil
@@ -663,6 +662,9 @@ struct RecordArguments: ParsableArguments {
         do { return try RecordReader(path: path) } catch { throw Failure(description: "\(error)") }
     }
 
+    /// The installed service's store.
+    static let systemStore = "/var/lib/canthus/" + RecordStore.fileName
+
     /// `store`, else the store of the configuration `config`, else the system's
     /// (/var/lib/canthus) when it exists, else ./var's.
     static func storePath(store: String?, config: String?) throws -> String {
@@ -670,8 +672,7 @@ struct RecordArguments: ParsableArguments {
         if let config {
             do { return try CanthusConfig.load(path: config).records.storePath } catch { throw Failure(description: "\(error)") }
         }
-        let system = "/var/lib/canthus/" + RecordStore.fileName
-        return FileManager.default.fileExists(atPath: system) ? system : "./var/" + RecordStore.fileName
+        return FileManager.default.fileExists(atPath: systemStore) ? systemStore : "./var/" + RecordStore.fileName
     }
 
     func filter(level: String? = nil, limit: Int? = nil) throws -> RecordQueries.Filter {
@@ -867,7 +868,7 @@ struct Purge: ParsableCommand {
         } else {
             throw Failure(description: "give --older-than AGE, or --config with records.retention_days")
         }
-        let file = path ?? (FileManager.default.fileExists(atPath: "/var/lib/canthus/" + RecordStore.fileName) ? "/var/lib/canthus/" + RecordStore.fileName : "./var/" + RecordStore.fileName)
+        let file = try RecordArguments.storePath(store: path, config: nil)
         guard FileManager.default.fileExists(atPath: file) else { throw Failure(description: "\(file): no records database here (give --store)") }
         do {
             _ = try RecordStore.openForReading(path: file)   // refuses what is not canthus's before writing

@@ -91,12 +91,13 @@ import TestSupport
     /// the run returns at once, with what it wrote.
     @Test func aHangingProgramIsKilledAtItsTimeout() throws {
         let started = Date()
-        let run = try runProgram("/bin/sh", ["-c", "echo started; sleep 10; echo never"], timeoutS: 1)
+        // (A duration no other test sleeps: other tests' hooks run `sleep 10` meanwhile.)
+        let run = try runProgram("/bin/sh", ["-c", "echo started; sleep 10.321; echo never"], timeoutS: 1)
         let took = Date().timeIntervalSince(started)
         #expect(run.status == nil && run.output == "started\n", "\(run)")
         #expect(took < 3, "returned after \(took) s")
         Thread.sleep(forTimeInterval: 0.3)
-        let left = try runProgram("/bin/sh", ["-c", "ps -eo args | grep -c '^sleep 10$' || true"], timeoutS: 5).output
+        let left = try runProgram("/bin/sh", ["-c", "ps -eo args | grep -c '^sleep 10.321$' || true"], timeoutS: 5).output
         #expect(left.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "its sleep is still running")
     }
 
