@@ -59,7 +59,7 @@ public struct GateConfig: Codable, Equatable, Sendable {
 
 /// One output: a program run per event (`hook`), spoken prompts (`speech`), or a log line (`log`).
 public struct SinkConfig: Codable, Equatable, Sendable {
-    public enum Kind: String, ConfigWord, Codable, Sendable { case hook, speech, log, gpio }
+    public enum Kind: String, ConfigWord, Codable, Sendable { case hook, speech, log, gpio, webhook }
     public enum Language: String, ConfigWord, Codable, Sendable { case zh, en }
 
     public var type: Kind
@@ -75,6 +75,13 @@ public struct SinkConfig: Codable, Equatable, Sendable {
     public var program: String?
     public var args: [String] = []
     public var timeoutS = 10.0
+    // webhook: where to POST, the token header, a CA file of one's own (default: the system's), back-off
+    public var url: String?
+    public var token: String?
+    public var tokenFile: String?
+    public var tokenHeader = "Authorization"
+    public var caFile: String?
+    public var retryMaxS = 60.0
     // speech
     public var language = Language.zh
     public var voice: String?
@@ -95,6 +102,7 @@ public struct SinkConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case type, name, lanes, levels, gate, program, args, timeoutS = "timeout_s", language, voice, device, phrases, staleS = "stale_s"
         case chip, red, amber, green, activeLow = "active_low", button
+        case url, token, tokenFile = "token_file", tokenHeader = "token_header", caFile = "ca_file", retryMaxS = "retry_max_s"
     }
 
     public func displayName(_ index: Int) -> String { name ?? "\(type.rawValue) \(index + 1)" }
@@ -107,7 +115,7 @@ public struct SinkConfig: Codable, Equatable, Sendable {
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        guard c.contains(.type) else { throw ConfigError(field: "type", message: "is needed: hook, speech, log or gpio") }
+        guard c.contains(.type) else { throw ConfigError(field: "type", message: "is needed: hook, speech, log, gpio or webhook") }
         type = try c.decode(Kind.self, forKey: .type)
         name = try c.decodeIfPresent(String.self, forKey: .name)
         lanes = try c.decodeIfPresent([String].self, forKey: .lanes)
@@ -131,7 +139,16 @@ public struct SinkConfig: Codable, Equatable, Sendable {
         green = try c.decodeIfPresent(Int.self, forKey: .green)
         activeLow = try c.value(.activeLow, default: false)
         button = try c.decodeIfPresent(Int.self, forKey: .button)
+        url = try c.decodeIfPresent(String.self, forKey: .url)
+        token = try c.decodeIfPresent(String.self, forKey: .token)
+        tokenFile = try c.decodeIfPresent(String.self, forKey: .tokenFile)
+        tokenHeader = try c.value(.tokenHeader, default: "Authorization")
+        caFile = try c.decodeIfPresent(String.self, forKey: .caFile)
+        retryMaxS = try c.value(.retryMaxS, default: 60.0)
         if type == .gpio { gate = true }   // a lamp shows the light
+        if type == .webhook && gate {
+            throw ConfigError(field: "gate", message: "a webhook sends the decisions written to the store (its outbox); the light's changes go to gpio, hook and log sinks")
+        }
         for key in phrases.keys where Level(rawValue: key) == nil {
             throw ConfigError(field: "phrases.\(key)", message: "is not a level (normal, prealarm, alarm)")
         }
@@ -140,8 +157,10 @@ public struct SinkConfig: Codable, Equatable, Sendable {
         case .speech: [.language, .voice, .device, .phrases, .staleS]
         case .log: []
         case .gpio: [.chip, .red, .amber, .green, .activeLow, .button]
+        case .webhook: [.url, .token, .tokenFile, .tokenHeader, .caFile, .timeoutS, .retryMaxS]
         }
-        for key in [CodingKeys.program, .args, .timeoutS, .language, .voice, .device, .phrases, .staleS, .chip, .red, .amber, .green, .activeLow, .button]
+        for key in [CodingKeys.program, .args, .timeoutS, .language, .voice, .device, .phrases, .staleS, .chip, .red, .amber, .green, .activeLow, .button,
+                    .url, .token, .tokenFile, .tokenHeader, .caFile, .retryMaxS]
         where c.contains(key) && !own.contains(key) {
             throw ConfigError(field: key.rawValue, message: "is not a setting of a \(type.rawValue) sink")
         }
@@ -182,6 +201,8 @@ public struct SinkConfig: Codable, Equatable, Sendable {
             if !(staleS > 0) { throw ConfigError(field: "stale_s", message: "\(staleS) is not a number of seconds (> 0)") }
         case .log:
             break
+        case .webhook:
+            try Webhook.check(self)
         case .gpio:
             guard let chip else { throw ConfigError(field: "chip", message: "is needed: the GPIO chip (gpiochip0, /dev/gpiochip0, its label or number)") }
             let lines = [("red", red), ("amber", amber), ("green", green), ("button", button)].compactMap { n, v in v.map { (n, $0) } }
@@ -226,6 +247,14 @@ public struct SinkConfig: Codable, Equatable, Sendable {
             try c.encode(staleS, forKey: .staleS)
         case .log:
             break
+        case .webhook:
+            try c.encodeIfPresent(url, forKey: .url)
+            // The token itself is never written out (check-config prints the configuration): token_file keeps it apart.
+            try c.encodeIfPresent(tokenFile, forKey: .tokenFile)
+            try c.encode(tokenHeader, forKey: .tokenHeader)
+            try c.encodeIfPresent(caFile, forKey: .caFile)
+            try c.encode(timeoutS, forKey: .timeoutS)
+            try c.encode(retryMaxS, forKey: .retryMaxS)
         case .gpio:
             try c.encodeIfPresent(chip, forKey: .chip)
             try c.encodeIfPresent(red, forKey: .red)
@@ -460,7 +489,8 @@ public final class AlarmRouter: @unchecked Sendable {
                 acknowledge: @escaping @Sendable (_ lane: String, _ via: String) -> Void = { _, _ in }) throws {
         self.config = config
         let allLanes = lanes.map(\.name)
-        sinks = try config.sinks.enumerated().map { i, c in
+        // Webhooks read the store's outbox (WebhookSender), not this router.
+        sinks = try config.sinks.enumerated().filter { $0.element.type != .webhook }.map { i, c in
             do { return try AlarmSink(config: c, name: c.displayName(i), lane: c.lanes?.first ?? allLanes.first ?? "main", health: health, acknowledge: acknowledge) } catch {
                 throw ConfigError(field: "alarms.sinks[\(i)]", message: "\(error)")
             }
@@ -596,6 +626,8 @@ final class AlarmSink: @unchecked Sendable {
             case .gpio:
                 guard case .gate(_, _, let light, _) = item else { return }
                 for lamp in lamps { try lamp.line.set(lamp.light == light) }
+            case .webhook:
+                return
             case .speech:
                 guard case .decision(let e, _, let queuedNs) = item, case .decision(let d) = e.body else { return }
                 if Double(DispatchTime.now().uptimeNanoseconds &- queuedNs) / 1e9 > config.staleS {

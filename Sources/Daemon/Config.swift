@@ -82,6 +82,9 @@ public struct CanthusConfig: Codable, Equatable, Sendable {
             if sink.type == .gpio && (sink.lanes?.count ?? laneNames.count) != 1 {
                 throw ConfigError(field: "alarms.sinks[\(i)].lanes", message: "a gpio sink lights one gate: give lanes: [ONE] (lanes: \(laneNames.sorted().joined(separator: ", ")))")
             }
+            if sink.type == .webhook && !records.store {
+                throw ConfigError(field: "alarms.sinks[\(i)].type", message: "a webhook keeps what it has not sent in the records store's outbox: records.store must be on")
+            }
         }
         if calibrationFile != nil && c.contains(.calibration) {
             throw ConfigError(field: "calibration", message: "give either calibration or calibration_file, not both")

@@ -308,16 +308,23 @@ public final class StoreWriter: @unchecked Sendable {
     private var nextAttemptNs: UInt64 = 0
     public var retryS = 2.0
 
-    public init(path: String, holdLimit: Int, health: HealthModel) {
+    /// The webhooks' outbox rows are written with their events (`outbox`); `written` is told
+    /// after each commit (their senders look for more).
+    private let outbox: [OutboxRoute]
+    private let written: @Sendable () -> Void
+
+    public init(path: String, holdLimit: Int, health: HealthModel, outbox: [OutboxRoute] = [], written: @escaping @Sendable () -> Void = {}) {
         self.path = path
         self.holdLimit = holdLimit
         self.health = health
+        self.outbox = outbox
+        self.written = written
         health.report(Self.component, .ok)
     }
 
     /// On the consumer's thread, at the first batch: startup never waits for the disk.
     private func open() {
-        do { store = try RecordStore(path: path) } catch { fail("\(error)") }
+        do { store = try RecordStore(path: path, outbox: outbox) } catch { fail("\(error)") }
     }
 
     private func fail(_ why: String) {
@@ -341,6 +348,7 @@ public final class StoreWriter: @unchecked Sendable {
             try store.write(held)
             health.count(Self.component, "written", by: held.count)
             held.removeAll(keepingCapacity: true)
+            written()
             if failing {
                 failing = false
                 health.report(Self.component, .ok)

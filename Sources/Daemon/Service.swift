@@ -88,8 +88,15 @@ public struct ScreeningService {
         let fanOut = EventFanOut(health: health)
         // The store first (its consumer is drained last), then the event stream file.
         var storeWriter: StoreWriter?
+        // Webhooks send from the store's outbox, written with the events' rows.
+        let webhooks = try config.alarms.sinks.enumerated().filter { $0.element.type == .webhook }.map { i, c in
+            do { return try WebhookSender(config: c, name: c.displayName(i), storePath: config.records.storePath, health: health) } catch {
+                throw ConfigError(field: "alarms.sinks[\(i)]", message: "\(error)")
+            }
+        }
         if config.records.store {
-            let w = StoreWriter(path: config.records.storePath, holdLimit: config.records.holdLimit, health: health)
+            let w = StoreWriter(path: config.records.storePath, holdLimit: config.records.holdLimit, health: health,
+                                outbox: Webhook.routes(config.alarms)) { for s in webhooks { s.wake() } }
             fanOut.add(StoreWriter.component, capacity: 8192, maxBatch: 512, tick: 1.0) { w.write($0) }
             storeWriter = w
         }
@@ -145,7 +152,7 @@ public struct ScreeningService {
             }))
         }
         services.append(.init(service: ReloadService(reloader: reloader)))
-        services.append(.init(service: FanOutService(fanOut: fanOut, writer: writer, store: storeWriter, router: router)))
+        services.append(.init(service: FanOutService(fanOut: fanOut, writer: writer, store: storeWriter, router: router, webhooks: webhooks)))
         if let storeWriter, let days = config.records.retentionDays {
             services.append(.init(service: RetentionService(path: storeWriter.path, days: days, health: health)))
         }
@@ -631,12 +638,21 @@ struct FanOutService: Service {
     let writer: EventLogWriter?
     let store: StoreWriter?
     let router: AlarmRouter?
+    let webhooks: [WebhookSender]
     func run() async throws {
+        for w in webhooks { w.start() }
         try? await gracefulShutdown()
         fanOut.close()
         writer?.close()
         store?.close()
+        // The alarm outputs finish together (each for at most 5 s).
+        let group = DispatchGroup()
+        for w in webhooks {
+            group.enter()
+            Thread { w.close(); group.leave() }.start()
+        }
         router?.close()
+        group.wait()
     }
 }
 

@@ -110,10 +110,13 @@ public final class RecordStore: @unchecked Sendable {
 
     public let path: String
     public let db: DatabasePool
+    /// The webhook sinks whose decisions go to the outbox with their rows.
+    public let outboxRoutes: [OutboxRoute]
 
     /// Opens (creating and migrating) the store for writing.
-    public init(path: String) throws {
+    public init(path: String, outbox: [OutboxRoute] = []) throws {
         self.path = path
+        outboxRoutes = outbox
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var config = Configuration()
@@ -268,6 +271,17 @@ public final class RecordStore: @unchecked Sendable {
                 CREATE INDEX tracks_view ON tracks(view_id);
                 """)
         }
+        m.registerMigration("v3") { db in
+            // The webhooks' outbox (Outbox.swift): `seq` is the order of sending.
+            try db.execute(sql: """
+                CREATE TABLE outbox (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, sink TEXT NOT NULL, event_id TEXT NOT NULL, wall_ms INTEGER NOT NULL,
+                    body TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+                    status INTEGER, done_ms INTEGER, failure TEXT, UNIQUE (sink, event_id));
+                CREATE INDEX outbox_pending ON outbox(sink, seq) WHERE state = 'pending';
+                CREATE INDEX outbox_wall ON outbox(wall_ms);
+                """)
+        }
         return m
     }()
 
@@ -282,7 +296,9 @@ public final class RecordStore: @unchecked Sendable {
             try db.write { db in
                 for r in records {
                     switch r {
-                    case .event(let e): try Self.insert(e, into: db)
+                    case .event(let e):
+                        try Self.insert(e, into: db)
+                        if !outboxRoutes.isEmpty { try Self.enqueue(e, routes: outboxRoutes, into: db) }
                     case .track(let t): try Self.insert(t, into: db)
                     case .acknowledgement(let a): try Self.insert(a, into: db)
                     }
@@ -422,7 +438,7 @@ public final class RecordStore: @unchecked Sendable {
         do {
             for (table, column) in [("decisions", "wall_ms"), ("rejections", "wall_ms"), ("statuses", "wall_ms"), ("counts", "wall_ms"),
                                     ("headcounts", "minute_ms"), ("acknowledgements", "wall_ms"), ("calibrations", "wall_ms"),
-                                    ("tracks", "wall_ms")] {
+                                    ("tracks", "wall_ms"), ("outbox", "wall_ms")] {
                 // headcounts has no rowid: its key instead.
                 let (key, keyList) = table == "headcounts" ? ("(minute_ms, lane, direction)", "minute_ms, lane, direction") : ("rowid", "rowid")
                 while true {
