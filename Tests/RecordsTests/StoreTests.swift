@@ -114,6 +114,38 @@ import TestSupport
         }
     }
 
+    /// The webhooks' outbox: a decision it asked for is in it exactly when its row is, in the
+    /// order written; each leaves once, delivered or refused; a failed attempt keeps it first.
+    @Test func theOutboxHoldsEachWantedDecisionOnceInOrder() throws {
+        let path = Project.temporaryDirectory() + "/canthus.sqlite"
+        let routes = [OutboxRoute(sink: "all", levels: [.normal, .prealarm, .alarm], lanes: nil),
+                      OutboxRoute(sink: "alarms", levels: [.alarm], lanes: ["north"]),
+                      OutboxRoute(sink: "south", levels: [.alarm], lanes: ["south"])]
+        let store = try RecordStore(path: path, outbox: routes)
+        try store.write(Self.records(source: "a.canthus"))
+        try store.write(Self.records(source: "a.canthus"))   // a replay written twice adds nothing
+        try store.write(Self.records(source: "b.canthus"))
+        #expect(try store.pendingOutbox(sink: "all") == 4 && store.pendingOutbox(sink: "alarms") == 2 && store.pendingOutbox(sink: "south") == 0)
+        var first = try #require(try store.nextOutbox(sink: "all"))
+        #expect(first.eventID == "north/a.canthus/18/0" && first.attempts == 0)
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(first.body.utf8)) as? [String: Any])
+        #expect(body["id"] as? String == first.eventID && body["temperature_c"] as? Double == 36.886)
+        try store.settleOutbox(seq: first.seq, .failed(why: "down"))
+        first = try #require(try store.nextOutbox(sink: "all"))
+        #expect(first.eventID == "north/a.canthus/18/0" && first.attempts == 1, "a failed attempt keeps its place")
+        try store.settleOutbox(seq: first.seq, .delivered(status: 200))
+        let second = try #require(try store.nextOutbox(sink: "all"))
+        #expect(second.eventID == "north/a.canthus/57/0")
+        try store.settleOutbox(seq: second.seq, .rejected(status: 422, why: "no"))
+        #expect(try store.nextOutbox(sink: "all")?.eventID == "north/b.canthus/18/0" && store.pendingOutbox(sink: "all") == 2)
+        #expect(try store.nextOutbox(sink: "alarms")?.eventID == "north/a.canthus/57/0", "each sink has its own outbox")
+        // A store opened without routes (a query, the retention) adds nothing to the outbox.
+        try RecordStore(path: path).write(Self.records(source: "c.canthus"))
+        #expect(try store.pendingOutbox(sink: "all") == 2)
+        // Purged with the records.
+        #expect(try store.purge(olderThanMs: Self.records()[0].wallMs + 60_000).rows["outbox"] == 6)
+    }
+
     @Test func purgeDeletesOnlyWhatIsOlderAndGivesSpaceBack() throws {
         let path = Project.temporaryDirectory() + "/canthus.sqlite"
         let store = try RecordStore(path: path)
@@ -195,7 +227,7 @@ import TestSupport
         let row = try #require(try store.db.read { try Row.fetchOne($0, sql: "SELECT body_c, box_min_x, reference_c FROM decisions") })
         #expect(row["body_c"] as Double == 36.9 && (row["box_min_x"] as Int?) == nil && (row["reference_c"] as Double?) == nil)
         #expect(try count(store.db, "tracks") == 0 && count(store.db, "views") == 0)
-        #expect(try store.db.read { try RecordStore.migrator.appliedIdentifiers($0) } == ["v1", "v2"])
+        #expect(try store.db.read { try RecordStore.migrator.appliedIdentifiers($0) } == ["v1", "v2", "v3"])
     }
 
     @Test func aDatabaseThatIsNotCanthussOrNewerIsRefused() throws {
