@@ -4,7 +4,7 @@
 
 SWIFT     ?= swift
 PYTHON    ?= python3
-DEB_PKGS  := pkg-config libv4l-dev libusb-1.0-0-dev libjpeg62-turbo-dev zlib1g-dev libpng-dev libtiff-dev libsqlite3-dev sqlite3 libgpiod-dev espeak-ng sox alsa-utils
+DEB_PKGS  := pkg-config libv4l-dev libusb-1.0-0-dev libjpeg62-turbo-dev zlib1g-dev libpng-dev libtiff-dev libsqlite3-dev sqlite3 libgpiod-dev espeak-ng sox alsa-utils openssl ca-certificates python3
 PY_PKGS   := numpy opencv-python-headless cptv==1.5.5
 # The capture tests' guest: QEMU, busybox, and the tools that unpack Debian's kernel; the
 # systemd guest's root file system (mmdebstrap, mkfs.ext4); the package's checks (lintian).

@@ -5,14 +5,17 @@ Usage: alarms.py CANTHUS WORKDIR
 
 Both replay the same simulated crowd (500 frames, 14 people) at its own pace (as a camera
 delivers frames) at the same time, on the same machine: one with no alarm outputs, one with a
-hook that sleeps 10 s for every decision and light change (a receiver that hangs), a second hook
-that notes when it started, and a log sink. Reported: frames screened by each (none may be
+hook that sleeps 10 s for every decision and light change (a program that hangs), a webhook whose
+receiver accepts the connection and never answers (tools/webhook_receiver.py --silent), a second
+hook that notes when it started, and a log sink. Both keep the records store (the webhook's
+outbox is in it). Reported: frames screened by each (none may be
 missing), the frame loop's time per frame (arrival to the end of screening and publishing; p50,
 p99, max from the lane's frame_us_* counters) side by side and their ratio (target: p99 within
 1.5×), and the time from a decision's publishing to the second hook's start (target p99 ≤ 50 ms).
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +36,11 @@ def main(canthus, work):
     os.chmod(stamp, 0o755)
     if os.path.exists(stamps):
         os.remove(stamps)
+    receiver = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "webhook_receiver.py"),
+                                 "--silent", "--log", os.path.join(work, "alarms-webhook.ndjson")], stdout=subprocess.PIPE, text=True)
+    port = int(receiver.stdout.readline())
+    for name in ("with", "without"):   # a store kept from a run before would take nothing new
+        shutil.rmtree(os.path.join(work, f"alarms-{name}"), ignore_errors=True)
     daemons = {}
     for name, sinks in [("without", ""), ("with", f"""
 alarms:
@@ -40,11 +48,12 @@ alarms:
     - {{type: hook, name: stuck, program: {stuck}, levels: [normal, prealarm, alarm], gate: true, timeout_s: 15}}
     - {{type: hook, name: stamp, program: {stamp}, levels: [normal, prealarm, alarm]}}
     - {{type: log, levels: [normal, prealarm, alarm], gate: true}}
+    - {{type: webhook, name: silent, url: "http://127.0.0.1:{port}/in", levels: [normal, prealarm, alarm], timeout_s: 10}}
 """)]:
         config = os.path.join(work, f"alarms-{name}.yaml")
         with open(config, "w") as f:
             f.write(f"source: {{replay: [{rec}], real_time: true}}\n"
-                    f"records: {{directory: {work}/alarms-{name}, store: false, events_file: false}}\n"
+                    f"records: {{directory: {work}/alarms-{name}, events_file: false}}\n"
                     f"control: {{socket: {work}/alarms-{name}.sock}}\n" + sinks)
         daemons[name] = subprocess.Popen([canthus, "run", "--config", config, "--no-view"],
                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -58,6 +67,7 @@ alarms:
                     if lane:
                         last[name] = lane[0]["counters"]
         time.sleep(0.5)
+    receiver.kill()
     frames = {}
     for name, p in daemons.items():
         out = p.stdout.read()

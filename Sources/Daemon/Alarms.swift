@@ -385,14 +385,16 @@ public enum SpeechPrompt {
 public enum AlarmItem: Sendable {
     /// `wallMs`: when the lane published it (the records' wall clock).
     case decision(Event, wallMs: Int64, queuedNs: UInt64)
-    case gate(lane: String, gate: String, light: GateLight, cause: String?)
+    /// `decidedMs`: the wall time the decision that changed the light was published (nil for a
+    /// hold running out or an acknowledgement).
+    case gate(lane: String, gate: String, light: GateLight, cause: String?, decidedMs: Int64? = nil)
 
     /// As JSON for a hook's standard input: the event as the stream has it, or
     /// `{"type":"gate","lane":…,"gate":…,"light":"red","cause":EVENT_ID}`.
     var json: String {
         switch self {
         case .decision(let e, _, _): return e.json
-        case .gate(let lane, let gate, let light, let cause):
+        case .gate(let lane, let gate, let light, let cause, _):
             var w = JSONLineWriter()
             w.field("type", string: "gate")
             w.field("lane", string: lane)
@@ -411,7 +413,7 @@ public enum AlarmItem: Sendable {
             return ["CANTHUS_TYPE": "decision", "CANTHUS_ID": e.id, "CANTHUS_WALL_MS": String(wallMs), "CANTHUS_LANE": e.lane, "CANTHUS_GATE": e.gate,
                     "CANTHUS_LEVEL": d.level.rawValue, "CANTHUS_TEMPERATURE_C": String(format: "%.2f", d.temperatureC),
                     "CANTHUS_TRACK": String(d.track)]
-        case .gate(let lane, let gate, let light, let cause):
+        case .gate(let lane, let gate, let light, let cause, _):
             return ["CANTHUS_TYPE": "gate", "CANTHUS_LANE": lane, "CANTHUS_GATE": gate, "CANTHUS_LIGHT": light.rawValue,
                     "CANTHUS_ID": cause ?? ""]
         }
@@ -524,16 +526,16 @@ public final class AlarmRouter: @unchecked Sendable {
             case .track(let t): lane = t.lane
             case .acknowledgement(let a): lane = String(a.eventID.prefix { $0 != "/" })
             }
-            if let light = gates[lane]?.note(r, nowS: now) { changed(lane, light) }
+            if let light = gates[lane]?.note(r, nowS: now) { changed(lane, light, decidedMs: r.wallMsOfDecision) }
         }
         for lane in gates.keys {
             if let light = gates[lane]!.update(nowS: now) { changed(lane, light) }
         }
     }
 
-    private func changed(_ lane: String, _ light: GateLight) {
+    private func changed(_ lane: String, _ light: GateLight, decidedMs: Int64? = nil) {
         lock.lock(); lights[lane] = light; lock.unlock()
-        let item = AlarmItem.gate(lane: lane, gate: gateNames[lane] ?? "", light: light, cause: gates[lane]?.cause)
+        let item = AlarmItem.gate(lane: lane, gate: gateNames[lane] ?? "", light: light, cause: gates[lane]?.cause, decidedMs: decidedMs)
         for s in sinks where s.config.gate && s.serves(lane) { s.queue.offer(item) }
     }
 
@@ -561,6 +563,7 @@ final class AlarmSink: @unchecked Sendable {
     /// A gpio sink's lines, by light, and its button's watcher.
     private var lamps: [(light: GateLight, line: GPIOLine)] = []
     private var buttonThread: Thread?
+    private var lineSetTimes = FrameTimes()
     private let stopButton = StopFlag()
 
     init(config: SinkConfig, name: String, lane: String, health: HealthModel, acknowledge: @escaping @Sendable (String, String) -> Void) throws {
@@ -624,8 +627,14 @@ final class AlarmSink: @unchecked Sendable {
                 guard let status = run.status else { throw SinkFailure("\(config.program!) was still running after \(config.timeoutS) s and was killed") }
                 guard status == 0 else { throw SinkFailure("\(config.program!) exited with status \(status)") }
             case .gpio:
-                guard case .gate(_, _, let light, _) = item else { return }
+                guard case .gate(_, _, let light, _, let decidedMs) = item else { return }
                 for lamp in lamps { try lamp.line.set(lamp.light == light) }
+                if let decidedMs {
+                    // Decision published → lines set, in `canthus status` (docs/alarms.md).
+                    lineSetTimes.add(ns: UInt64(max(0, EventRecord.nowMs() - decidedMs)) * 1_000_000)
+                    health.set(component, "decision_to_line_ms_p99", to: lineSetTimes.percentile(0.99) / 1000)
+                    health.set(component, "decision_to_line_ms_max", to: lineSetTimes.maxUs / 1000)
+                }
             case .webhook:
                 return
             case .speech:
@@ -673,4 +682,12 @@ final class AlarmSink: @unchecked Sendable {
 struct SinkFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
+}
+
+extension LaneRecord {
+    /// A decision's publication time (wall ms), for what it causes.
+    var wallMsOfDecision: Int64? {
+        guard case .event(let e) = self, case .decision = e.event.body else { return nil }
+        return e.wallMs
+    }
 }

@@ -178,6 +178,12 @@ import TestSupport
         #expect(gates("status-before.json") == ["main": "red"] && gates("status-after.json") == ["main": "green"],
                 "\(text("status-before.json")) \(text("status-after.json"))")
         #expect(text("run-1.err").contains("main/demo.canthus/57/0 acknowledged by the button: GPIO chip"), "\(text("run-1.err"))")
+        // Decision published → the red line set, on the kernel's driver (the sink's own measure).
+        let components = (try? JSONSerialization.jsonObject(with: Data(text("status-before.json").utf8)) as? [String: Any])?["components"] as? [[String: Any]] ?? []
+        let lamp = try #require(components.first { $0["name"] as? String == "alarm lamp" }?["counters"] as? [String: Int], "\(text("status-before.json"))")
+        let p99 = try #require(lamp["decision_to_line_ms_p99"], "\(lamp)")
+        #expect(p99 <= 50, "decision → GPIO line set p99 \(p99) ms (max \(lamp["decision_to_line_ms_max"] ?? -1) ms)")
+        print("GPIO: decision published → line set p99 \(p99) ms, max \(lamp["decision_to_line_ms_max"] ?? -1) ms (gpio-sim, guest)")
         // Without waiting for an acknowledgement: red for the alarm's person and 1 s after, not more than 5 s in all.
         // (Samples come every 0.2 s and more under emulation: red lasted at most from the last green
         // sample before it to the first after it, and at least between its first and last sample.)
