@@ -16,6 +16,7 @@ p99, max from the lane's frame_us_* counters) side by side and their ratio (targ
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -80,6 +81,11 @@ alarms:
         print(f"{name:10} {frames[name]:7d} {c.get('frame_us_p50', 0):8d} {c.get('frame_us_p99', 0):8d} {c.get('frame_us_max', 0):8d}")
     a, b = last.get("without", {}).get("frame_us_p99", 0), last.get("with", {}).get("frame_us_p99", 0)
     print(f"frame loop p99 with the outputs / without: {b / a:.2f}× (target ≤ 1.5×); frames missing: {frames['without'] - frames['with']}")
+    with sqlite3.connect(os.path.join(work, "alarms-with", "canthus.sqlite")) as db:
+        states = dict(db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+        tries = db.execute("SELECT coalesce(sum(attempts), 0) FROM outbox").fetchone()[0]
+    print(f"silent webhook: {states.get('pending', 0)} decisions kept in the outbox, {tries} attempts timed out or cut at the stop, "
+          f"{states.get('delivered', 0)} delivered")
     lat = []
     if os.path.exists(stamps):
         for l in open(stamps):

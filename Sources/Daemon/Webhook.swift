@@ -248,7 +248,11 @@ final class WebhookSender: @unchecked Sendable {
             default: return .failed(why: "\(url) answered HTTP \(status)")
             }
         } catch {
-            return .failed(why: "\(url): \(error)")
+            let text = "\(error)"
+            // The installed service is denied the network unless a drop-in allows it.
+            let denied = ProcessInfo.processInfo.environment["INVOCATION_ID"] != nil
+                && ["unreachable", "not permitted", "resolution", "name or service"].contains { text.lowercased().contains($0) }
+            return .failed(why: "\(url): \(text)" + (denied ? " (the service is denied the network unless a drop-in allows it: docs/alarms.md, 'The service and the network')" : ""))
         }
     }
 }
