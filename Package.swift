@@ -31,6 +31,9 @@ let package = Package(
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         // The kernel's GPIO character device (the gate's lamp, relay and button): libgpiod 1.6.
         .systemLibrary(name: "CGPIO", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        // USB cameras without a V4L2 driver (the FLIR ONE): libusb-1.0, linked only into what uses it.
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .target(name: "CFlirOne", dependencies: ["CLibUSB"]),
 
         // C shim: only what Swift cannot do (ioctl macros, variadic calls, setjmp for libjpeg/libpng).
         .target(name: "CCapture", dependencies: ["CV4L2", "CJPEG", "CZlib", "CPNG", "CTIFF"]),

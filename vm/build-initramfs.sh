@@ -36,8 +36,9 @@ for applet in $("$root/bin/busybox" --list); do
 done
 
 # virtio_blk and ext4 mount the systemd guest's root (vm/build-rootfs.sh) before switching to it.
-# configfs: the GPIO simulator (below) is set up through it.
-for m in vivid 9p 9pnet_virtio virtio_pci virtio_blk crc32c_generic ext4 configfs; do
+# configfs: the GPIO simulator (below) is set up through it. dummy_hcd and gadgetfs: the USB
+# guest's FLIR ONE (vm/gadget/flir_one.c) on the kernel's dummy host controller.
+for m in vivid 9p 9pnet_virtio virtio_pci virtio_blk crc32c_generic ext4 configfs dummy_hcd gadgetfs; do
   modprobe -d kernel -S "$kver" --show-depends "$m"
 done | awk '/^insmod/ {print $2}' | sort -u > modules.txt
 while read -r f; do
@@ -57,6 +58,8 @@ depmod -b "$root" "$kver"
 cc -O2 -shared -fPIC -o malloc_count.so "$here/malloc_count.c"
 # The systemd guest's USB camera (a static program: the guest is its own Debian, not the host).
 cc -O2 -static -o uvc_camera "$here/gadget/uvc_camera.c"
+# The USB guest's FLIR ONE (GadgetFS): run from /out (a static program, like the one above).
+cc -O2 -static -pthread -o flir_one "$here/gadget/flir_one.c"
 
 cp "$here/init" "$root/init"
 chmod +x "$root/init"
