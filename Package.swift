@@ -46,10 +46,12 @@ let package = Package(
         // The store: SQLite (Debian's libsqlite3) through GRDB.
         .target(name: "Records", dependencies: ["Frames", "Radiometry", "Screening", .product(name: "GRDB", package: "GRDB.swift"),
                                          .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+        // The FLIR ONE's USB source: the only module that links libusb.
+        .target(name: "USBCapture", dependencies: ["Capture", "Frames", "Radiometry", "CFlirOne"]),
         .target(name: "Picture", dependencies: ["Capture", "CCapture"]),
         .target(name: "Simulation", dependencies: ["Capture", "Radiometry", "Screening", .product(name: "Yams", package: "Yams")]),
         .target(name: "Daemon", dependencies: [
-            "Capture", "Radiometry", "Screening", "Records", "Picture", "CGPIO",
+            "Capture", "USBCapture", "Radiometry", "Screening", "Records", "Picture", "CGPIO",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -59,7 +61,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .executableTarget(name: "canthus", dependencies: [
-            "Daemon", "Simulation", "Capture", "Radiometry", "Screening", "Records", "Picture",
+            "Daemon", "Simulation", "Capture", "USBCapture", "Radiometry", "Screening", "Records", "Picture",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -110,6 +110,8 @@ public struct CaptureStats: Sendable, Equatable {
     public var reconnects = 0
     public var stalls = 0
     public var lost = false
+
+    public init() {}
 }
 
 /// A V4L2 camera as a `FrameSource`. A capture thread runs the device loop

@@ -3,6 +3,7 @@ import Foundation
 import Radiometry
 import Records
 import Screening
+import USBCapture
 import Yams
 
 /// The configuration file of `canthus run` (and `replay`/`eval --config`): YAML (JSON is YAML
@@ -416,7 +417,8 @@ public struct ControlConfig: Codable, Equatable, Sendable {
 
 /// A live V4L2 camera for `canthus run`.
 public struct CameraConfig: Codable, Equatable, Sendable {
-    /// Device node or stable name (/dev/canthus/purethermal, /dev/v4l/by-id/…).
+    /// Device node or stable name (/dev/canthus/purethermal, /dev/v4l/by-id/…); for a USB
+    /// camera (`model: flirone`), `usb` (the first one attached) or `usb:SERIAL`.
     public var device: String
     /// Camera model (canthus record --help lists them): how to read it and its radiometry.
     public var model = "lepton35"
@@ -448,17 +450,32 @@ public struct CameraConfig: Codable, Equatable, Sendable {
         guard Rotation(rawValue: rotationDeg) != nil else {
             throw ConfigError(field: "source.camera.rotation_deg", message: "\(rotationDeg) is not 0, 90, 180 or 270")
         }
+        if model == Self.flirOneModel {
+            _ = try FlirOneSource.Settings(device: device)
+            if input != nil || fps != nil { throw ConfigError(field: "source.camera.\(input != nil ? "input" : "fps")", message: "is not a setting of a FLIR ONE") }
+            return
+        }
         do { _ = try CameraPreset.named(model) } catch {
-            throw ConfigError(field: "source.camera.model", message: "\(error)")
+            throw ConfigError(field: "source.camera.model", message: "\(error) (or \(Self.flirOneModel): a FLIR ONE over USB)")
         }
     }
 
-    /// The V4L2 source this describes, with rotation and reference applied to its header.
-    public func source(log: @escaping @Sendable (String) -> Void) throws -> V4L2Source {
+    /// The USB camera's model name (no V4L2 preset: it has its own source).
+    public static let flirOneModel = "flirone"
+
+    /// The source this describes (V4L2, or the FLIR ONE over USB), with rotation and reference
+    /// applied to its header.
+    public func source(log: @escaping @Sendable (String) -> Void) throws -> any LiveCamera {
+        let options = ImportOptions(rotation: Rotation(rawValue: rotationDeg), reference: reference)
+        if model == Self.flirOneModel {
+            let source = FlirOneSource(settings: try FlirOneSource.Settings(device: device), log: log)
+            source.apply(options)
+            return source
+        }
         var preset = try CameraPreset.named(model)
         if let fps { preset.fps = fps }
         let source = V4L2Source(settings: preset.settings(device: device, input: input), log: log)
-        source.apply(ImportOptions(rotation: Rotation(rawValue: rotationDeg), reference: reference))
+        source.apply(options)
         return source
     }
 }
@@ -562,5 +579,16 @@ public struct RenamedSetting: Sendable {
         }
         node = .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
         notices.append("\(path):\(line.map(String.init) ?? "?"): \(dotted) is now called \(newDotted) (renamed in \(r.since)); it is read as such, but the old name will stop working in a later release")
+    }
+}
+
+extension FlirOneSource.Settings {
+    /// `usb` (the first FLIR ONE attached) or `usb:SERIAL`.
+    public init(device: String) throws {
+        guard device == "usb" || device.hasPrefix("usb:") else {
+            throw ConfigError(field: "source.camera.device", message: "'\(device)' is not usb or usb:SERIAL (a FLIR ONE is found on the USB bus, not by a device node)")
+        }
+        let serial = device.hasPrefix("usb:") ? String(device.dropFirst(4)) : ""
+        self.init(serial: serial.isEmpty ? nil : serial)
     }
 }

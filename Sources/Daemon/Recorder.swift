@@ -1,6 +1,7 @@
 import Capture
 import Foundation
 import Radiometry
+import USBCapture
 
 /// Camera models `canthus record` knows: how to read the camera and its radiometric block.
 public struct CameraPreset: Sendable {
@@ -52,6 +53,8 @@ public struct CameraPreset: Sendable {
 /// camera gone for good — the file holds every frame received.
 public struct Recorder {
     public var settings: V4L2Settings
+    /// A FLIR ONE over USB instead of the V4L2 camera of `settings`.
+    public var flirOne: FlirOneSource.Settings?
     /// nil: capture only (checks a camera's stream without writing).
     public var out: String?
     public var maxFrames: Int?
@@ -80,7 +83,7 @@ public struct Recorder {
     public func run(log: @escaping @Sendable (String) -> Void, progress: (String) -> Void) throws -> Result {
         let disarm = StopSignals.arm()
         defer { disarm() }
-        let source = V4L2Source(settings: settings, log: log)
+        let source: any LiveCamera = flirOne.map { FlirOneSource(settings: $0, log: log) } ?? V4L2Source(settings: settings, log: log)
         let visibleSource = visible.map { v -> V4L2Source in
             var s = v
             s.visibleJPEGQuality = s.visibleJPEGQuality ?? 85
@@ -91,7 +94,7 @@ public struct Recorder {
         let writer = try out.map { try RecordingWriter(path: $0, header: header, compressionLevel: 1) }
         // A visible frame pairs with an IR frame taken within one frame period (the slower
         // camera's) of it.
-        let slowestFPS = min(settings.fps ?? 9, visible?.fps ?? 30)
+        let slowestFPS = min(flirOne != nil ? source.header.camera.fps : settings.fps ?? 9, visible?.fps ?? 30)
         var pairing = VisiblePairing(maxSkewNs: UInt64(1e9 / max(1, slowestFPS)), delayNs: 3_000_000_000)
         source.start()
         visibleSource?.start()
@@ -118,7 +121,7 @@ public struct Recorder {
                 lastProgress = Date()
                 let s = source.stats
                 progress(String(format: "recording %@: %d frames, %.1f s, %d dropped by the driver, %d bad buffers%@",
-                                settings.device, written, Date().timeIntervalSince(started), s.sequenceGaps, s.badBuffers,
+                                source.name, written, Date().timeIntervalSince(started), s.sequenceGaps, s.badBuffers,
                                 s.lost ? ", camera lost (waiting for it)" : ""))
             }
         }

@@ -50,7 +50,7 @@ public struct SourceSummary: Sendable {
 public enum FrameInput {
     case file(FrameSource)
     /// A live IR camera, and the visible camera paired with it, if any.
-    case camera(V4L2Source, visible: V4L2Source?)
+    case camera(any LiveCamera, visible: V4L2Source?)
 
     var name: String {
         switch self {

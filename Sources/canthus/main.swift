@@ -6,6 +6,7 @@ import Radiometry
 import Records
 import Screening
 import Simulation
+import USBCapture
 
 @main
 struct Canthus: AsyncParsableCommand {
@@ -546,13 +547,19 @@ struct Devices: ParsableCommand {
 
     func run() throws {
         let devices = V4L2.devices()
+        // USB cameras without a V4L2 driver.
+        let flirOnes = FlirOneSource.attached()
+        for serial in flirOnes where !json {
+            print("usb\(serial.isEmpty ? "" : ":" + serial): FLIR ONE (USB 09cb:1996\(serial.isEmpty ? "" : " serial " + serial); libusb)")
+            print("  role: ir — a FLIR ONE: source.camera {model: flirone, device: usb\(serial.isEmpty ? "" : ":" + serial)} (docs/usb-flir-one.md)")
+        }
         if json {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try e.encode(devices), as: UTF8.self))
             return
         }
-        guard !devices.isEmpty else {
+        guard !devices.isEmpty || !flirOnes.isEmpty else {
             print("No V4L2 capture devices found (/dev/video*). Is the camera plugged in, and may this user open it?")
             return
         }
@@ -587,9 +594,9 @@ struct RecordCommand: ParsableCommand {
         abstract: "Record a camera to a canthus recording.",
         discussion: "Ctrl-C or SIGTERM stops cleanly; whenever it stops the file holds every frame received. Cameras: \(CameraPreset.all.map(\.name).joined(separator: ", ")).")
 
-    @Option(help: "The thermal camera's device node (or a /dev/v4l/by-id name).")
+    @Option(help: "The thermal camera's device node (or a /dev/v4l/by-id name); for --camera flirone, usb or usb:SERIAL.")
     var ir: String
-    @Option(help: "Camera model: how to read it and its radiometric block.")
+    @Option(help: "Camera model: how to read it and its radiometric block (flirone: a FLIR ONE over USB).")
     var camera: String = "lepton35"
     @Option(help: "Override the buffer size as WIDTHxHEIGHT.")
     var size: String?
@@ -616,7 +623,13 @@ struct RecordCommand: ParsableCommand {
         guard (duration == nil) != (frames == nil) else { throw ValidationError("give exactly one of --duration or --frames") }
         guard (out == nil) == dryRun else { throw ValidationError("give --out FILE, or --dry-run to write nothing") }
         var preset: CameraPreset
-        do { preset = try CameraPreset.named(camera) } catch { throw Failure(description: "--camera: \(error)") }
+        var flirOne: FlirOneSource.Settings?
+        if camera == CameraConfig.flirOneModel {
+            do { flirOne = try FlirOneSource.Settings(device: ir) } catch let e as ConfigError { throw Failure(description: "--ir: \(e.message)") }
+            preset = try CameraPreset.named("lepton35")   // not used: the FLIR ONE has its own source
+        } else {
+            do { preset = try CameraPreset.named(camera) } catch { throw Failure(description: "--camera: \(error)") }
+        }
         if let size {
             let p = size.lowercased().split(separator: "x").compactMap { Int($0) }
             guard p.count == 2, p[0] > 0, p[1] > 0 else { throw Failure(description: "--size: '\(size)' is not WIDTHxHEIGHT") }
@@ -630,8 +643,9 @@ struct RecordCommand: ParsableCommand {
                 throw Failure(description: "--visible-camera: \(error)")
             }
         }
-        let recorder = Recorder(settings: preset.settings(device: ir, input: input), out: out, maxFrames: frames, durationS: duration,
+        var recorder = Recorder(settings: preset.settings(device: ir, input: input), out: out, maxFrames: frames, durationS: duration,
                                 visible: visibleSettings)
+        recorder.flirOne = flirOne
         let err = FileHandleOutput.standardError
         let tty = isatty(STDERR_FILENO) != 0
         let r = try recorder.run(log: { err.write($0) }, progress: { line in

@@ -9,8 +9,8 @@
  * wIndex = the interface) — the camera's own use of it, which is why this is GadgetFS (its ep0
  * requests reach user space) and not FunctionFS (whose f_fs on 6.1 stalls SET_INTERFACE with a
  * non-zero alternate setting). While interface 2 is started, the frames of STREAM (the camera's
- * own format, as canthus's tests write it) go out on 0x85, one write each, in a loop, every
- * PERIOD_MS. Every request is logged to stderr ("setup …", "start 2", "stop 2", "sent N").
+ * own format, as canthus's tests write it) go out on 0x85, one write each, in a loop from the
+ * first frame at each start, every PERIOD_MS. Every request is logged to stderr ("setup …", "start 2", "stop 2", "sent N").
  *
  *   flir_one SERIAL STREAM PERIOD_MS   (GadgetFS mounted on /dev/gadget, dummy_hcd loaded)
  */
@@ -78,7 +78,7 @@ static uint8_t *stream;
 static size_t stream_len;
 static size_t frame_at[4096], frame_len[4096], frames;
 static unsigned period_ms;
-static volatile int streaming;
+static volatile int streaming, restart;
 static int frame_ep = -1;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -118,6 +118,7 @@ static void *sender(void *arg) {
     unsigned long sent = 0;
     for (;;) {
         if (!streaming || frame_ep < 0 || frames == 0) { usleep(20000); continue; }
+        if (restart) { restart = 0; next = 0; }
         ssize_t n = write(frame_ep, stream + frame_at[next], frame_len[next]);
         if (n < 0) {
             if (errno != ESHUTDOWN && errno != EINTR) perror("flir_one: sending a frame");
@@ -156,6 +157,7 @@ static void setup(int fd, const struct usb_ctrlrequest *r) {
             if (r->wLength > 0) { if (read(fd, buf, r->wLength) < 0) perror("flir_one: data stage"); } else ack(fd);
             if ((r->wIndex & 0xff) == 2) {
                 streaming = r->wValue == 1;
+                if (streaming) restart = 1;   /* each start streams from the first frame */
                 fprintf(stderr, "flir_one: %s 2\n", streaming ? "start" : "stop");
             } else fprintf(stderr, "flir_one: %s %u\n", r->wValue == 1 ? "start" : "stop", r->wIndex & 0xff);
             return;

@@ -1,0 +1,68 @@
+# Guest: canthus's libusb source against a FLIR ONE presented by GadgetFS on the kernel's dummy
+# host controller (vm/gadget/flir_one.c streams /out/stream.bin: frames the host test built from
+# the demo recording, each with its own JPEG). One boot: devices with and without the camera; a
+# recording of its stream; the camera unplugged (the gadget killed) while recording, the CPU time
+# spent while it is gone, and plugged in again; a daemon lane screening it; two dry runs at
+# different frame rates whose difference in allocations is what a frame costs.
+set -u
+modprobe dummy_hcd && modprobe gadgetfs || { echo "no dummy_hcd or gadgetfs"; exit 10; }
+mkdir -p /dev/gadget
+mount -t gadgetfs gadgetfs /dev/gadget || exit 11
+cp /out/flir_one /tmp/flir_one && chmod +x /tmp/flir_one
+plug() {  # $1: frame period (ms)
+  /tmp/flir_one F1TEST /out/stream.bin "$1" >> /out/gadget.log 2>&1 &
+  echo $! > /tmp/gadget.pid
+  for i in $(seq 1 50); do grep -q "connected" /out/gadget.log 2>/dev/null && break; sleep 0.1; done
+  sleep 0.5
+}
+unplug() { kill -9 "$(cat /tmp/gadget.pid)"; wait "$(cat /tmp/gadget.pid)" 2>/dev/null; sleep 0.3; }
+ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+
+$CANTHUS devices > /out/devices-none.txt 2>&1
+plug 110
+$CANTHUS devices > /out/devices.txt 2>&1
+$CANTHUS record --camera flirone --ir usb:F1TEST --frames 30 --out /out/live.canthus > /out/live.out 2> /out/live.err
+echo $? > /out/live.status
+echo usb-record-done
+
+# Unplugged while recording, 4 s away, plugged in again.
+$CANTHUS record --camera flirone --ir usb --frames 50 --out /out/replug.canthus > /out/replug.out 2> /out/replug.err &
+R=$!
+for i in $(seq 1 300); do grep -q 'recording usb:flirone: [1-9][0-9]* frames' /out/replug.err && break; sleep 0.1; done
+unplug
+sleep 0.5
+t0=$(ticks $R)
+sleep 4
+t1=$(ticks $R)
+echo $((t1 - t0)) > /out/replug.cputicks
+plug 110
+wait $R
+echo $? > /out/replug.status
+echo usb-replug-done
+
+# A daemon lane on the camera: screening events from it, stopped by SIGTERM.
+cat > /tmp/usb.yaml <<YAML
+lanes:
+  - {name: usb, gate: USB, camera: {device: "usb:F1TEST", model: flirone}}
+records: {directory: /tmp/var, store: false}
+control: {socket: /tmp/run/canthus.sock}
+YAML
+$CANTHUS run --config /tmp/usb.yaml --no-view > /out/run.out 2> /out/run.err &
+P=$!
+for i in $(seq 1 300); do [ "$(grep -c '"type"' /tmp/var/events.ndjson 2>/dev/null)" -ge 3 ] && break; sleep 0.2; done
+sleep 3
+$CANTHUS status --socket /tmp/run/canthus.sock --json > /out/run-status.json 2>&1
+kill -TERM $P
+wait $P
+echo $? > /out/run.status
+cp /tmp/var/events.ndjson /out/run-events.ndjson
+echo usb-run-done
+
+# Allocations per frame (release build): the same duration at two frame rates.
+for period in 400 100; do
+  unplug; plug $period
+  LD_PRELOAD=$REPO/vm/build/malloc_count.so $CANTHUS_RELEASE record --camera flirone --ir usb --duration 8 --dry-run \
+    > /out/alloc$period.out 2> /out/alloc$period.err
+done
+unplug
+echo usb-done
