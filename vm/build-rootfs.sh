@@ -1,7 +1,7 @@
 #!/bin/bash
 # Builds the systemd guest's root file system: a minimal Debian 12 (mmdebstrap, minbase) with
 # systemd as init, udev, and the libraries canthus's package depends on, plus the module closure
-# of what the scenarios load (vivid, dummy_hcd + the UVC gadget function, uvcvideo, 9p) for the
+# of what the scenarios load (vivid, dummy_hcd + gadgetfs for the USB cameras, uvcvideo, 9p) for the
 # project's kernel (vm/build-initramfs.sh fetched it). Written as an ext4 image into the cache
 # outside the clone — $CANTHUS_CACHE, default ~/.cache/canthus — named by a hash of this script,
 # the package list and the kernel, so it is rebuilt only when one of them changes (≈ 1 min).
@@ -18,7 +18,7 @@ for tool in mmdebstrap mkfs.ext4 modprobe depmod; do
 done
 # systemd and udev; what the package depends on (so dpkg -i works offline in the guest);
 # procps for the scenarios' pgrep/ps.
-packages=systemd,systemd-sysv,udev,dbus,kmod,procps,usbutils,sqlite3,libsqlite3-0,libv4l-0,libjpeg62-turbo,libpng16-16,libtiff6,zlib1g,libstdc++6,libgpiod2
+packages=systemd,systemd-sysv,udev,dbus,kmod,procps,usbutils,sqlite3,libsqlite3-0,libv4l-0,libjpeg62-turbo,libpng16-16,libtiff6,zlib1g,libstdc++6,libgpiod2,libusb-1.0-0
 modules="vivid dummy_hcd gadgetfs uvcvideo 9p 9pnet_virtio"
 mirror=${DEBIAN_MIRROR:-$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)}
 mirror=${mirror:-http://deb.debian.org/debian}

@@ -102,7 +102,8 @@ extension VMTests {
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         try #require(!rootfsPath.isEmpty && FileManager.default.fileExists(atPath: rootfsPath),
                      "the systemd guest's root file system is not built: run `make vm` (make test does)")
-        try #require(FileManager.default.fileExists(atPath: Project.path("vm/build/uvc_camera")), "run `make vm`")
+        try #require(FileManager.default.fileExists(atPath: Project.path("vm/build/uvc_camera"))
+                     && FileManager.default.fileExists(atPath: Project.path("vm/build/flir_one")), "run `make vm`")
         try #require(FileManager.default.fileExists(atPath: DeploymentTests.package), "no package at \(DeploymentTests.package): run `make deb`")
         // The package must be of this build.
         let debDate = try FileManager.default.attributesOfItem(atPath: DeploymentTests.package)[.modificationDate] as? Date ?? .distantPast
@@ -110,7 +111,8 @@ extension VMTests {
         try #require(debDate >= binDate, "the package is older than the release build: run `make deb`")
 
         let dir = Project.temporaryDirectory()
-        for (from, to) in [("vm/tests/systemd.sh", "test.sh"), ("Fixtures/demo.canthus", "demo.canthus"), ("vm/build/uvc_camera", "uvc_camera")] {
+        for (from, to) in [("vm/tests/systemd.sh", "test.sh"), ("Fixtures/demo.canthus", "demo.canthus"), ("vm/build/uvc_camera", "uvc_camera"),
+                           ("vm/build/flir_one", "flir_one")] {
             try FileManager.default.copyItem(atPath: Project.path(from), toPath: "\(dir)/\(to)")
         }
         try FileManager.default.copyItem(atPath: DeploymentTests.package, toPath: dir + "/canthus.deb")

@@ -175,7 +175,7 @@ int main(int argc, char **argv) {
     struct stat st;
     fstat(fileno(f), &st);
     stream_len = (size_t)st.st_size;
-    stream = malloc(stream_len);
+    stream = malloc(stream_len + 1);   /* an empty stream: a camera that enumerates and sends nothing */
     if (!stream || fread(stream, 1, stream_len, f) != stream_len) { perror("flir_one: reading the stream"); return 1; }
     fclose(f);
     split_frames();

@@ -167,6 +167,23 @@ check "systemd knows the device" 'wait_for 10 sh -c "[ \"\$(systemctl is-active 
 check "the service's user can open it" 'setpriv --reuid $(id -u canthus) --regid $(id -g canthus) --init-groups sh -c "exec 3<>/dev/canthus/purethermal"'
 check "the service's user cannot open a device the rules do not give it" '! setpriv --reuid $(id -u canthus) --regid $(id -g canthus) --init-groups sh -c "exec 3<>/dev/gadget/dummy_udc" 2>/dev/null'
 kill "$camera" 2>/dev/null
+wait "$camera" 2>/dev/null
+
+echo "== udev: a FLIR ONE (USB, read with libusb) on the dummy host controller"
+# vm/gadget/flir_one.c with an empty stream: it enumerates as the camera and sends nothing.
+: > /tmp/empty.stream
+cp /out/flir_one /tmp/flir_one && chmod +x /tmp/flir_one
+/tmp/flir_one F1UDEV /tmp/empty.stream 100 > /tmp/flirone.log 2>&1 &
+flirone=$!
+wait_for 60 test -e /dev/canthus/flirone
+udevadm settle
+cat /tmp/flirone.log
+ls -l /dev/canthus/ 2>&1
+check "/dev/canthus/flirone is the FLIR ONE's USB device node" '[ -c /dev/canthus/flirone ] && udevadm info -q property -n /dev/canthus/flirone | grep -q "^ID_MODEL_ID=1996"'
+check "its group is canthus, mode 0660" '[ "$(stat -L -c %G:%a /dev/canthus/flirone)" = canthus:660 ]'
+check "the service's user can open it" 'setpriv --reuid $(id -u canthus) --regid $(id -g canthus) --init-groups sh -c "exec 3<>/dev/canthus/flirone"'
+check "canthus devices lists it, as the service's user" 'setpriv --reuid $(id -u canthus) --regid $(id -g canthus) --init-groups canthus devices | grep -q "usb:F1UDEV: FLIR ONE"'
+kill "$flirone" 2>/dev/null
 
 echo "== purge"
 dpkg --purge canthus > /tmp/purge.log 2>&1
