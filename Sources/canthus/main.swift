@@ -540,7 +540,7 @@ struct Verify: ParsableCommand {
 
 struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List V4L2 cameras: driver, bus, USB ids, formats, sizes, rates, and the role canthus would give each.")
+        abstract: "List cameras: V4L2 (driver, bus, USB ids, formats, sizes, rates, and the role canthus would give each) and FLIR ONEs on USB.")
 
     @Flag(help: "Print JSON.")
     var json = false
