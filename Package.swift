@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Simulation", "Radiometry", "Daemon", "Capture", "Screening", "Records",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Records", "Picture", "CCapture", "Daemon", "Simulation", "Capture", "Screening", "Radiometry"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Records", "Picture", "CCapture", "Daemon", "Simulation", "Capture", "USBCapture", "Screening", "Radiometry"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -432,9 +432,12 @@ public struct CameraConfig: Codable, Equatable, Sendable {
     /// A visible camera beside it: its newest picture goes with each IR frame (for snapshots
     /// and the dashboard); its loss is a health reason, never a pause in screening.
     public var visible: VisibleCameraConfig?
+    /// Also write every frame screened to this recording (a new file each start; written on
+    /// the lane's thread): `canthus replay` of it gives the run's events again.
+    public var record: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case device, model, input, fps, reference, visible, rotationDeg = "rotation_deg"
+        case device, model, input, fps, reference, visible, record, rotationDeg = "rotation_deg"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -447,6 +450,7 @@ public struct CameraConfig: Codable, Equatable, Sendable {
         rotationDeg = try c.value(.rotationDeg, default: 0)
         reference = try c.decodeIfPresent(ReferenceSource.self, forKey: .reference)
         visible = try c.decodeIfPresent(VisibleCameraConfig.self, forKey: .visible)
+        record = try c.decodeIfPresent(String.self, forKey: .record)
         guard Rotation(rawValue: rotationDeg) != nil else {
             throw ConfigError(field: "source.camera.rotation_deg", message: "\(rotationDeg) is not 0, 90, 180 or 270")
         }

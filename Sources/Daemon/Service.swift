@@ -276,6 +276,24 @@ public struct ScreeningService {
         // detection settings a reload changed ends its loop and starts again with them; looped
         // recordings start again when they end.
         var pass = 1
+        // `camera.record`: the frames screened, to a recording (its writer opened at the first).
+        var recorder: RecordingWriter?
+        var recordingFailed = false
+        func recordFrame(_ path: String, _ header: RecordingHeader, _ frame: Frame, _ index: Int) {
+            guard !recordingFailed else { return }
+            do {
+                if index == 0 || recorder == nil {
+                    try recorder?.close()
+                    recorder = try RecordingWriter(path: path, header: header, compressionLevel: 1)
+                }
+                try recorder?.append(frame)
+            } catch {
+                recordingFailed = true
+                health.report(component, .degraded, detail: "camera.record \(path): \(error); not recording")
+                Logger(label: "canthus.lane.\(plan.lane.name)").error("camera.record \(path): \(error); not recording")
+            }
+        }
+        defer { try? recorder?.close() }
         while true {
             let logger = Logger(label: "canthus.lane.\(plan.lane.name)")
             let inputs: [() throws -> FrameInput]
@@ -311,6 +329,7 @@ public struct ScreeningService {
                     frameStartNs = DispatchTime.now().uptimeNanoseconds
                 },
                 observe: { screener, frame, index in
+                    if let path = plan.lane.source.camera?.record { recordFrame(path, screener.header, frame, index) }
                     frameTimes.add(ns: DispatchTime.now().uptimeNanoseconds &- frameStartNs)
                     if frameTimes.count % 100 == 0 { reportFrameTimes() }
                     frames += 1

@@ -3,6 +3,7 @@ import Capture
 import Foundation
 import Testing
 import TestSupport
+import USBCapture
 
 /// canthus's own capture code against the real vivid V4L2 driver, in a Debian kernel under QEMU
 /// (vm/README.md). `make test` builds the guest (`make vm`); without it these tests fail and say
@@ -160,12 +161,15 @@ import TestSupport
             return Array(all[a...b])
         }
         // Each run: green (001), then red (100), then green again; never two lamps at once, never none.
+        // (Run 1 loops the recording: on a slow guest the next pass's alarm may light red again
+        // before the daemon is stopped — after what is checked here.)
         for f in ["lines-1.txt", "lines-2.txt"] {
             let s = samples(f)
             #expect(s.allSatisfy { $0.lamps == "001" || $0.lamps == "100" }, "\(f): \(s.map(\.lamps))")
             var runs: [String] = []
             for x in s where runs.last != x.lamps { runs.append(x.lamps) }
-            #expect(runs == ["001", "100", "001"], "\(f): \(runs)")
+            if f == "lines-1.txt" { #expect(Array(runs.prefix(3)) == ["001", "100", "001"], "\(f): \(runs)") }
+            else { #expect(runs == ["001", "100", "001"], "\(f): \(runs)") }
         }
         // Held until the press: red the whole 4 s before it, green within a second after it.
         let first = samples("lines-1.txt")
@@ -272,10 +276,19 @@ import TestSupport
     /// records both images byte-exact, survives it being unplugged and plugged in again (counted,
     /// no CPU spent while it is gone), feeds a daemon lane, and allocates nothing per frame.
     @Test func theFlirOneStreamsOverARealUSBStackThroughUnplugAndReplug() throws {
-        let demo = try frames(Project.path("Fixtures/demo.canthus"))
+        // The demo's scene as the FLIR ONE would count it: each pixel's temperature under the
+        // demo camera's radiometry, as a count under the FLIR ONE's.
+        let demoHeader = try RecordingReader(path: Project.path("Fixtures/demo.canthus")).header
+        let demo = try frames(Project.path("Fixtures/demo.canthus")).map { f -> Frame in
+            var g = f
+            g.pixels = f.pixels.map { p in
+                UInt16(max(0, min(65_535, FlirOneSource.planck.count(celsius: demoHeader.radiometry.celsius(count: Double(p))).rounded())))
+            }
+            return g
+        }
         var jpegs: [[UInt8]] = []
         var stream: [UInt8] = []
-        for (i, f) in demo.prefix(40).enumerated() {
+        for (i, f) in demo.enumerated() {
             let lo = f.pixels.min() ?? 0, span = max(1, Int(f.pixels.max() ?? 1) - Int(lo))
             let grey = f.pixels.map { UInt8((Int($0) - Int(lo)) * 255 / span) }
             var out = [UInt8](repeating: 0, count: 200_000)
@@ -327,6 +340,18 @@ import TestSupport
         let lane = ((try? JSONSerialization.jsonObject(with: Data(text("run-status.json").utf8)) as? [String: Any])?["components"] as? [[String: Any]])?
             .first { $0["name"] as? String == "lane usb" }
         #expect(lane?["state"] as? String == "ok", "\(text("run-status.json"))")
+        // The frames the lane screened, recorded as it ran and replayed: the same events (but for
+        // the lane, gate, id and source name, which a replay gives its own).
+        func events(_ f: String) -> [NSDictionary] {
+            text(f).split(separator: "\n").compactMap { line in
+                guard var o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+                for k in ["lane", "gate", "id", "source"] { o[k] = nil }
+                return o as NSDictionary
+            }
+        }
+        let live = events("run-events.ndjson"), replayed = events("run-replayed.ndjson")
+        #expect(live.contains { $0["type"] as? String == "decision" }, "the lane decided about the demo's people: \(text("run-events.ndjson").prefix(2000))")
+        #expect(live.count >= 3 && live == replayed, "live \(live.count) events, replayed \(replayed.count): \(text("run-replayed.err"))")
         // Allocations: the difference between 8 s at 2.5 and at 10 frames per second, per frame.
         func allocations(_ p: Int) -> Int? { text("alloc\(p).err").split(separator: "\n").last { $0.hasPrefix("malloc-count: ") }.flatMap { Int($0.dropFirst(14)) } }
         func captured(_ p: Int) -> Int? { text("alloc\(p).out").split(separator: " ").dropFirst().first.flatMap { Int($0) } }

@@ -45,7 +45,7 @@ press() {
 
 # 1: red until acknowledged. Pressed 4 s after red came (the alarm's person left 2 s after it);
 # the recording loops, so the daemon is there for the press whatever the emulation's pace, and
-# is stopped 2 s after it.
+# is stopped 1 s after it (before the next pass's alarm, as far as can be).
 config true canthus-gate 0 true > /tmp/held.yaml
 $CANTHUS run --config /tmp/held.yaml --no-view > /out/run-1.out 2> /out/run-1.err &
 PID=$!
@@ -54,7 +54,7 @@ for i in $(seq 1 600); do tail -n 1 /out/lines-1.txt 2>/dev/null | grep -q '^[0-
 sleep 4
 $CANTHUS status --socket /tmp/run/canthus.sock --json > /out/status-before.json 2>&1
 press
-sleep 2
+sleep 1
 $CANTHUS status --socket /tmp/run/canthus.sock --json > /out/status-after.json 2>&1
 kill -TERM $PID
 wait $PID; echo "$?" > /out/run-1.status

@@ -40,22 +40,26 @@ wait $R
 echo $? > /out/replug.status
 echo usb-replug-done
 
-# A daemon lane on the camera: screening events from it, stopped by SIGTERM.
+# A daemon lane on the camera: screening events from it, stopped by SIGTERM; it records the
+# frames it screens, and the recording replayed gives the same events.
 cat > /tmp/usb.yaml <<YAML
 lanes:
-  - {name: usb, gate: USB, camera: {device: "usb:F1TEST", model: flirone}}
+  - {name: usb, gate: USB, camera: {device: "usb:F1TEST", model: flirone, record: /out/run-recorded.canthus}}
 records: {directory: /tmp/var, store: false}
 control: {socket: /tmp/run/canthus.sock}
 YAML
 $CANTHUS run --config /tmp/usb.yaml --no-view > /out/run.out 2> /out/run.err &
 P=$!
-for i in $(seq 1 300); do [ "$(grep -c '"type"' /tmp/var/events.ndjson 2>/dev/null)" -ge 3 ] && break; sleep 0.2; done
-sleep 3
+# Until the second person's decision (the demo's febrile one, 6.5 s in), at most 60 s.
+for i in $(seq 1 300); do [ "$(grep -c '"type":"decision"' /tmp/var/events.ndjson 2>/dev/null)" -ge 2 ] && break; sleep 0.2; done
+sleep 1
 $CANTHUS status --socket /tmp/run/canthus.sock --json > /out/run-status.json 2>&1
 kill -TERM $P
 wait $P
 echo $? > /out/run.status
 cp /tmp/var/events.ndjson /out/run-events.ndjson
+# What the lane screened, recorded as it ran, replayed.
+$CANTHUS replay --format ndjson /out/run-recorded.canthus > /out/run-replayed.ndjson 2> /out/run-replayed.err
 echo usb-run-done
 
 # Allocations per frame (release build): the same duration at two frame rates.
