@@ -64,8 +64,10 @@ public enum FlirOneShutter: Sendable, Equatable {
     case open, closedForCorrection, other, unknown
 
     /// Reads `"shutterState":"…"` from the status text without allocating.
+    private static let key = Array("\"shutterState\"".utf8)
+
     init(status: ArraySlice<UInt8>) {
-        let key = Array("\"shutterState\"".utf8)
+        let key = Self.key
         var i = status.startIndex
         let end = status.endIndex
         while i + key.count <= end {

@@ -194,6 +194,9 @@ public final class FlirOneSource: LiveCamera, @unchecked Sendable {
                         work.reshape(width: view.geometry.width, height: view.geometry.height)
                         view.copyThermal(into: &work.pixels)
                         work.visibleJPEG.removeAll(keepingCapacity: true)
+                        // Room for the largest JPEG the parser takes, once per buffer (the frames
+                        // rotate between here, the exchange and the consumer): no growth per frame.
+                        if work.visibleJPEG.capacity < view.jpeg.count { work.visibleJPEG.reserveCapacity(FlirOneReassembler.maxJPEGBytes) }
                         work.visibleJPEG.append(contentsOf: view.jpeg)
                         work.flags = view.shutter == .closedForCorrection ? [.shutter] : []
                         sequence += 1
