@@ -130,15 +130,10 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
     public private(set) var header: RecordingHeader
     public var problems: [RecordingError] { [] }
     private let log: @Sendable (String) -> Void
-    private let lock = NSCondition()
-    private var pending: Frame
-    private var hasPending = false
-    private var stopping = false
-    private var thread: Thread?
-    private var _stats = CaptureStats()
+    private let exchange: FrameExchange
     private var identity: (card: String, bus: String, byID: String?)?
 
-    public var stats: CaptureStats { lock.lock(); defer { lock.unlock() }; return _stats }
+    public var stats: CaptureStats { exchange.stats }
 
     public init(settings: V4L2Settings, log: @escaping @Sendable (String) -> Void) {
         self.settings = settings
@@ -149,7 +144,7 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
         camera.width = w
         camera.height = h
         header = RecordingHeader(camera: camera, radiometry: settings.radiometry, origin: "v4l2:\(settings.device)")
-        pending = Frame(width: w, height: h)
+        exchange = FrameExchange(width: w, height: h)
     }
 
     deinit { stop() }
@@ -159,82 +154,28 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
     /// Applies import options (rotation, reference) to the header the screener will use.
     public func apply(_ options: ImportOptions) { options.apply(to: &header) }
 
-    public func start() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard thread == nil else { return }
-        stopping = false
-        let t = Thread { [unowned self] in self.captureLoop() }
-        t.name = "capture \(settings.device)"
-        thread = t
-        t.start()
-    }
+    public func start() { exchange.start(name: "capture \(settings.device)") { [unowned self] in self.captureLoop() } }
 
     /// Stops the capture thread and waits for it to release the device.
-    public func stop() {
-        lock.lock()
-        stopping = true
-        lock.broadcast()
-        lock.unlock()
-        while true {
-            lock.lock()
-            let running = thread != nil
-            lock.unlock()
-            if !running { break }
-            usleep(10_000)
-        }
-    }
+    public func stop() { exchange.stop() }
 
-    /// Waits for the next frame; returns false once the source is stopped. Wakes at least every
-    /// `timeoutS` so callers can check their own stop conditions (returns false only on stop).
-    public func next(into frame: inout Frame) throws -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        while !hasPending && !stopping { lock.wait() }
-        if stopping && !hasPending { return false }
-        swap(&pending, &frame)
-        hasPending = false
-        return true
-    }
+    /// Waits for the next frame; returns false once the source is stopped.
+    public func next(into frame: inout Frame) throws -> Bool { exchange.next(into: &frame, timeoutS: nil) ?? false }
 
     /// Like `next(into:)` but gives up after `timeoutS`, returning nil.
-    public func next(into frame: inout Frame, timeoutS: Double) -> Bool? {
-        lock.lock()
-        defer { lock.unlock() }
-        let deadline = Date(timeIntervalSinceNow: timeoutS)
-        while !hasPending && !stopping {
-            if !lock.wait(until: deadline) { return nil }
-        }
-        if stopping && !hasPending { return false }
-        swap(&pending, &frame)
-        hasPending = false
-        return true
-    }
+    public func next(into frame: inout Frame, timeoutS: Double) -> Bool? { exchange.next(into: &frame, timeoutS: timeoutS) }
 
-    private var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
-
-    /// Sleeps up to `seconds` in short steps, returning early (true) when asked to stop.
-    private func sleepUnlessStopped(_ seconds: Double) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        while !stopping { if !lock.wait(until: deadline) { break } }
-        return stopping
-    }
+    private var isStopping: Bool { exchange.isStopping }
+    private func sleepUnlessStopped(_ seconds: Double) -> Bool { exchange.sleepUnlessStopped(seconds) }
+    private func update(_ change: (inout CaptureStats) -> Void) { exchange.update(change) }
 
     // MARK: the device loop (capture thread)
 
     private func captureLoop() {
-        var work = Frame(width: pending.width, height: pending.height)
+        var work = Frame(width: header.camera.width, height: header.camera.height)
         var backoff = settings.backoffS.lowerBound
         var wasLost = false
         var path = settings.device
-        defer {
-            lock.lock()
-            thread = nil
-            lock.broadcast()
-            lock.unlock()
-        }
         while !isStopping {
             do {
                 try stream(path: path, into: &work, onStreaming: {
@@ -266,12 +207,6 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
                 if sleepUnlessStopped(backoff) { return }
             }
         }
-    }
-
-    private func update(_ change: (inout CaptureStats) -> Void) {
-        lock.lock()
-        change(&_stats)
-        lock.unlock()
     }
 
     /// The same camera under whatever node it has now.
@@ -381,14 +316,7 @@ public final class V4L2Source: FrameSource, HeaderAdjustable, @unchecked Sendabl
             work.sequence = UInt64(buffer.sequence)
             work.timestampNs = buffer.timestamp_ns
             if gap > 0 { work.flags.insert(.afterDrop) }
-            lock.lock()
-            swap(&work, &pending)
-            if hasPending { _stats.handoffDrops += 1 }
-            hasPending = true
-            _stats.frames += 1
-            _stats.sequenceGaps += gap
-            lock.signal()
-            lock.unlock()
+            exchange.hand(&work, gap: gap)
         }
     }
 

@@ -13,8 +13,8 @@ import Radiometry
 /// transfer's bytes go through the frame parser (`FlirOneReassembler`) and each whole frame
 /// becomes a `Frame`: the thermal counts, the visible JPEG as sent (the pairing the V4L2 visible
 /// cameras feed), and `.shutter` while the shutter is closed for a flat-field correction. The
-/// newest frame is handed over through the same two-slot exchange as the V4L2 source; a steady
-/// stream allocates nothing. Unplugged (`LIBUSB_ERROR_NO_DEVICE`, `LIBUSB_ERROR_IO`): released,
+/// newest frame is handed over through the exchange the V4L2 source uses (`FrameExchange`); a
+/// steady stream allocates nothing. Unplugged (`LIBUSB_ERROR_NO_DEVICE`, `LIBUSB_ERROR_IO`): released,
 /// then looked for every `backoffS` (1 s doubling to 5 s: no spin while it is gone), streamed
 /// again when back (`reconnects`).
 public final class FlirOneSource: LiveCamera, @unchecked Sendable {
@@ -46,14 +46,10 @@ public final class FlirOneSource: LiveCamera, @unchecked Sendable {
     public let name: String
     public private(set) var header: RecordingHeader
     private let log: @Sendable (String) -> Void
-    private let lock = NSCondition()
-    private var pending: Frame
-    private var hasPending = false
-    private var stopping = false
-    private var thread: Thread?
-    private var _stats = CaptureStats()
+    private let exchange: FrameExchange
+    private let lock = NSLock()
 
-    public var stats: CaptureStats { lock.lock(); defer { lock.unlock() }; return _stats }
+    public var stats: CaptureStats { exchange.stats }
     /// Parser counters (frames cut short, bytes skipped, frames without a whole JPEG) and the
     /// shim's ring overruns, for status.
     public var parserCounters: (cutShort: Int, skippedBytes: Int, badJPEG: Int, overruns: UInt64) {
@@ -69,7 +65,7 @@ public final class FlirOneSource: LiveCamera, @unchecked Sendable {
         header = RecordingHeader(camera: CameraDescription(model: "flirone", serial: settings.serial ?? "", width: g.width, height: g.height,
                                                            fps: 8.7, hfovDeg: 50),
                                  radiometry: settings.radiometry, origin: "usb:09cb:1996")
-        pending = Frame(width: g.width, height: g.height)
+        exchange = FrameExchange(width: g.width, height: g.height)
     }
 
     deinit { stop() }
@@ -84,74 +80,22 @@ public final class FlirOneSource: LiveCamera, @unchecked Sendable {
         return [String(decoding: serial.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)]
     }
 
-    public func start() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard thread == nil else { return }
-        stopping = false
-        let t = Thread { [unowned self] in self.captureLoop() }
-        t.name = "capture flirone"
-        thread = t
-        t.start()
-    }
+    public func start() { exchange.start(name: "capture flirone") { [unowned self] in self.captureLoop() } }
+    public func stop() { exchange.stop() }
+    public func next(into frame: inout Frame, timeoutS: Double) -> Bool? { exchange.next(into: &frame, timeoutS: timeoutS) }
 
-    public func stop() {
-        lock.lock()
-        stopping = true
-        lock.broadcast()
-        lock.unlock()
-        while true {
-            lock.lock()
-            let running = thread != nil
-            lock.unlock()
-            if !running { break }
-            usleep(10_000)
-        }
-    }
-
-    public func next(into frame: inout Frame, timeoutS: Double) -> Bool? {
-        lock.lock()
-        defer { lock.unlock() }
-        let deadline = Date(timeIntervalSinceNow: timeoutS)
-        while !hasPending && !stopping {
-            if !lock.wait(until: deadline) { return nil }
-        }
-        if stopping && !hasPending { return false }
-        swap(&pending, &frame)
-        hasPending = false
-        return true
-    }
-
-    private var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
-
-    private func sleepUnlessStopped(_ seconds: Double) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        while !stopping { if !lock.wait(until: deadline) { break } }
-        return stopping
-    }
-
-    private func update(_ change: (inout CaptureStats) -> Void) {
-        lock.lock()
-        change(&_stats)
-        lock.unlock()
-    }
+    private var isStopping: Bool { exchange.isStopping }
+    private func sleepUnlessStopped(_ seconds: Double) -> Bool { exchange.sleepUnlessStopped(seconds) }
+    private func update(_ change: (inout CaptureStats) -> Void) { exchange.update(change) }
 
     private func captureLoop() {
-        var work = Frame(width: pending.width, height: pending.height)
+        var work = Frame(width: FlirOneGeometry.flirOne.width, height: FlirOneGeometry.flirOne.height)
         var parser = FlirOneReassembler()
         var chunk = [UInt8](repeating: 0, count: Int(settings.transferBytes))
         var backoff = settings.backoffS.lowerBound
         var wasLost = false, everStreamed = false, saidWaiting = false
         var sequence: UInt64 = 0
         var overrunsBefore: UInt64 = 0
-        defer {
-            lock.lock()
-            thread = nil
-            lock.broadcast()
-            lock.unlock()
-        }
         while !isStopping {
             var error = [CChar](repeating: 0, count: 256)
             guard let camera = co_open(Self.vendor, Self.product, settings.serial, settings.transfers, settings.transferBytes, &error, error.count) else {
@@ -202,20 +146,15 @@ public final class FlirOneSource: LiveCamera, @unchecked Sendable {
                         sequence += 1
                         work.sequence = sequence
                         work.timestampNs = DispatchTime.now().uptimeNanoseconds
-                        lock.lock()
-                        swap(&work, &pending)
-                        if hasPending { _stats.handoffDrops += 1 }
-                        hasPending = true
-                        _stats.frames += 1
-                        lock.signal()
-                        lock.unlock()
+                        exchange.hand(&work)
                         delivered = true
                     }
                 }
                 if delivered { lastFrameNs = DispatchTime.now().uptimeNanoseconds }
                 let overruns = co_overruns(camera)
+                let bad = parser.cutShort + parser.badJPEG
+                exchange.update { $0.badBuffers = bad }
                 lock.lock()
-                _stats.badBuffers = parser.cutShort + parser.badJPEG
                 _parserCounters = (parser.cutShort, parser.skippedBytes, parser.badJPEG, overrunsBefore + overruns)
                 lock.unlock()
             }

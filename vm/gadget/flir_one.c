@@ -28,9 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-struct out { uint8_t *p; size_t n; };
-static void b(struct out *o, unsigned v) { o->p[o->n++] = (uint8_t)v; }
-static void w(struct out *o, unsigned v) { b(o, v & 0xff); b(o, v >> 8); }
+#include "gadgetfs_ep0.h"
+
 
 static void iface(struct out *o, unsigned number, unsigned alt, unsigned endpoints) {
     b(o, 9); b(o, USB_DT_INTERFACE); b(o, number); b(o, alt); b(o, endpoints); b(o, 0xff); b(o, 0xff); b(o, 0); b(o, 0);
@@ -53,25 +52,6 @@ static size_t build_config(uint8_t *buf, unsigned packet) {
 }
 
 static const char *strings[] = { NULL, "FLIR Systems", "FLIR ONE Camera", NULL /* serial */ };
-
-static int string_descriptor(unsigned index, uint8_t *buf) {
-    if (index == 0) { buf[0] = 4; buf[1] = USB_DT_STRING; buf[2] = 0x09; buf[3] = 0x04; return 4; }
-    if (index >= sizeof strings / sizeof *strings || !strings[index]) return -1;
-    size_t n = strlen(strings[index]);
-    buf[0] = (uint8_t)(2 + 2 * n); buf[1] = USB_DT_STRING;
-    for (size_t i = 0; i < n; i++) { buf[2 + 2 * i] = (uint8_t)strings[index][i]; buf[3 + 2 * i] = 0; }
-    return (int)(2 + 2 * n);
-}
-
-static void stall(int fd, int in) {
-    int dummy;
-    ssize_t r = in ? read(fd, &dummy, 0) : write(fd, &dummy, 0);
-    if (r != -1 || errno != EL2HLT) fprintf(stderr, "flir_one: stall did not stall (%zd, %s)\n", r, strerror(errno));
-}
-static void ack(int fd) { int dummy; if (read(fd, &dummy, 0) < 0) perror("flir_one: ack"); }
-static void reply(int fd, const void *data, size_t n, unsigned wLength) {
-    if (write(fd, data, n < wLength ? n : wLength) < 0) perror("flir_one: reply");
-}
 
 /* The frame stream: the frames of STREAM, split at their magic. */
 static uint8_t *stream;
@@ -134,6 +114,8 @@ static void *sender(void *arg) {
     return NULL;
 }
 
+static void stop_streaming(void) { streaming = 0; }
+
 static void setup(int fd, const struct usb_ctrlrequest *r) {
     int in = (r->bRequestType & USB_DIR_IN) != 0;
     uint8_t buf[256];
@@ -169,6 +151,9 @@ static void setup(int fd, const struct usb_ctrlrequest *r) {
 int main(int argc, char **argv) {
     if (argc != 4) { fprintf(stderr, "usage: flir_one SERIAL STREAM PERIOD_MS\n"); return 2; }
     strings[3] = argv[1];
+    gadget_name = "flir_one";
+    gadget_strings = strings;
+    gadget_string_count = sizeof strings / sizeof *strings;
     period_ms = (unsigned)atoi(argv[3]);
     FILE *f = fopen(argv[2], "rb");
     if (!f) { perror(argv[2]); return 1; }
@@ -181,38 +166,16 @@ int main(int argc, char **argv) {
     split_frames();
     fprintf(stderr, "flir_one: %zu frames in %s\n", frames, argv[2]);
 
-    int fd = open("/dev/gadget/dummy_udc", O_RDWR);
-    if (fd < 0) { perror("flir_one: /dev/gadget/dummy_udc"); return 1; }
     static uint8_t config_fs[256], config_hs[256];
     size_t config_len = build_config(config_fs, 64);
     if (build_config(config_hs, 512) != config_len) return 1;
-    uint8_t device[USB_DT_DEVICE_SIZE] = {
+    const uint8_t device[USB_DT_DEVICE_SIZE] = {
         USB_DT_DEVICE_SIZE, USB_DT_DEVICE, 0x00, 0x02, 0x00, 0x00, 0x00, 64,
         0xcb, 0x09, 0x96, 0x19, 0x00, 0x01, 1, 2, 3, 1 };
-    uint8_t all[4 + 2 * 256 + USB_DT_DEVICE_SIZE];
-    size_t n = 4;
-    memset(all, 0, 4);
-    memcpy(all + n, config_fs, config_len); n += config_len;
-    memcpy(all + n, config_hs, config_len); n += config_len;
-    memcpy(all + n, device, sizeof device); n += sizeof device;
-    if (write(fd, all, n) != (ssize_t)n) { perror("flir_one: writing the descriptors"); return 1; }
+    int fd = gadget_present(config_fs, config_hs, config_len, device);
+    if (fd < 0) return 1;
     fprintf(stderr, "flir_one: presented 09cb:1996 serial %s\n", argv[1]);
     pthread_t t;
     pthread_create(&t, NULL, sender, NULL);
-    for (;;) {
-        struct usb_gadgetfs_event events[5];
-        ssize_t got = read(fd, events, sizeof events);
-        if (got < 0) { if (errno == EINTR || errno == EAGAIN) continue; perror("flir_one: read"); return 1; }
-        for (size_t i = 0; i < (size_t)got / sizeof *events; i++) {
-            switch (events[i].type) {
-            case GADGETFS_SETUP: setup(fd, &events[i].u.setup); break;
-            case GADGETFS_CONNECT: fprintf(stderr, "flir_one: connected\n"); break;
-            case GADGETFS_DISCONNECT:
-                fprintf(stderr, "flir_one: disconnected\n");
-                streaming = 0;
-                break;
-            default: break;
-            }
-        }
-    }
+    return gadget_serve(fd, setup, stop_streaming);
 }

@@ -23,14 +23,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gadgetfs_ep0.h"
+
 static uint8_t config_fs[256], config_hs[256];
 static size_t config_len;
 static struct uvc_streaming_control probe;
 
-/* A little-endian descriptor writer. */
-struct out { uint8_t *p; size_t n; };
-static void b(struct out *o, unsigned v) { o->p[o->n++] = (uint8_t)v; }
-static void w(struct out *o, unsigned v) { b(o, v & 0xff); b(o, v >> 8); }
 static void d(struct out *o, uint32_t v) { w(o, v & 0xffff); w(o, v >> 16); }
 
 static size_t build_config(uint8_t *buf, unsigned bulk_packet) {
@@ -68,29 +66,6 @@ static size_t build_config(uint8_t *buf, unsigned bulk_packet) {
 }
 
 static const char *strings[] = { NULL, "GroupGets", "PureThermal", NULL /* serial */ };
-
-/* A string descriptor (UTF-16LE) or the language list; its length. */
-static int string_descriptor(unsigned index, uint8_t *buf) {
-    if (index == 0) { buf[0] = 4; buf[1] = USB_DT_STRING; buf[2] = 0x09; buf[3] = 0x04; return 4; }
-    if (index >= sizeof strings / sizeof *strings || !strings[index]) return -1;
-    size_t n = strlen(strings[index]);
-    buf[0] = (uint8_t)(2 + 2 * n); buf[1] = USB_DT_STRING;
-    for (size_t i = 0; i < n; i++) { buf[2 + 2 * i] = (uint8_t)strings[index][i]; buf[3 + 2 * i] = 0; }
-    return (int)(2 + 2 * n);
-}
-
-/* Stalls the request: i/o in the wrong direction, as GadgetFS defines it. */
-static void stall(int fd, int in) {
-    int dummy;
-    ssize_t r = in ? read(fd, &dummy, 0) : write(fd, &dummy, 0);
-    if (r != -1 || errno != EL2HLT) fprintf(stderr, "uvc_camera: stall did not stall (%zd, %s)\n", r, strerror(errno));
-}
-
-static void ack(int fd) { int dummy; if (read(fd, &dummy, 0) < 0) perror("uvc_camera: ack"); }
-
-static void reply(int fd, const void *data, size_t n, unsigned wLength) {
-    if (write(fd, data, n < wLength ? n : wLength) < 0) perror("uvc_camera: reply");
-}
 
 static void setup(int fd, const struct usb_ctrlrequest *r) {
     int in = (r->bRequestType & USB_DIR_IN) != 0;
@@ -136,37 +111,20 @@ static void setup(int fd, const struct usb_ctrlrequest *r) {
 int main(int argc, char **argv) {
     if (argc != 2) { fprintf(stderr, "usage: uvc_camera SERIAL\n"); return 2; }
     strings[3] = argv[1];
+    gadget_name = "uvc_camera";
+    gadget_strings = strings;
+    gadget_string_count = sizeof strings / sizeof *strings;
     memset(&probe, 0, sizeof probe);
     probe.bmHint = 1; probe.bFormatIndex = 1; probe.bFrameIndex = 1; probe.dwFrameInterval = 1111111;
     probe.dwMaxVideoFrameSize = 160 * 120 * 2; probe.dwMaxPayloadTransferSize = 512;
 
-    int fd = open("/dev/gadget/dummy_udc", O_RDWR);
-    if (fd < 0) { perror("uvc_camera: /dev/gadget/dummy_udc"); return 1; }
-    /* GadgetFS's format: tag 0, full-speed configuration, high-speed configuration, device. */
     config_len = build_config(config_fs, 64);
     if (build_config(config_hs, 512) != config_len) return 1;
-    uint8_t device[USB_DT_DEVICE_SIZE] = {
+    const uint8_t device[USB_DT_DEVICE_SIZE] = {
         USB_DT_DEVICE_SIZE, USB_DT_DEVICE, 0x00, 0x02, 0xef, 0x02, 0x01, 64,
         0x4e, 0x1e, 0x00, 0x01, 0x00, 0x02, 1, 2, 3, 1 };
-    uint8_t all[4 + 2 * 256 + USB_DT_DEVICE_SIZE];
-    size_t n = 0;
-    memset(all, 0, 4); n = 4;
-    memcpy(all + n, config_fs, config_len); n += config_len;
-    memcpy(all + n, config_hs, config_len); n += config_len;
-    memcpy(all + n, device, sizeof device); n += sizeof device;
-    if (write(fd, all, n) != (ssize_t)n) { perror("uvc_camera: writing the descriptors"); return 1; }
+    int fd = gadget_present(config_fs, config_hs, config_len, device);
+    if (fd < 0) return 1;
     fprintf(stderr, "uvc_camera: presented 1e4e:0100 serial %s (%zu-byte configuration)\n", argv[1], config_len);
-    for (;;) {
-        struct usb_gadgetfs_event events[5];
-        ssize_t got = read(fd, events, sizeof events);
-        if (got < 0) { if (errno == EINTR || errno == EAGAIN) continue; perror("uvc_camera: read"); return 1; }
-        for (size_t i = 0; i < (size_t)got / sizeof *events; i++) {
-            switch (events[i].type) {
-            case GADGETFS_SETUP: setup(fd, &events[i].u.setup); break;
-            case GADGETFS_CONNECT: fprintf(stderr, "uvc_camera: connected\n"); break;
-            case GADGETFS_DISCONNECT: fprintf(stderr, "uvc_camera: disconnected\n"); break;
-            default: break;
-            }
-        }
-    }
+    return gadget_serve(fd, setup, NULL);
 }
