@@ -55,6 +55,8 @@ public struct Recorder {
     public var settings: V4L2Settings
     /// A FLIR ONE over USB instead of the V4L2 camera of `settings`.
     public var flirOne: FlirOneSource.Settings?
+    /// A progress line this often (nil: none, `record --quiet`).
+    public var progressEveryS: Double? = 1
     /// nil: capture only (checks a camera's stream without writing).
     public var out: String?
     public var maxFrames: Int?
@@ -117,7 +119,7 @@ public struct Recorder {
                 try writer?.append(frame)
             }
             written += 1
-            if Date().timeIntervalSince(lastProgress) >= 1 {
+            if let every = progressEveryS, Date().timeIntervalSince(lastProgress) >= every {
                 lastProgress = Date()
                 let s = source.stats
                 progress(String(format: "recording %@: %d frames, %.1f s, %d dropped by the driver, %d bad buffers%@",

@@ -608,6 +608,8 @@ struct RecordCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Capture without writing: check a camera's stream and report its counters.")
     var dryRun = false
+    @Flag(help: "No progress line every second (the summary at the end only).")
+    var quiet = false
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
     @Option(help: "Stop after this many frames.")
@@ -646,6 +648,7 @@ struct RecordCommand: ParsableCommand {
         var recorder = Recorder(settings: preset.settings(device: ir, input: input), out: out, maxFrames: frames, durationS: duration,
                                 visible: visibleSettings)
         recorder.flirOne = flirOne
+        if quiet { recorder.progressEveryS = nil }
         let err = FileHandleOutput.standardError
         let tty = isatty(STDERR_FILENO) != 0
         let r = try recorder.run(log: { err.write($0) }, progress: { line in

@@ -66,7 +66,7 @@ echo usb-run-done
 # second; the difference in allocations over the difference in frames is what a frame costs.
 for period in 400 50; do
   unplug; plug $period
-  MALLOC_COUNT_BY_OBJECT=1 LD_PRELOAD=$REPO/vm/build/malloc_count.so $CANTHUS_RELEASE record --camera flirone --ir usb --duration 8 --dry-run \
+  MALLOC_COUNT_BY_OBJECT=1 LD_PRELOAD=$REPO/vm/build/malloc_count.so $CANTHUS_RELEASE record --camera flirone --ir usb --duration 8 --dry-run --quiet \
     > /out/alloc$period.out 2> /out/alloc$period.err
 done
 unplug
