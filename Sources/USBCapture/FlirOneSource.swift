@@ -17,7 +17,7 @@ import Radiometry
 /// steady stream allocates nothing. Unplugged (`LIBUSB_ERROR_NO_DEVICE`, `LIBUSB_ERROR_IO`): released,
 /// then looked for every `backoffS` (1 s doubling to 5 s: no spin while it is gone), streamed
 /// again when back (`reconnects`).
-public final class FlirOneSource: LiveCamera, @unchecked Sendable {
+public final class FlirOneSource: LiveCamera, FrameSource, @unchecked Sendable {
     public static let vendor: UInt16 = 0x09CB
     public static let product: UInt16 = 0x1996
 
@@ -83,6 +83,9 @@ public final class FlirOneSource: LiveCamera, @unchecked Sendable {
     public func start() { exchange.start(name: "capture flirone") { [unowned self] in self.captureLoop() } }
     public func stop() { exchange.stop() }
     public func next(into frame: inout Frame, timeoutS: Double) -> Bool? { exchange.next(into: &frame, timeoutS: timeoutS) }
+    /// As a `FrameSource` (`canthus calibrate`): waits for the next frame; false once stopped.
+    public func next(into frame: inout Frame) throws -> Bool { exchange.next(into: &frame, timeoutS: nil) ?? false }
+    public var problems: [RecordingError] { [] }
 
     private var isStopping: Bool { exchange.isStopping }
     private func sleepUnlessStopped(_ seconds: Double) -> Bool { exchange.sleepUnlessStopped(seconds) }

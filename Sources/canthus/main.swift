@@ -392,7 +392,7 @@ struct Convert: ParsableCommand {
 }
 
 struct CalibrationArguments: ParsableArguments {
-    @Option(help: "Where the frames come from: a camera (/dev/video0, /dev/canthus/purethermal) or a recording of the blackbody.")
+    @Option(help: "Where the frames come from: a camera (/dev/video0, /dev/canthus/purethermal; usb or usb:SERIAL for a FLIR ONE) or a recording of the blackbody.")
     var source: String
     @Option(help: "For a camera: its model (as for canthus record).")
     var camera: String = "lepton35"
@@ -428,14 +428,23 @@ struct CalibrationArguments: ParsableArguments {
 
     func capture(plan: CalibrationPlan) throws -> (FrameSource, [SetpointReading], FlatField?) {
         let source: FrameSource
-        var live: V4L2Source?
-        if self.source.hasPrefix("/dev/") {
+        var live: (any LiveCamera)?
+        if self.source == "usb" || self.source.hasPrefix("usb:") {
+            let settings: FlirOneSource.Settings
+            do { settings = try FlirOneSource.Settings(device: self.source) } catch let e as ConfigError { throw Failure(description: "--source: \(e.message)") }
+            let err = FileHandleOutput.standardError
+            let camera = FlirOneSource(settings: settings, log: { err.write($0) })
+            camera.start()
+            live = camera
+            source = camera
+        } else if self.source.hasPrefix("/dev/") {
             let preset: CameraPreset
             do { preset = try CameraPreset.named(camera) } catch { throw Failure(description: "--camera: \(error)") }
             let err = FileHandleOutput.standardError
-            live = V4L2Source(settings: preset.settings(device: self.source, input: input), log: { err.write($0) })
-            live!.start()
-            source = live!
+            let camera = V4L2Source(settings: preset.settings(device: self.source, input: input), log: { err.write($0) })
+            camera.start()
+            live = camera
+            source = camera
         } else {
             source = try openSource(path: self.source)
         }

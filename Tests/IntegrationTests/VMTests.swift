@@ -352,6 +352,8 @@ import USBCapture
         let live = events("run-events.ndjson"), replayed = events("run-replayed.ndjson")
         #expect(live.contains { $0["type"] as? String == "decision" }, "the lane decided about the demo's people: \(text("run-events.ndjson").prefix(2000))")
         #expect(live.count >= 3 && live == replayed, "live \(live.count) events, replayed \(replayed.count): \(text("run-replayed.err"))")
+        // canthus calibrate on the camera: its report names it.
+        #expect(text("calibrate.out").contains("Calibration of flirone F1TEST from usb:flirone:F1TEST"), "\(text("calibrate.out"))\(text("calibrate.err"))")
         // Allocations: the difference between 8 s at 2.5 and at 20 frames per second, per frame —
         // canthus's own apart from libusb's (its Linux backend callocs each submitted transfer's
         // URB list; malloc_count.so tells them apart by caller).
