@@ -18,6 +18,10 @@ public struct Detection: Sendable, Equatable {
     /// The part of the face box's top third that is skin: a head's crown or forehead fills it
     /// (an ellipse fills 69 %); the posts and rails of a warm chair or a frame do not.
     public var crownFill: Double
+    /// The part of the top third's rows in which the skin is split into two or more runs: a
+    /// head's crown is one run per row, however tilted; the posts of a chair's back, or two
+    /// heads side by side, are two.
+    public var crownSplit: Double
     /// Skin pixels on the lesser side of the face's middle over those on the greater, in the
     /// canthus window: about 1 for a face turned to the camera, less for one in profile (skin
     /// on the side it faces, hair behind).
@@ -63,7 +67,7 @@ public struct FaceMeasurer {
         let looksForGlasses = headWidth >= 6 && faceHeight >= 6 && bandTop <= faceBottom
         let bandPixels = looksForGlasses ? (bandBottom - bandTop + 1) * (headWidth - 2 * inset) : 0
         let lastRow = looksForGlasses ? max(searchBottom, bandBottom) : searchBottom
-        var hottest: UInt16 = 0, crown = 0, holes = 0
+        var hottest: UInt16 = 0, crown = 0, holes = 0, splitRows = 0
         // Skin either side of the face's middle (a strip a tenth of the width left out), in the
         // canthus window: a face turned to the camera shows as much on both sides.
         var left = 0, right = 0
@@ -71,16 +75,20 @@ public struct FaceMeasurer {
         for y in blob.minY...lastRow {
             let inWindow = y <= searchBottom, inCrown = y <= crownBottom
             let inBand = looksForGlasses && y >= bandTop && y <= bandBottom
+            var runs = 0, inside = false
             for x in head.minX...head.maxX {
                 let i = y * width + x
                 if group[Int(labels[i])] == blob.label {
                     if inWindow && x < midLow { left += 1 } else if inWindow && x > midHigh { right += 1 }
                     if inWindow && pixels[i] > hottest { hottest = pixels[i] }
                     if inCrown { crown += 1 }
-                } else if inBand && x >= head.minX + inset && x <= head.maxX - inset {
-                    holes += 1
+                    if !inside { runs += 1; inside = true }
+                } else {
+                    inside = false
+                    if inBand && x >= head.minX + inset && x <= head.maxX - inset { holes += 1 }
                 }
             }
+            if inCrown && runs >= 2 { splitRows += 1 }
         }
         // The k hottest pixels of the window (t[0] the smallest of them), among those that can be
         // within `band` of the hottest: no other pixel is averaged, so none needs sorting in. The
@@ -121,6 +129,7 @@ public struct FaceMeasurer {
             glasses: bandPixels > 0 && Double(holes) / Double(bandPixels) > 0.2,
             touchesEdge: head.minX == 0 || blob.minY == 0 || head.maxX == width - 1 || (faceBottom == height - 1),
             crownFill: Double(crown) / Double((crownBottom - blob.minY + 1) * headWidth),
+            crownSplit: Double(splitRows) / Double(crownBottom - blob.minY + 1),
             skinBalance: max(left, right) > 0 ? Double(min(left, right)) / Double(max(left, right)) : 0)
     }
 

@@ -202,6 +202,7 @@ public final class Screener {
         let body = table.firstCount(atLeast: background + config.bodyMarginK - offsetK)
         var anyTurnedDown = false
         let coreFloor = table.firstCount(atLeast: Double(table[threshold]) + 3.0)
+        faceSkinC = Double(table[coreFloor])
         for region in grouper.regions { turnedDown[Int(region.label)] = false }
         for blob in grouper.regions where blob.area >= config.minBlobAreaPx {
             if blob.maxCount >= hotCount { continue }
@@ -224,6 +225,31 @@ public final class Screener {
             }
         }
         if anyTurnedDown { findCores(px, threshold: threshold, hotCount: hotCount, body: body, band: band, offsetK: offsetK) }
+        if config.singleFrame { dropPiecesOfFaces() }
+    }
+
+    /// Skin as warm as a face's in this frame, °C before correction: 3 K above the skin
+    /// threshold (clothing alone reads a kelvin or two above it, a face 3–6).
+    private var faceSkinC = 0.0
+
+    /// In a still: a head too small to measure whose box overlaps the box of a face at least
+    /// four times its size, or comes within half the smallest blob's side of it (a post or a
+    /// lock of hair in front of a face cuts it), is a piece of that person (an ear, a cheek, a
+    /// hand at the chin, the neck below a face found as a hot core), and is dropped. (In a moving
+    /// scene the tracker tells a piece from a person by which was seen first, `fragmentOf`; a
+    /// still has no first.)
+    private func dropPiecesOfFaces() {
+        guard detections.count > 1 else { return }
+        let gap = coreSide / 2 + 1
+        var i = 0
+        while i < detections.count {
+            let p = detections[i]
+            let piece = p.faceWidth < config.minFaceWidthPx && detections.contains { f in
+                f.faceWidth * f.faceHeight >= 4 * p.faceWidth * p.faceHeight
+                    && p.minX <= f.maxX + gap && f.minX <= p.maxX + gap && p.minY <= f.maxY + gap && f.minY <= p.maxY + gap
+            }
+            if piece { detections.remove(at: i) } else { i += 1 }
+        }
     }
 
     /// The shape tests every face passes (`detect`, `findCores`).
@@ -235,8 +261,15 @@ public final class Screener {
         if Double(d.faceHeight) < 0.75 * Double(d.faceWidth) && d.maxY < h - 1
             && !liesBetweenHatAndMask(d, pixels: px, body: body) { return false }
         // A head's top is its crown or forehead, a solid cap; a region whose top third is
-        // mostly empty (the back and posts of a warm chair above its seat) is not a head.
-        if d.crownFill < 0.4 && !d.touchesEdge { return false }
+        // mostly empty (the back and posts of a warm chair above its seat) is not a head. In a
+        // moving scene a head tilted or turned for a frame is upright in the next; a still has
+        // one frame, so there a top that is one piece of skin as warm as a face's is a head
+        // (hair over a tilted crown; a chair's posts, or two heads side by side, are two pieces).
+        if d.crownFill < 0.4 && !d.touchesEdge
+            && !(config.singleFrame && d.canthusC >= faceSkinC && d.crownSplit == 0) { return false }
+        // In a still, a piece the frame's edge cuts, narrower or shorter than the smallest
+        // blob's side, cannot be told for a head (a moving scene shows it as it comes in).
+        if config.singleFrame && d.touchesEdge && min(d.faceWidth, d.faceHeight) < coreSide { return false }
         // Too small to measure is still a person when it is a head on a body; a speck with
         // nothing warm beneath it (a hand on the counter, an ear, a lamp) is not, and neither
         // is a "head" smaller than a tiny blob (the tip of a larger warm region).
@@ -286,11 +319,16 @@ public final class Screener {
     /// Whether `region` is a hand or arm: another warm region (the head) sits above it, no more
     /// than three of its heights higher, centred over its width, and a column of clothing at
     /// least `body` counts warm (the torso) joins the two in at least 70 % of the rows between.
+    /// A region at least 0.8 of that head's width, at least as tall as wide and whose hottest
+    /// pixel is as warm as the head's is not a hand (a hand is 8–9 cm across, a face 14–16, and
+    /// the skin of a hand reads kelvins below the inner canthus): it is the face of someone
+    /// standing in front, whose hair joins it to the head behind.
     private func hangsBelowAHead(_ region: Blob, pixels px: UnsafeBufferPointer<UInt16>, hotCount: UInt16, body: UInt16) -> Bool {
         let w = upright.width
         for head in grouper.regions where head.label != region.label && head.area >= config.minBlobAreaPx && head.maxCount < hotCount {
             let gap = region.minY - head.maxY - 1
             guard gap >= 1, gap <= 3 * head.height else { continue }
+            if region.width * 5 >= head.width * 4 && region.height >= region.width && region.maxCount >= head.maxCount { continue }
             let cx = (head.minX + head.maxX) / 2
             guard cx >= region.minX, cx <= region.maxX else { continue }
             var warm = 0

@@ -80,7 +80,8 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     public var faceWidthM = 0.15
 
     /// Set by `forStills()` only (never read from a file): the frames are single photos, so
-    /// staying put tells nothing and no track is taken for an object for it.
+    /// staying put tells nothing and no track is taken for an object for it, and what time
+    /// tells of pieces, tilted heads and edge slivers is told by size and shape instead.
     public var singleFrame = false
 
     /// How people are screened at this site (`ScreeningProtocol`); unset is `walk_through`,
@@ -176,8 +177,12 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// frame decides (`frames_for_decision`, `best_frames` 1, no `decision_window_s`), a
     /// one-frame track is a person (`min_track_frames` 1), nobody is judged moving or
     /// settling (`walk_through`: a photo shows people where they stand), and nothing is taken
-    /// for an object because it stayed put (`singleFrame`). Every other gate — size, edge,
-    /// facing, cold, glasses, the reference — applies as to a video frame.
+    /// for an object because it stayed put (`singleFrame`). What time tells in a moving scene
+    /// is told otherwise in a still (`singleFrame`, in `Screener`): a piece of a person is the
+    /// smaller of two touching heads (not the later), a tilted head's crown is one warm piece
+    /// (not the upright head of the next frame), and a sliver the edge cuts is no one (not
+    /// someone about to come in). Every other gate — size, edge, facing, cold, glasses, the
+    /// reference — applies as to a video frame.
     public func forStills() -> ScreeningConfig {
         var c = self
         c.framesForDecision = 1

@@ -27,12 +27,26 @@ public enum Project {
 
     public static func path(_ relative: String) -> String { root + "/" + relative }
 
-    /// A fresh temporary directory for one test.
+    /// A fresh temporary directory for one test, inside this test process's own directory,
+    /// which is removed when the process exits (a crowd evaluation writes hundreds of MB;
+    /// runs must not fill the disk). `CANTHUS_KEEP_TEST_FILES=1` keeps it to look at.
     public static func temporaryDirectory() -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canthus-test-\(UUID().uuidString)").path
+        let dir = processDirectory + "/" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
+
+    private static let processDirectory: String = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canthus-test-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        if ProcessInfo.processInfo.environment["CANTHUS_KEEP_TEST_FILES"] == nil {
+            removedAtExit = dir
+            atexit { if let dir = Project.removedAtExit { try? FileManager.default.removeItem(atPath: dir) } }
+        }
+        return dir
+    }()
+
+    nonisolated(unsafe) private static var removedAtExit: String?
 }
 
 /// SHA-256 (FIPS 180-4), for checking decoded frames against published hashes.
