@@ -110,6 +110,19 @@ public struct CaptureStats: Sendable, Equatable {
     public var reconnects = 0
     public var stalls = 0
     public var lost = false
+    /// A USB stream's bytes skipped to find the next frame header (`FlirOneReassembler`).
+    public var skippedBytes = 0
+    /// Transfers the USB shim's ring had no room for (the frame loop fell behind).
+    public var overruns = 0
+
+    /// Each counter by the name a lane's health shows it under (`canthus status`), without
+    /// allocating.
+    public func forEachCounter(_ body: (String, Int) -> Void) {
+        body("capture_frames", frames); body("capture_handoff_drops", handoffDrops); body("capture_sequence_gaps", sequenceGaps)
+        body("capture_bad_buffers", badBuffers); body("capture_streaming_restarts", streamingRestarts)
+        body("capture_reconnects", reconnects); body("capture_stalls", stalls)
+        body("capture_skipped_bytes", skippedBytes); body("capture_overruns", overruns)
+    }
 
     public init() {}
 }

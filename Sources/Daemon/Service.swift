@@ -262,6 +262,17 @@ public struct ScreeningService {
             health.set(component, "frame_us_max", to: frameTimes.maxUs)
         }
         defer { if frameTimes.count > 0 { reportFrameTimes() } }
+        // A live camera's capture counters (`CaptureStats`: frames, drops, bad buffers,
+        // restarts, reconnects, stalls, a USB stream's skipped bytes and overruns), in the
+        // health model once a second (`capture_frames`, …).
+        var liveCamera: (any LiveCamera)?
+        var captureReportedNs: UInt64 = 0
+        func reportCapture() {
+            guard let stats = liveCamera?.stats else { return }
+            stats.forEachCounter { name, value in health.set(component, name, to: value) }
+            captureReportedNs = DispatchTime.now().uptimeNanoseconds
+        }
+        defer { reportCapture() }
         var frames = 0
         defer { shared.update { $0.frames += frames; $0.laneFrames[plan.lane.name] = frames } }
         // IR frames that got a visible picture and those that did not (`pairVisible`).
@@ -299,8 +310,9 @@ public struct ScreeningService {
             let inputs: [() throws -> FrameInput]
             if let camera = plan.lane.source.camera {
                 inputs = [{
-                    .camera(try camera.source { line in logger.warning("\(line)") },
-                            visible: try camera.visible?.source { line in logger.warning("visible camera: \(line)") })
+                    let source = try camera.source { line in logger.warning("\(line)") }
+                    liveCamera = source
+                    return .camera(source, visible: try camera.visible?.source { line in logger.warning("visible camera: \(line)") })
                 }]
             } else {
                 inputs = plan.lane.source.replay.map { path in { .file(try openSource(path: path, options: plan.importOptions)) } }
@@ -332,6 +344,7 @@ public struct ScreeningService {
                     if let path = plan.lane.source.camera?.record { recordFrame(path, screener.header, frame, index) }
                     frameTimes.add(ns: DispatchTime.now().uptimeNanoseconds &- frameStartNs)
                     if frameTimes.count % 100 == 0 { reportFrameTimes() }
+                    if liveCamera != nil && frameStartNs &- captureReportedNs >= 1_000_000_000 { reportCapture() }
                     frames += 1
                     if hasVisible {
                         if frame.visibleJPEG.isEmpty { unpaired += 1 } else { paired += 1 }

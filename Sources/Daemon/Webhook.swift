@@ -108,7 +108,7 @@ final class WebhookSender: @unchecked Sendable {
     func start() {
         let t = Thread { [self] in
             run()
-            condition.lock(); finishedRunning = true; condition.unlock()
+            condition.lock(); finishedRunning = true; condition.broadcast(); condition.unlock()
             finished.signal()
         }
         t.name = "canthus-\(name)"
@@ -120,7 +120,7 @@ final class WebhookSender: @unchecked Sendable {
         condition.lock()
         woken = true
         storeReady = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -130,16 +130,13 @@ final class WebhookSender: @unchecked Sendable {
     func close() {
         let deadline = Date() + 5
         condition.lock()
-        // A fresh look at the outbox first (the records writer's last batch has just woken it).
+        // A fresh look at the outbox first (the records writer's last batch has just woken it),
+        // then until nothing waits or sending fails; the thread broadcasts each change.
         let seen = rounds
-        while rounds <= seen + 1 && Date() < deadline && !finishedRunning {
-            condition.unlock(); Thread.sleep(forTimeInterval: 0.02); condition.lock()
-        }
-        while pending > 0 && !failing && Date() < deadline && !finishedRunning {
-            condition.unlock(); Thread.sleep(forTimeInterval: 0.02); condition.lock()
-        }
+        while rounds <= seen + 1 && !finishedRunning && condition.wait(until: deadline) {}
+        while pending > 0 && !failing && !finishedRunning && condition.wait(until: deadline) {}
         stopping = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
         if finished.wait(timeout: .now() + 1) == .timedOut {
             // An answer still awaited: given up.
@@ -149,7 +146,8 @@ final class WebhookSender: @unchecked Sendable {
         try? client.syncShutdown()
     }
 
-    /// Under `condition`: events waiting at the last look, looks taken, the thread's end.
+    /// Under `condition`, each change broadcast (`close` waits on them): events waiting at the
+    /// last look, looks taken, the thread's end.
     private var pending = 0
     private var rounds = 0
     private var finishedRunning = false
@@ -163,6 +161,7 @@ final class WebhookSender: @unchecked Sendable {
             let ready = storeReady
             woken = false
             rounds += 1
+            condition.broadcast()
             condition.unlock()
             do {
                 guard ready else { pause(1); continue }
@@ -185,7 +184,7 @@ final class WebhookSender: @unchecked Sendable {
                     // Not the sender's failure to retry: said for each event refused.
                     log.error("\(url) refused \(item.eventID) for good (HTTP \(status)): \(why)")
                     health.report(component, .degraded, reasons: [ReasonCode.alarmSinkFailing.rawValue], detail: "\(url) refused \(item.eventID): HTTP \(status)")
-                    condition.lock(); failing = true; condition.unlock()   // ok again at the next delivery
+                    condition.lock(); failing = true; condition.broadcast(); condition.unlock()   // ok again at the next delivery
                 case .failed(let why):
                     failures += 1
                     health.count(component, "retried")
@@ -202,7 +201,7 @@ final class WebhookSender: @unchecked Sendable {
     }
 
     private func setPending(_ n: Int) {
-        condition.lock(); pending = n; condition.unlock()
+        condition.lock(); pending = n; condition.broadcast(); condition.unlock()
         health.set(component, "pending", to: n)
     }
 
@@ -210,6 +209,7 @@ final class WebhookSender: @unchecked Sendable {
         condition.lock()
         let was = failing
         failing = false
+        condition.broadcast()
         condition.unlock()
         guard was else { return }
         health.report(component, .ok)
@@ -220,6 +220,7 @@ final class WebhookSender: @unchecked Sendable {
         condition.lock()
         let was = failing
         failing = true
+        condition.broadcast()
         condition.unlock()
         if !was { log.error("\(why)") }
         health.report(component, .degraded, reasons: [ReasonCode.alarmSinkFailing.rawValue], detail: why)

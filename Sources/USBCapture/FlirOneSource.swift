@@ -47,15 +47,10 @@ public final class FlirOneSource: LiveCamera, FrameSource, @unchecked Sendable {
     public private(set) var header: RecordingHeader
     private let log: @Sendable (String) -> Void
     private let exchange: FrameExchange
-    private let lock = NSLock()
 
+    /// Frames cut short and frames without a whole JPEG are `badBuffers`; bytes skipped to
+    /// find a frame and the shim's ring overruns have counters of their own.
     public var stats: CaptureStats { exchange.stats }
-    /// Parser counters (frames cut short, bytes skipped, frames without a whole JPEG) and the
-    /// shim's ring overruns, for status.
-    public var parserCounters: (cutShort: Int, skippedBytes: Int, badJPEG: Int, overruns: UInt64) {
-        lock.lock(); defer { lock.unlock() }; return _parserCounters
-    }
-    private var _parserCounters = (cutShort: 0, skippedBytes: 0, badJPEG: 0, overruns: UInt64(0))
 
     public init(settings: Settings, log: @escaping @Sendable (String) -> Void) {
         self.settings = settings
@@ -104,8 +99,10 @@ public final class FlirOneSource: LiveCamera, FrameSource, @unchecked Sendable {
             guard let camera = co_open(Self.vendor, Self.product, settings.serial, settings.transfers, settings.transferBytes, &error, error.count) else {
                 let why = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 if !saidWaiting { log("capture \(name): \(why); waiting for it"); saidWaiting = true }
-                if everStreamed, !wasLost { update { $0.lost = true }; wasLost = true }
-                if !everStreamed { update { $0.lost = true } }
+                // Not streaming is lost (before the first frame too: the lane waits paused);
+                // back after having streamed is a reconnect.
+                update { $0.lost = true }
+                if everStreamed { wasLost = true }
                 if sleepUnlessStopped(backoff) { return }
                 backoff = min(settings.backoffS.upperBound, backoff * 2)
                 continue
@@ -154,12 +151,9 @@ public final class FlirOneSource: LiveCamera, FrameSource, @unchecked Sendable {
                     }
                 }
                 if delivered { lastFrameNs = DispatchTime.now().uptimeNanoseconds }
-                let overruns = co_overruns(camera)
-                let bad = parser.cutShort + parser.badJPEG
-                exchange.update { $0.badBuffers = bad }
-                lock.lock()
-                _parserCounters = (parser.cutShort, parser.skippedBytes, parser.badJPEG, overrunsBefore + overruns)
-                lock.unlock()
+                let overruns = Int(overrunsBefore + co_overruns(camera))
+                let bad = parser.cutShort + parser.badJPEG, skipped = parser.skippedBytes
+                exchange.update { $0.badBuffers = bad; $0.skippedBytes = skipped; $0.overruns = overruns }
             }
             overrunsBefore += co_overruns(camera)
             co_close(camera)

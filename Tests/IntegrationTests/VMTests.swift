@@ -129,6 +129,8 @@ import USBCapture
         let camHealth = components.first { $0["name"] as? String == "lane cam" }
         let recHealth = components.first { $0["name"] as? String == "lane rec" }
         #expect(camHealth?["state"] as? String == "failing" && (camHealth?["reasons"] as? [String]) == ["camera_lost"], "\(components) \(text("status.err"))")
+        // The camera's capture counters are in the lane's health (frames before the unplug).
+        #expect(((camHealth?["counters"] as? [String: Int])?["capture_frames"] ?? 0) > 0, "\(components)")
         #expect(recHealth?["state"] as? String == "ok", "\(components)")
         // The recording's lane gave exactly what the recording gives alone, through the loss.
         let replayed = try CLI.run(["replay", "--format", "ndjson", Project.path("Fixtures/demo.canthus")])
@@ -340,6 +342,10 @@ import USBCapture
             .first { $0["name"] as? String == "lane usb" }
         // Screening (degraded only by the stream's own shutter frame, when the status came at it).
         #expect(lane?["state"] as? String == "ok" || (lane?["reasons"] as? [String]) == ["shutter"], "\(text("run-status.json"))")
+        // The camera's counters in the lane's health: frames, and a clean stream skipped nothing.
+        let counters = lane?["counters"] as? [String: Int] ?? [:]
+        #expect((counters["capture_frames"] ?? 0) > 0 && counters["capture_skipped_bytes"] == 0 && counters["capture_overruns"] == 0,
+                "\(text("run-status.json"))")
         // The frames the lane screened, recorded as it ran and replayed: the same events (but for
         // the lane, gate, id and source name, which a replay gives its own).
         func events(_ f: String) -> [NSDictionary] {
