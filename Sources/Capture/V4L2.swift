@@ -86,6 +86,13 @@ public struct V4L2DeviceInfo: Codable, Equatable, Sendable {
         case path, driver, card, bus, formats, role, reason
         case usbVendor = "usb_vendor", usbProduct = "usb_product", usbSerial = "usb_serial", stableNames = "stable_names"
     }
+
+    public init(path: String, driver: String, card: String, bus: String, usbVendor: String?, usbProduct: String?, usbSerial: String?,
+                stableNames: [String], formats: [Format], role: String, reason: String) {
+        self.path = path; self.driver = driver; self.card = card; self.bus = bus
+        self.usbVendor = usbVendor; self.usbProduct = usbProduct; self.usbSerial = usbSerial
+        self.stableNames = stableNames; self.formats = formats; self.role = role; self.reason = reason
+    }
 }
 
 public enum V4L2 {

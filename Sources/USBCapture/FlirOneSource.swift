@@ -20,6 +20,8 @@ import Radiometry
 public final class FlirOneSource: LiveCamera, FrameSource, @unchecked Sendable {
     public static let vendor: UInt16 = 0x09CB
     public static let product: UInt16 = 0x1996
+    /// The thermal camera's horizontal field of view (°): 50 across its 160 columns.
+    public static let hfovDeg = 50.0
 
     public struct Settings: Sendable {
         /// Only the camera with this serial (default: the first FLIR ONE).
@@ -58,7 +60,7 @@ public final class FlirOneSource: LiveCamera, FrameSource, @unchecked Sendable {
         name = "usb:flirone" + (settings.serial.map { ":" + $0 } ?? "")
         let g = FlirOneGeometry.flirOne
         header = RecordingHeader(camera: CameraDescription(model: "flirone", serial: settings.serial ?? "", width: g.width, height: g.height,
-                                                           fps: 8.7, hfovDeg: 50),
+                                                           fps: 8.7, hfovDeg: Self.hfovDeg),
                                  radiometry: settings.radiometry, origin: "usb:09cb:1996")
         exchange = FrameExchange(width: g.width, height: g.height)
     }
@@ -73,6 +75,15 @@ public final class FlirOneSource: LiveCamera, FrameSource, @unchecked Sendable {
         var serial = [CChar](repeating: 0, count: 128)
         guard co_find(vendor, product, nil, &serial, serial.count) == 1 else { return [] }
         return [String(decoding: serial.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)]
+    }
+
+    /// An attached FLIR ONE as `canthus devices` lists cameras (its device name is
+    /// `usb[:SERIAL]`; no V4L2 formats: it streams its own frames).
+    public static func describe(serial: String) -> V4L2DeviceInfo {
+        let device = "usb" + (serial.isEmpty ? "" : ":" + serial)
+        return V4L2DeviceInfo(path: device, driver: "libusb", card: "FLIR ONE", bus: "usb", usbVendor: "09cb", usbProduct: "1996",
+                              usbSerial: serial.isEmpty ? nil : serial, stableNames: [], formats: [], role: "ir",
+                              reason: "a FLIR ONE: source.camera {model: flirone, device: \(device)} (docs/usb-flir-one.md)")
     }
 
     public func start() { exchange.start(name: "capture flirone") { [unowned self] in self.captureLoop() } }

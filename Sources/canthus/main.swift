@@ -557,16 +557,18 @@ struct Devices: ParsableCommand {
     func run() throws {
         let devices = V4L2.devices()
         // USB cameras without a V4L2 driver.
-        let flirOnes = FlirOneSource.attached()
-        for serial in flirOnes where !json {
-            print("usb\(serial.isEmpty ? "" : ":" + serial): FLIR ONE (USB 09cb:1996\(serial.isEmpty ? "" : " serial " + serial); libusb)")
-            print("  role: ir — a FLIR ONE: source.camera {model: flirone, device: usb\(serial.isEmpty ? "" : ":" + serial)} (docs/usb-flir-one.md)")
-        }
+        let flirOnes = FlirOneSource.attached().map(FlirOneSource.describe(serial:))
         if json {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try e.encode(devices), as: UTF8.self))
+            print(String(decoding: try e.encode(flirOnes + devices), as: UTF8.self))
             return
+        }
+        for d in flirOnes {
+            print("\(d.path): FLIR ONE (USB 09cb:1996\(d.usbSerial.map { " serial " + $0 } ?? ""); libusb)")
+            print("  role: ir — \(d.reason)")
+            let width = FlirOneGeometry.flirOne.width
+            if let g = CameraGeometry(hfovDeg: FlirOneSource.hfovDeg, widthPx: width) { printReach(g, preset: "flirone", hfovDeg: FlirOneSource.hfovDeg, widthPx: width) }
         }
         guard !devices.isEmpty || !flirOnes.isEmpty else {
             print("No V4L2 capture devices found (/dev/video*). Is the camera plugged in, and may this user open it?")
@@ -578,10 +580,7 @@ struct Devices: ParsableCommand {
             print("  role: \(d.role) — \(d.reason)")
             if d.role == "ir", let preset = CameraPreset.recognised(d),
                let g = CameraGeometry(hfovDeg: preset.hfovDeg, widthPx: preset.width) {
-                let screening = ScreeningConfig()
-                let dMax = g.maxScreeningDistanceM(minFaceWidthPx: screening.minFaceWidthPx, faceWidthM: screening.faceWidthM)
-                print(String(format: "  screens people to %.1f m (%@ preset, %g° across %d px: a %.2f m face spans %d px there; docs/distance.md)",
-                             dMax, preset.name, preset.hfovDeg, preset.width, screening.faceWidthM, screening.minFaceWidthPx))
+                printReach(g, preset: preset.name, hfovDeg: preset.hfovDeg, widthPx: preset.width)
             }
             let readable = Set(PixelFormat.allCases.map { PixelFormat.fourccString($0.fourcc) })
             for f in d.formats where readable.contains(f.fourcc) {
@@ -594,6 +593,14 @@ struct Devices: ParsableCommand {
             let others = d.formats.filter { !readable.contains($0.fourcc) }.count
             if others > 0 { print("  and \(others) other formats canthus does not read (--json lists them)") }
         }
+    }
+
+    /// How far a camera screens people with the default settings (docs/distance.md).
+    func printReach(_ g: CameraGeometry, preset: String, hfovDeg: Double, widthPx: Int) {
+        let screening = ScreeningConfig()
+        let dMax = g.maxScreeningDistanceM(minFaceWidthPx: screening.minFaceWidthPx, faceWidthM: screening.faceWidthM)
+        print(String(format: "  screens people to %.1f m (%@ preset, %g° across %d px: a %.2f m face spans %d px there; docs/distance.md)",
+                     dMax, preset, hfovDeg, widthPx, screening.faceWidthM, screening.minFaceWidthPx))
     }
 }
 

@@ -307,6 +307,10 @@ import USBCapture
         func text(_ f: String) -> String { (try? String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8)) ?? "" }
         #expect(!text("devices-none.txt").contains("FLIR ONE") && text("devices.txt").contains("usb:F1TEST: FLIR ONE (USB 09cb:1996 serial F1TEST"),
                 "\(text("devices.txt"))")
+        #expect(text("devices.txt").contains("screens people to"), "\(text("devices.txt"))")
+        let listed = (try? JSONSerialization.jsonObject(with: Data(text("devices.json").utf8))) as? [[String: Any]] ?? []
+        #expect(listed.contains { $0["path"] as? String == "usb:F1TEST" && $0["usb_serial"] as? String == "F1TEST" && $0["role"] as? String == "ir" },
+                "\(text("devices.json"))")
         // The gadget logged the start sequence as canthus sent it.
         let gadget = text("gadget.log")
         #expect(gadget.contains("setup 00 09 0003") && gadget.contains("stop 2") && gadget.contains("start 1") && gadget.contains("start 2"), "\(gadget)")

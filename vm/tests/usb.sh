@@ -21,6 +21,7 @@ ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
 $CANTHUS devices > /out/devices-none.txt 2>&1
 plug 110
 $CANTHUS devices > /out/devices.txt 2>&1
+$CANTHUS devices --json > /out/devices.json 2>&1
 $CANTHUS record --camera flirone --ir usb:F1TEST --frames 30 --out /out/live.canthus > /out/live.out 2> /out/live.err
 echo $? > /out/live.status
 echo usb-record-done
