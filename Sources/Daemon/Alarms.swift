@@ -276,15 +276,22 @@ struct ProgramRun {
 /// input and `environment` added to canthus's own; standard output and error together (up to
 /// 64 KiB kept). Past `timeoutS` the group (the program and what it started) gets SIGTERM, a
 /// second later SIGKILL, and the status is nil.
+/// Held while pipes are made and marked close-on-exec, and while a program is spawned.
+private let spawning = NSLock()
+
 func runProgram(_ path: String, _ args: [String], input: Data = Data(), environment: [String: String] = [:], timeoutS: Double) throws -> ProgramRun {
+    // The pipes are close-on-exec before any other sink's thread can start a program (the
+    // dup2s below give the child its own): made and marked under the lock every spawn takes.
+    // (Glibc's pipe2 with O_CLOEXEC would do it at once, but Swift's Glibc does not offer it.)
     var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
-    guard pipe(&toChild) == 0 else { throw SinkFailure("\(path): cannot make a pipe: \(errnoDescription(errno))") }
-    guard pipe(&fromChild) == 0 else {
-        close(toChild[0]); close(toChild[1])
-        throw SinkFailure("\(path): cannot make a pipe: \(errnoDescription(errno))")
+    try spawning.withLock {
+        guard pipe(&toChild) == 0 else { throw SinkFailure("\(path): cannot make a pipe: \(errnoDescription(errno))") }
+        guard pipe(&fromChild) == 0 else {
+            close(toChild[0]); close(toChild[1])
+            throw SinkFailure("\(path): cannot make a pipe: \(errnoDescription(errno))")
+        }
+        for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     }
-    // Not inherited by other programs the daemon starts meanwhile (the dup2s below give the child its own).
-    for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     defer { close(fromChild[0]) }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -308,7 +315,7 @@ func runProgram(_ path: String, _ args: [String], input: Data = Data(), environm
     let envp = env.map { strdup($0) } + [nil]
     defer { for p in argv + envp { free(p) } }
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+    let rc = spawning.withLock { posix_spawn(&pid, path, &actions, &attributes, argv, envp) }
     close(toChild[0])
     close(fromChild[1])
     guard rc == 0 else {

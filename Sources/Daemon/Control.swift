@@ -18,18 +18,11 @@ public enum ControlSocket {
         return getuid() == 0 ? "/run/canthus/canthus.sock" : "/tmp/canthus-\(getuid())/canthus.sock"
     }
 
-    static func address(_ path: String) throws -> sockaddr_un {
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            throw ControlError("\(path): a socket path must be shorter than \(MemoryLayout.size(ofValue: addr.sun_path)) bytes")
+    static func address(_ path: String) throws -> UnixSocketAddress {
+        guard let a = UnixSocketAddress(path) else {
+            throw ControlError("\(path): a socket path must be shorter than \(UnixSocketAddress.capacity) bytes")
         }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-            raw[bytes.count] = 0
-        }
-        return addr
+        return a
     }
 
     /// Sends `command` to the daemon at `path` and returns its one-line JSON answer.
@@ -39,10 +32,7 @@ public enum ControlSocket {
         defer { close(fd) }
         var tv = timeval(tv_sec: timeoutS, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = try address(path)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let rc = try address(path).with { connect(fd, $0, $1) }
         if rc != 0 {
             let e = errno
             if e == ENOENT || e == ECONNREFUSED {
@@ -123,11 +113,9 @@ public final class ControlServer: @unchecked Sendable {
         }
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ControlError("cannot make a socket: \(errnoDescription(errno))") }
-        var addr = try ControlSocket.address(path)
+        let address = try ControlSocket.address(path)
         let old = umask(0o117)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let rc = address.with { bind(fd, $0, $1) }
         umask(old)
         guard rc == 0, listen(fd, 8) == 0 else {
             let e = errno

@@ -36,24 +36,40 @@ public struct SystemdNotifier: Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        var bytes = Array(socketPath.utf8)
-        let abstract = bytes.first == UInt8(ascii: "@")
-        if abstract { bytes[0] = 0 }
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        // An abstract address's length counts its bytes exactly (no terminating zero).
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (abstract ? 0 : 1))
+        guard let address = UnixSocketAddress(socketPath) else { return false }
         let payload = Array(message.utf8)
-        let sent = withUnsafePointer(to: &addr) { a in
-            a.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sa, length) }
-            }
+        let sent = address.with { sa, length in
+            payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sa, length) }
         }
         return sent == payload.count
+    }
+}
+
+/// A Unix socket's address: a path, or with a leading `@` a name in the abstract namespace
+/// (as systemd's `NOTIFY_SOCKET` may be). The one place a `sockaddr_un` is filled.
+struct UnixSocketAddress {
+    /// The longest path that fits, in bytes, plus one.
+    static var capacity: Int { MemoryLayout.size(ofValue: sockaddr_un().sun_path) }
+    private var storage = sockaddr_un()
+    /// The address's length: an abstract one counts its bytes exactly (no terminating zero).
+    let length: socklen_t
+
+    /// nil when `path` does not fit.
+    init?(_ path: String) {
+        var bytes = Array(path.utf8)
+        let abstract = bytes.first == UInt8(ascii: "@")
+        if abstract { bytes[0] = 0 }
+        guard bytes.count < Self.capacity else { return nil }
+        storage.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &storage.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (abstract ? 0 : 1))
+    }
+
+    /// Calls `body` with the address as a `sockaddr` and its length (for bind, connect, sendto).
+    func with<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        withUnsafePointer(to: storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) } }
     }
 }
 

@@ -31,13 +31,14 @@ public enum Project {
     /// which is removed when the process exits (a crowd evaluation writes hundreds of MB;
     /// runs must not fill the disk). `CANTHUS_KEEP_TEST_FILES=1` keeps it to look at.
     public static func temporaryDirectory() -> String {
-        let dir = processDirectory + "/" + UUID().uuidString
+        // Short names: a Unix socket's path inside must stay under 108 bytes.
+        let dir = processDirectory + "/" + UUID().uuidString.prefix(13)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
 
     private static let processDirectory: String = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canthus-test-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canthus-test-\(UUID().uuidString.prefix(13))").path
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         if ProcessInfo.processInfo.environment["CANTHUS_KEEP_TEST_FILES"] == nil {
             removedAtExit = dir
