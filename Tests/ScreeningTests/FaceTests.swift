@@ -112,4 +112,84 @@ import Testing
         #expect(d.faceHeight < d.faceWidth + 4, "the box ends at the mask: \(d)")
         #expect(d.glasses, "\(d)")
     }
+
+    /// The people (decisions and rejections) canthus reports in one drawn frame, screened as a
+    /// still (`forStills`) or as the first frame of a video; `c(x, y)` is each pixel's °C.
+    func people(_ c: (Int, Int) -> Double, still: Bool) -> [String] {
+        let header = RecordingHeader(camera: CameraDescription(model: "drawn", serial: "0", width: Self.w, height: Self.h,
+                                                               fps: 9, hfovDeg: 57),
+                                     radiometry: .leptonTLinearHigh, origin: "FaceTests")
+        let screener = Screener(header: header, config: still ? ScreeningConfig().forStills() : ScreeningConfig(), sourceName: "drawn")
+        var px = [UInt16](repeating: 0, count: Self.w * Self.h)
+        for y in 0..<Self.h { for x in 0..<Self.w { px[y * Self.w + x] = Self.count(c(x, y)) } }
+        var events: [Event] = []
+        // A video's rules need a person seen in a few frames: the same frame, a second long.
+        for i in 0..<(still ? 1 : 9) {
+            screener.process(Frame(width: Self.w, height: Self.h, pixels: px, timestampNs: UInt64(i) * 111_111_111), index: i) { events.append($0) }
+        }
+        screener.finish { events.append($0) }
+        return events.compactMap { e in
+            switch e.body {
+            case .decision(let d): "decision \(d.track)"
+            case .rejected(let t, let r, _): "rejected \(t) \(r.joined(separator: ","))"
+            default: nil
+            }
+        }
+    }
+
+    /// Someone standing in front of another, their hair (a few kelvin above the room) joining
+    /// their face to the head behind: the face is as wide as that head, taller than wide and as
+    /// warm, so it is a face, not a hand hanging below a head. A hand in the same place —
+    /// narrower and kelvins cooler — is no one.
+    @Test func aFaceBelowAHeadIsNotAHand() {
+        func scene(front: @escaping (Int, Int) -> Double?) -> (Int, Int) -> Double {
+            { x, y in
+                let dx = Double(x - 32) / 6.5, dy = Double(y - 9) / 8.5
+                if dx * dx + dy * dy <= 1 { return 33 }                       // the head behind
+                if let c = front(x, y) { return c }
+                if (18...23).contains(y) && (25...39).contains(x) { return 26 }  // hair
+                if y >= 18 && (20...44).contains(x) { return 23.5 }           // clothing
+                return 22
+            }
+        }
+        let face = people(scene { x, y in
+            let dx = Double(x - 32) / 7.5, dy = Double(y - 33) / 9.5
+            return dx * dx + dy * dy <= 1 ? 34 : nil
+        }, still: true)
+        #expect(face.count == 2, "the head behind and the face in front: \(face)")
+        let hand = people(scene { x, y in
+            let dx = Double(x - 32) / 3.5, dy = Double(y - 33) / 5.5
+            return dx * dx + dy * dy <= 1 ? 31 : nil
+        }, still: true)
+        #expect(hand.count == 1, "the head only: \(hand)")
+    }
+
+    /// In a still (no time to tell a piece from a person by which came first): a small piece
+    /// beyond a post in front of a face is part of that face, and a sliver the frame's edge cuts
+    /// is no one; a head tilted so that its crown is one warm piece on one side is a head.
+    @Test func aStillTellsPiecesSliversAndTiltedHeadsByShape() {
+        func room(_ x: Int, _ y: Int) -> Double { y >= 44 ? 23.5 : 22 }   // clothing below
+        let piece = people({ x, y in
+            let dx = Double(x - 24) / 10.5, dy = Double(y - 30) / 13.5
+            if (35...36).contains(x) { return 22 }                          // a post in front
+            if dx * dx + dy * dy <= 1 { return 34 }                         // a face
+            if (37...40).contains(x) && (24...33).contains(y) { return 33 } // its cheek beyond the post
+            if (37...40).contains(x) && y > 33 { return 23.5 }              // on the body
+            return room(x, y)
+        }, still: true)
+        #expect(piece.count == 1, "one face: \(piece)")
+        let sliver = people({ x, y in
+            if x >= 61 && (20...31).contains(y) { return 34 }
+            return x >= 58 && y > 31 ? 23.5 : 22
+        }, still: true)
+        #expect(sliver.isEmpty, "\(sliver)")
+        // Tilted: hair (room-cool) over the top-left of the crown.
+        let tilted: (Int, Int) -> Double = { x, y in
+            let dx = Double(x - 32) / 10.5, dy = Double(y - 30) / 13.5
+            if dx * dx + dy * dy <= 1 && !(y < 30 && x < 32 + (30 - y)) { return 34 }
+            return room(x, y)
+        }
+        #expect(measured(Self.frame { x, y in tilted(x, y) > 30 }).crownFill < 0.4)
+        #expect(people(tilted, still: true).count == 1, "a still: the tilted head is someone")
+    }
 }
