@@ -635,7 +635,9 @@ final class AlarmSink: @unchecked Sendable {
                 guard status == 0 else { throw SinkFailure("\(config.program!) exited with status \(status)") }
             case .gpio:
                 guard case .gate(_, _, let light, _, let decidedMs) = item else { return }
-                for lamp in lamps { try lamp.line.set(lamp.light == light) }
+                // The new lamp on before the others go off: no moment without a light.
+                for lamp in lamps where lamp.light == light { try lamp.line.set(true) }
+                for lamp in lamps where lamp.light != light { try lamp.line.set(false) }
                 if let decidedMs {
                     // Decision published → lines set, in `canthus status` (docs/alarms.md).
                     lineSetTimes.add(ns: UInt64(max(0, EventRecord.nowMs() - decidedMs)) * 1_000_000)

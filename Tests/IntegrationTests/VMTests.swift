@@ -160,7 +160,16 @@ import USBCapture
                 return (t, "\(p[1])\(p[2])\(p[3])")
             }
             guard let a = all.firstIndex(where: { $0.lamps != "000" }), let b = all.lastIndex(where: { $0.lamps != "000" }) else { return [] }
-            return Array(all[a...b])
+            // The sampler reads the three lines one after another: a sample taken while the
+            // light switches may hold the old state of one line and the new of another (001 →
+            // 000 → 100). Such a sample, each line as before it or after it, is left out.
+            let held = Array(all[a...b])
+            return held.indices.filter { i in
+                guard i > 0, i < held.count - 1, held[i - 1].lamps != held[i + 1].lamps,
+                      held[i].lamps != held[i - 1].lamps, held[i].lamps != held[i + 1].lamps else { return true }
+                let (x, before, after) = (Array(held[i].lamps), Array(held[i - 1].lamps), Array(held[i + 1].lamps))
+                return !x.indices.allSatisfy { x[$0] == before[$0] || x[$0] == after[$0] }
+            }.map { held[$0] }
         }
         // Each run: green (001), then red (100), then green again; never two lamps at once, never none.
         // (Run 1 loops the recording: on a slow guest the next pass's alarm may light red again
