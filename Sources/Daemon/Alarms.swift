@@ -272,13 +272,13 @@ struct ProgramRun {
     var output: String
 }
 
+/// Held while pipes are made and marked close-on-exec, and while a program is spawned.
+private let spawning = NSLock()
+
 /// Runs `path` with `args` (no shell) in a process group of its own, `input` on its standard
 /// input and `environment` added to canthus's own; standard output and error together (up to
 /// 64 KiB kept). Past `timeoutS` the group (the program and what it started) gets SIGTERM, a
 /// second later SIGKILL, and the status is nil.
-/// Held while pipes are made and marked close-on-exec, and while a program is spawned.
-private let spawning = NSLock()
-
 func runProgram(_ path: String, _ args: [String], input: Data = Data(), environment: [String: String] = [:], timeoutS: Double) throws -> ProgramRun {
     // The pipes are close-on-exec before any other sink's thread can start a program (the
     // dup2s below give the child its own): made and marked under the lock every spawn takes.

@@ -81,14 +81,17 @@ public struct FaceMeasurer {
                 if group[Int(labels[i])] == blob.label {
                     if inWindow && x < midLow { left += 1 } else if inWindow && x > midHigh { right += 1 }
                     if inWindow && pixels[i] > hottest { hottest = pixels[i] }
-                    if inCrown { crown += 1 }
-                    if !inside { runs += 1; inside = true }
+                    if inCrown {
+                        crown += 1
+                        if !inside { runs += 1 }
+                    }
+                    inside = true
                 } else {
                     inside = false
                     if inBand && x >= head.minX + inset && x <= head.maxX - inset { holes += 1 }
                 }
             }
-            if inCrown && runs >= 2 { splitRows += 1 }
+            if runs >= 2 { splitRows += 1 }
         }
         // The k hottest pixels of the window (t[0] the smallest of them), among those that can be
         // within `band` of the hottest: no other pixel is averaged, so none needs sorting in. The

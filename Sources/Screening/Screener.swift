@@ -202,7 +202,7 @@ public final class Screener {
         let body = table.firstCount(atLeast: background + config.bodyMarginK - offsetK)
         var anyTurnedDown = false
         let coreFloor = table.firstCount(atLeast: Double(table[threshold]) + 3.0)
-        faceSkinC = Double(table[coreFloor])
+        let faceSkinC = Double(table[coreFloor])
         for region in grouper.regions { turnedDown[Int(region.label)] = false }
         for blob in grouper.regions where blob.area >= config.minBlobAreaPx {
             if blob.maxCount >= hotCount { continue }
@@ -213,7 +213,7 @@ public final class Screener {
                                   k: config.canthusPixels, band: band)
                 }
             }
-            if isFace(d, pixels: px, body: body) {
+            if isFace(d, pixels: px, body: body, faceSkinC: faceSkinC) {
                 detections.append(d)
             } else if blob.width >= 3 * coreSide && blob.height >= 3 * coreSide && blob.maxCount >= coreFloor {
                 // Worth a look for faces inside only if it is big enough to hold one with room
@@ -224,36 +224,32 @@ public final class Screener {
                 anyTurnedDown = true
             }
         }
-        if anyTurnedDown { findCores(px, threshold: threshold, hotCount: hotCount, body: body, band: band, offsetK: offsetK) }
+        if anyTurnedDown { findCores(px, threshold: threshold, hotCount: hotCount, body: body, band: band, faceSkinC: faceSkinC) }
         if config.singleFrame { dropPiecesOfFaces() }
     }
-
-    /// Skin as warm as a face's in this frame, °C before correction: 3 K above the skin
-    /// threshold (clothing alone reads a kelvin or two above it, a face 3–6).
-    private var faceSkinC = 0.0
 
     /// In a still: a head too small to measure whose box overlaps the box of a face at least
     /// four times its size, or comes within half the smallest blob's side of it (a post or a
     /// lock of hair in front of a face cuts it), is a piece of that person (an ear, a cheek, a
     /// hand at the chin, the neck below a face found as a hot core), and is dropped. (In a moving
     /// scene the tracker tells a piece from a person by which was seen first, `fragmentOf`; a
-    /// still has no first.)
+    /// still has no first.) Each is judged against every face found, not against what is left.
     private func dropPiecesOfFaces() {
         guard detections.count > 1 else { return }
         let gap = coreSide / 2 + 1
-        var i = 0
-        while i < detections.count {
-            let p = detections[i]
-            let piece = p.faceWidth < config.minFaceWidthPx && detections.contains { f in
+        let found = detections
+        detections.removeAll { p in
+            p.faceWidth < config.minFaceWidthPx && found.contains { f in
                 f.faceWidth * f.faceHeight >= 4 * p.faceWidth * p.faceHeight
                     && p.minX <= f.maxX + gap && f.minX <= p.maxX + gap && p.minY <= f.maxY + gap && f.minY <= p.maxY + gap
             }
-            if piece { detections.remove(at: i) } else { i += 1 }
         }
     }
 
-    /// The shape tests every face passes (`detect`, `findCores`).
-    private func isFace(_ d: Detection, pixels px: UnsafeBufferPointer<UInt16>, body: UInt16) -> Bool {
+    /// The shape tests every face passes (`detect`, `findCores`). `faceSkinC`: skin as warm as a
+    /// face's in this frame, °C before correction — 3 K above the skin threshold (clothing alone
+    /// reads a kelvin or two above it, a face 3–6).
+    private func isFace(_ d: Detection, pixels px: UnsafeBufferPointer<UInt16>, body: UInt16, faceSkinC: Double) -> Bool {
         let h = upright.height
         // A face is taller than wide; a wide, flat warm region (shoulders, an arm, a table
         // edge) is not one, unless the frame's bottom edge cuts it, or it is the band of
@@ -284,7 +280,7 @@ public final class Screener {
     /// The frame is labelled again at 1.5, 3 and 4.5 K above the skin threshold; a core whose
     /// hottest pixel lies in a turned-down region and in no face found so far, which the frame's
     /// edge does not cut, and which passes every face test, is a face.
-    private func findCores(_ px: UnsafeBufferPointer<UInt16>, threshold: UInt16, hotCount: UInt16, body: UInt16, band: Double, offsetK: Double) {
+    private func findCores(_ px: UnsafeBufferPointer<UInt16>, threshold: UInt16, hotCount: UInt16, body: UInt16, band: Double, faceSkinC: Double) {
         let w = upright.width, h = upright.height
         let base = Double(table[threshold])
         // Only the part of the frame the turned-down regions cover is labelled again.
@@ -309,7 +305,7 @@ public final class Screener {
                 }
                 // A core the frame's edge cuts is a piece of someone leaving the view (a
                 // shoulder, the back of a head), not a face to be found this way.
-                if !d.touchesEdge && isFace(d, pixels: px, body: body) { detections.append(d) }
+                if !d.touchesEdge && isFace(d, pixels: px, body: body, faceSkinC: faceSkinC) { detections.append(d) }
             }
         }
     }

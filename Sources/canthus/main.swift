@@ -429,25 +429,21 @@ struct CalibrationArguments: ParsableArguments {
     func capture(plan: CalibrationPlan) throws -> (FrameSource, [SetpointReading], FlatField?) {
         let source: FrameSource
         var live: (any LiveCamera)?
+        let err = FileHandleOutput.standardError
         if self.source == "usb" || self.source.hasPrefix("usb:") {
             let settings: FlirOneSource.Settings
             do { settings = try FlirOneSource.Settings(device: self.source) } catch let e as ConfigError { throw Failure(description: "--source: \(e.message)") }
-            let err = FileHandleOutput.standardError
             let camera = FlirOneSource(settings: settings, log: { err.write($0) })
-            camera.start()
-            live = camera
-            source = camera
+            (live, source) = (camera, camera)
         } else if self.source.hasPrefix("/dev/") {
             let preset: CameraPreset
             do { preset = try CameraPreset.named(camera) } catch { throw Failure(description: "--camera: \(error)") }
-            let err = FileHandleOutput.standardError
             let camera = V4L2Source(settings: preset.settings(device: self.source, input: input), log: { err.write($0) })
-            camera.start()
-            live = camera
-            source = camera
+            (live, source) = (camera, camera)
         } else {
             source = try openSource(path: self.source)
         }
+        live?.start()
         defer { live?.stop() }
         let interactive = !nonInteractive && isatty(STDIN_FILENO) != 0
         let out = FileHandleOutput.standardOutput
@@ -567,8 +563,7 @@ struct Devices: ParsableCommand {
         for d in flirOnes {
             print("\(d.path): FLIR ONE (USB 09cb:1996\(d.usbSerial.map { " serial " + $0 } ?? ""); libusb)")
             print("  role: ir — \(d.reason)")
-            let width = FlirOneGeometry.flirOne.width
-            if let g = CameraGeometry(hfovDeg: FlirOneSource.hfovDeg, widthPx: width) { printReach(g, preset: "flirone", hfovDeg: FlirOneSource.hfovDeg, widthPx: width) }
+            printReach(preset: "flirone", hfovDeg: FlirOneSource.hfovDeg, widthPx: FlirOneGeometry.flirOne.width)
         }
         guard !devices.isEmpty || !flirOnes.isEmpty else {
             print("No V4L2 capture devices found (/dev/video*). Is the camera plugged in, and may this user open it?")
@@ -578,9 +573,8 @@ struct Devices: ParsableCommand {
             print("\(d.path): \(d.card) (driver \(d.driver), bus \(d.bus)\(d.usbVendor.map { ", USB \($0):\(d.usbProduct ?? "?")" } ?? "")\(d.usbSerial.map { " serial \($0)" } ?? ""))")
             for n in d.stableNames { print("  also \(n)") }
             print("  role: \(d.role) — \(d.reason)")
-            if d.role == "ir", let preset = CameraPreset.recognised(d),
-               let g = CameraGeometry(hfovDeg: preset.hfovDeg, widthPx: preset.width) {
-                printReach(g, preset: preset.name, hfovDeg: preset.hfovDeg, widthPx: preset.width)
+            if d.role == "ir", let preset = CameraPreset.recognised(d) {
+                printReach(preset: preset.name, hfovDeg: preset.hfovDeg, widthPx: preset.width)
             }
             let readable = Set(PixelFormat.allCases.map { PixelFormat.fourccString($0.fourcc) })
             for f in d.formats where readable.contains(f.fourcc) {
@@ -596,7 +590,8 @@ struct Devices: ParsableCommand {
     }
 
     /// How far a camera screens people with the default settings (docs/distance.md).
-    func printReach(_ g: CameraGeometry, preset: String, hfovDeg: Double, widthPx: Int) {
+    func printReach(preset: String, hfovDeg: Double, widthPx: Int) {
+        guard let g = CameraGeometry(hfovDeg: hfovDeg, widthPx: widthPx) else { return }
         let screening = ScreeningConfig()
         let dMax = g.maxScreeningDistanceM(minFaceWidthPx: screening.minFaceWidthPx, faceWidthM: screening.faceWidthM)
         print(String(format: "  screens people to %.1f m (%@ preset, %g° across %d px: a %.2f m face spans %d px there; docs/distance.md)",

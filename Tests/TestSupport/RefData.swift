@@ -41,13 +41,10 @@ public enum Project {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canthus-test-\(UUID().uuidString.prefix(13))").path
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         if ProcessInfo.processInfo.environment["CANTHUS_KEEP_TEST_FILES"] == nil {
-            removedAtExit = dir
-            atexit { if let dir = Project.removedAtExit { try? FileManager.default.removeItem(atPath: dir) } }
+            atexit { try? FileManager.default.removeItem(atPath: Project.processDirectory) }
         }
         return dir
     }()
-
-    nonisolated(unsafe) private static var removedAtExit: String?
 }
 
 /// SHA-256 (FIPS 180-4), for checking decoded frames against published hashes.
