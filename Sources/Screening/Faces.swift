@@ -46,11 +46,12 @@ public struct FaceMeasurer {
     public init(maxPixels: Int = 64) { top = [UInt16](repeating: 0, count: maxPixels) }
 
     /// `blob` is a face region; a pixel belongs to it when `group[labels[pixel]] == blob.label`
-    /// (`FaceGrouper`: a face that cold glasses split is one region of several labels).
+    /// (`FaceGrouper`: a face that cold glasses split is one region of several labels); `core`
+    /// when it was cut above the skin threshold (`Screener.findCores`), so its top is a tip.
     public mutating func measure(blob: Blob, labels: UnsafeBufferPointer<Int32>, group: UnsafeBufferPointer<Int32>,
                                  pixels: UnsafeBufferPointer<UInt16>,
-                                 width: Int, height: Int, table: CountTable, k: Int, band: Double) -> Detection {
-        let head = Self.head(of: blob, labels: labels, group: group, width: width)
+                                 width: Int, height: Int, table: CountTable, k: Int, band: Double, core: Bool = false) -> Detection {
+        let head = Self.head(of: blob, labels: labels, group: group, width: width, minCapWidth: core ? 3 : 1)
         let faceHeight = head.height
         let faceBottom = blob.minY + faceHeight - 1
         let searchBottom = blob.minY + max(1, Int((Double(faceHeight) * 0.65).rounded())) - 1
@@ -143,8 +144,10 @@ public struct FaceMeasurer {
     /// narrower than the head or those rows are more than 1.5 head widths wide: shoulders under a
     /// neck as wide as the jaw) and is at most 1.3 × its width tall.
     /// A blob that is only a head (no shoulders in view or warm enough) is a head throughout.
+    /// The height cap counts once the rows are `minCapWidth` px wide: a hot core (`measure`'s
+    /// `core`) is a level cut through a face's warm dome, whose top is a tip a pixel or two wide.
     static func head(of blob: Blob, labels: UnsafeBufferPointer<Int32>, group: UnsafeBufferPointer<Int32>,
-                     width: Int) -> (height: Int, minX: Int, maxX: Int) {
+                     width: Int, minCapWidth: Int = 1) -> (height: Int, minX: Int, maxX: Int) {
         var maxW = 0, neckW = Int.max, neckRow = -1
         var headMinX = Int.max, headMaxX = -1
         var minX = Int.max, maxX = -1      // extent of the rows accepted so far
@@ -179,7 +182,7 @@ public struct FaceMeasurer {
             }
             if w > 0 { minX = min(minX, lo); maxX = max(maxX, hi) }
             rows += 1
-            if Double(rows) >= 1.3 * Double(max(1, maxX - minX + 1)) && rows >= 2 { break }
+            if Double(rows) >= 1.3 * Double(max(1, maxX - minX + 1)) && rows >= 2 && maxX - minX + 1 >= minCapWidth { break }
         }
         return (max(1, rows), minX == Int.max ? blob.minX : minX, maxX < 0 ? blob.maxX : maxX)
     }

@@ -300,7 +300,7 @@ public final class Screener {
                 let d = coreLabeler.labels.withUnsafeBufferPointer { labels in
                     identity.withUnsafeBufferPointer { group in
                         faces.measure(blob: core, labels: labels, group: group, pixels: px, width: w, height: h, table: table,
-                                      k: config.canthusPixels, band: band)
+                                      k: config.canthusPixels, band: band, core: true)
                     }
                 }
                 // A core the frame's edge cuts is a piece of someone leaving the view (a

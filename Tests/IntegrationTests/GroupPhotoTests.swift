@@ -58,7 +58,7 @@ import TestSupport
         guard RefData.root != nil else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let floors: [String: Int] = [
             "irimage_paper/Infrared_image_of_people_in_the_laboratory.jpg": 5,
-            "irimage_paper/Videocamera_Termica.jpg": 10,
+            "irimage_paper/Videocamera_Termica.jpg": 11,
             "irimage_paper/BillHotFlashThermography.jpg": 1,
         ]
         func boxes(_ marks: [Mark]) -> [String] { marks.map { "\($0.lines.joined(separator: " ")) [\($0.minX),\($0.minY),\($0.maxX),\($0.maxY)]" } }

@@ -29,7 +29,7 @@ import Testing
         return seat || posts
     }
 
-    func measured(_ px: [UInt16]) -> Detection {
+    func measured(_ px: [UInt16], core: Bool = false) -> Detection {
         var labeler = BlobLabeler(width: Self.w, height: Self.h)
         var grouper = FaceGrouper(maxLabels: BlobLabeler.labelBound(width: Self.w, height: Self.h))
         var faces = FaceMeasurer()
@@ -40,7 +40,7 @@ import Testing
             labeler.labels.withUnsafeBufferPointer { labels in
                 grouper.group.withUnsafeBufferPointer { group in
                     faces.measure(blob: region, labels: labels, group: group, pixels: p, width: Self.w, height: Self.h,
-                                  table: Self.table, k: 16, band: 0.3)
+                                  table: Self.table, k: 16, band: 0.3, core: core)
                 }
             }
         }
@@ -51,6 +51,24 @@ import Testing
         #expect(d.faceWidth == 21 && !d.touchesEdge)
         // An ellipse fills 69 % of the top third of its box (fewer on a pixel grid this small).
         #expect((0.6...0.75).contains(d.crownFill), "\(d.crownFill)")
+    }
+
+    /// A face found as a hot core (the frame labelled again a few kelvin above the skin
+    /// threshold) is a level cut through the warm dome of a face: its top is the dome's tip, a
+    /// pixel or two wide (the seated audience's head above a raised arm, 34 °C). A blob's
+    /// height cap (1.3 × its width so far) judged on that tip would end the head two rows down;
+    /// for a core it counts once the rows are 3 px wide.
+    @Test func aCoresTipIsNotItsHead() {
+        let px = Self.frame { x, y in
+            if (20...21).contains(y) { return x == 32 }                       // the tip
+            let dx = Double(x - 32) / 5.5, dy = Double(y - 27) / 6.5
+            return dx * dx + dy * dy <= 1 && y >= 22                          // the dome
+                || (y - 30...y - 28).contains(x - 6) && (30...40).contains(y)  // a raised arm joining it
+        }
+        let blob = measured(px)
+        #expect(blob.faceWidth == 1 && blob.faceHeight == 2, "\(blob)")
+        let core = measured(px, core: true)
+        #expect(core.faceWidth >= 9 && core.faceHeight >= 9 && core.minY == 20, "\(core)")
     }
 
     @Test func aChairsPostsAreNoCrown() {
