@@ -594,10 +594,19 @@ public final class Screener {
         return (p1 > p0) == line.inTowardsPositive ? .in : .out
     }
 
-    /// Whether `t` stayed where it appeared, within `staticObjectPx` or a third of its face
-    /// width (its box trembles as the region's edge comes and goes): it did not walk in.
+    /// Whether `t` stayed where it appeared, within `staticObjectPx` or a third of its widest
+    /// face (its box trembles as the region's edge comes and goes): it did not walk in. A face
+    /// does not halve or double its width from one sighting to the next; where the track's did,
+    /// it hopped (from a passer-by's speck onto a lukewarm fixture beside the disc), and what
+    /// walked in before was not this: it is judged from its last such hop.
     private func neverArrived(_ t: Track) -> Bool {
-        !config.singleFrame && t.maxDisplacementPx <= max(config.staticObjectPx, Double(t.faceWidth) / 3)
+        guard !config.singleFrame else { return false }
+        let path = t.trajectory
+        var from = 0
+        for i in path.indices.dropFirst() where 2 * path[i].width < path[i - 1].width || path[i].width > 2 * path[i - 1].width { from = i }
+        let p = path[from]
+        let reach = max(config.staticObjectPx, Double(path[from...].reduce(0) { max($0, $1.width) }) / 3)
+        return path[from...].allSatisfy { (($0.x - p.x) * ($0.x - p.x) + ($0.y - p.y) * ($0.y - p.y)).squareRoot() <= reach }
     }
 
     private func end(_ t: Track, index: Int, timeS: Double, emit: (Event) -> Void) {

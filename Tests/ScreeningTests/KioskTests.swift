@@ -99,13 +99,16 @@ import TestSupport
     /// "Person should not measure": the far person's head is too small to measure (rejected
     /// `too_far`), and nothing else in the room is taken for a face: not their hands, not the
     /// warm, chair-shaped object moved about behind them (a seat with a back and posts above
-    /// it: the top of its region is no head's crown).
+    /// it: the top of its region is no head's crown), nor the lukewarm plate below the disc,
+    /// onto which the track of a passer-by's speck hops (it was reported `cold`).
     @Test(.needsRefData) func farPersonIsMeasuredByNoOneAndTheirHeadIsTooFar() throws {
         guard let e = try events("20210326-110819") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let decisions = e.compactMap { if case .decision(let d) = $0.body { return d } else { return nil } }
         #expect(decisions.isEmpty, "\(decisions)")
         let tooFar = e.filter { if case .rejected(_, let reasons, _) = $0.body { return reasons.contains("too_far") } else { return false } }
         #expect(!tooFar.isEmpty)
+        let cold = e.filter { if case .rejected(_, let reasons, _) = $0.body { return reasons.contains("cold") } else { return false } }
+        #expect(cold.isEmpty, "\(cold.map(\.json))")
     }
 
     /// 20210322-141052 (not asserted upstream): a person in a warm shirt walks up to the kiosk
