@@ -548,16 +548,15 @@ public final class Screener {
             t.counted = true
             return
         }
-        // Turned away from the camera (in profile): seen and counted, not measured.
-        if best.balance < config.minFacingBalance {
-            report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.notFacing.rawValue], distanceM: distance(t))), about: t, emit)
-            return
-        }
-        if best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) {
-            // Something that has not moved since it appeared may be a warm object (a plate, a
-            // radiator): said only when its track ends and it has proved to be no object.
-            if neverArrived(t) { t.coldPending = true }
-            else { report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue], distanceM: distance(t))), about: t, emit) }
+        // Turned away from the camera (in profile): seen and counted, not measured. Too cold
+        // for anyone healthy: just in from the cold. Either may be a warm object (a plate, a
+        // fixture, a radiator) if it has not moved since it appeared: said only when its track
+        // ends and it has proved to be no object.
+        let rejection: ReasonCode? = best.balance < config.minFacingBalance ? .notFacing
+            : best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) ? .cold : nil
+        if let rejection {
+            if neverArrived(t) { t.pendingRejection = rejection }
+            else { report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [rejection.rawValue], distanceM: distance(t))), about: t, emit) }
             return
         }
         var decision = policy.decide(track: t.id, canthusC: best.canthusC, raw: Int(best.raw.rounded()),
@@ -627,10 +626,10 @@ public final class Screener {
         tracker.depart(t)
         // The same person back for a moment: screened and counted already.
         if t.continues != nil { endedTracks.append(t); return }
-        // Cold and never arrived: a lukewarm fixture (a housing, a plate), whatever its time in view.
-        if t.coldPending && neverArrived(t) { return }
-        if t.coldPending {
-            report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [ReasonCode.cold.rawValue], distanceM: distance(t))), about: t, emit)
+        // Rejected and never arrived: a fixture (a lukewarm housing or plate), whatever its time in view.
+        if let rejection = t.pendingRejection {
+            if neverArrived(t) { return }
+            report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [rejection.rawValue], distanceM: distance(t))), about: t, emit)
         }
         if !t.decided {
             var reasons = t.reasonCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)

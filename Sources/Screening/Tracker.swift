@@ -26,8 +26,9 @@ public struct Track: Sendable {
     /// The ID of the person (decided, then lost for a moment) whose screening this track
     /// continues: it is not decided, rejected or counted again.
     public var continues: Int?
-    /// Read as `cold` before it had moved: reported when it ends, unless it proved an object.
-    public var coldPending = false
+    /// Rejected (`cold`, `not_facing`) before it had moved: reported when it ends, unless it
+    /// proved an object (a lukewarm plate, a warm fixture beside the disc).
+    public var pendingRejection: ReasonCode?
     /// The median face width of the frames the decision read (px).
     public var decidedWidth: Int?
     /// The level the running estimate holds (`DecisionPolicy.level`, with hysteresis).

@@ -133,16 +133,19 @@ import Testing
 
     /// The people (decisions and rejections) canthus reports in one drawn frame, screened as a
     /// still (`forStills`) or as the first frame of a video; `c(x, y)` is each pixel's °C.
-    func people(_ c: (Int, Int) -> Double, still: Bool) -> [String] {
+    func people(_ c: (Int, Int) -> Double, still: Bool) -> [String] { people(moving: { _, x, y in c(x, y) }, still: still) }
+
+    /// The same for a drawn video of nine frames (a second), `c(frame, x, y)` each pixel's °C.
+    func people(moving c: (Int, Int, Int) -> Double, still: Bool = false) -> [String] {
         let header = RecordingHeader(camera: CameraDescription(model: "drawn", serial: "0", width: Self.w, height: Self.h,
                                                                fps: 9, hfovDeg: 57),
                                      radiometry: .leptonTLinearHigh, origin: "FaceTests")
         let screener = Screener(header: header, config: still ? ScreeningConfig().forStills() : ScreeningConfig(), sourceName: "drawn")
         var px = [UInt16](repeating: 0, count: Self.w * Self.h)
-        for y in 0..<Self.h { for x in 0..<Self.w { px[y * Self.w + x] = Self.count(c(x, y)) } }
         var events: [Event] = []
-        // A video's rules need a person seen in a few frames: the same frame, a second long.
+        // A video's rules need a person seen in a few frames: a second long.
         for i in 0..<(still ? 1 : 9) {
+            for y in 0..<Self.h { for x in 0..<Self.w { px[y * Self.w + x] = Self.count(c(i, x, y)) } }
             screener.process(Frame(width: Self.w, height: Self.h, pixels: px, timestampNs: UInt64(i) * 111_111_111), index: i) { events.append($0) }
         }
         screener.finish { events.append($0) }
@@ -153,6 +156,26 @@ import Testing
             default: nil
             }
         }
+    }
+
+    /// A face in profile shows skin on the side it faces: a half-ellipse of skin, its flat side
+    /// where the hair begins. Someone who walks in so is seen and counted, `not_facing`; the same
+    /// shape that never moves from where it appeared is a fixture (the kiosks' lukewarm housing
+    /// beside the disc reads so), and is no one.
+    @Test func aLopsidedShapeThatNeverMovedIsNoOne() {
+        func profile(at cx: Int) -> (Int, Int) -> Double {
+            { x, y in
+                let dx = Double(x - cx) / 22, dy = Double(y - 30) / 14
+                if x >= cx && dx * dx + dy * dy <= 1 { return 34 }
+                return y >= 44 && (cx - 4...cx + 18).contains(x) ? 23.5 : 22   // clothing below
+            }
+        }
+        let walking = people(moving: { i, x, y in profile(at: 14 + 2 * i)(x, y) })
+        #expect(walking == ["rejected 1 not_facing"], "\(walking)")
+        // (A frame identical to the last is a frozen sensor, and is not screened: one pixel
+        // of the room flickers.)
+        let fixture = people(moving: { i, x, y in x == 0 && y == i ? 22.5 : profile(at: 22)(x, y) })
+        #expect(fixture.isEmpty, "\(fixture)")
     }
 
     /// Someone standing in front of another, their hair (a few kelvin above the room) joining
