@@ -5,7 +5,7 @@ import Picture
 import Radiometry
 
 /// `canthus convert`: one frame of any readable file to per-pixel °C (CSV) and a false-colour
-/// picture with a temperature scale (PNG).
+/// picture with a temperature scale (PNG), upright as screening sees it.
 public struct ThermalConversion {
     public var width: Int
     public var height: Int
@@ -61,6 +61,10 @@ public struct ThermalConversion {
             index += 1
         }
         guard index == number, frame.width > 0 else { throw ConvertError("\(path): has no frame \(number)") }
+        // Upright, as screening sees it (the file's rotation, the preset's or `--rotate`).
+        var upright = Frame.empty
+        source.header.camera.rotationDeg.apply(frame, into: &upright)
+        frame = upright
         let model = try overrides.apply(to: source.header.radiometry)
         self.model = model
         width = frame.width

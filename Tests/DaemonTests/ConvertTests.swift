@@ -103,6 +103,16 @@ import TestSupport
         #expect(abs(c.celsius.reduce(0, +) / Double(c.celsius.count) - 26.4746) < 0.0001)
     }
 
+    /// Rotated as screening sees it: sensor pixel (x, y) of a w × h frame is upright pixel
+    /// (h − 1 − y, x) after a clockwise quarter turn (`--rotate 90`, or a preset's mounting).
+    @Test(.needsRefData) func convertsTheFrameUpright() throws {
+        guard let path = RefData.path("thermal-camera-redux/TC00120240122-131607.raw") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
+        let c = try ThermalConversion(path: path, options: ImportOptions(rotation: .cw90))
+        #expect(c.width == 192 && c.height == 256)
+        #expect(abs(c.celsius[128 * 192 + (191 - 96)] - 39.85) < 1e-9)
+        #expect(abs(c.celsius[157 * 192 + (191 - 147)] - 44.5375) < 1e-9 && c.celsius.max() == c.celsius[157 * 192 + (191 - 147)])
+    }
+
     @Test(.needsRefData) func overridesChangeTheResultAndBadOnesAreRefused() throws {
         guard let path = RefData.path("thermimage/IR_2412.jpg") else { Issue.record(Comment(rawValue: RefData.absentMessage)); return }
         let base = try ThermalConversion(path: path)
