@@ -461,8 +461,15 @@ public final class Screener {
             }
             if !t.decided && t.samples.count >= config.framesForDecision, let first = t.firstSampleS, timeS - first >= config.decisionWindowS {
                 let best = bestReading(t)
-                let returning = stepUp ? tracker.returning(t, width: best.width) : nil
-                tracker.modify(ti) { decide(&$0, best: best, returning: returning, index: index, timeS: timeS, emit: emit) }
+                // Turned away in most good frames but facing the camera in this one: turning to
+                // it as they step up. Watched for up to twice the window more, for frames that
+                // face it, before being judged.
+                let turningToward = reason == nil && best.balance < config.minFacingBalance
+                    && d.skinBalance >= config.minFacingBalance && timeS - first < 3 * config.decisionWindowS
+                if !turningToward {
+                    let returning = stepUp ? tracker.returning(t, width: best.width) : nil
+                    tracker.modify(ti) { decide(&$0, best: best, returning: returning, index: index, timeS: timeS, emit: emit) }
+                }
             }
             let counted = tracker.tracks[ti]
             if let line = config.countingLine, !counted.counted, counted.framesSeen >= config.minTrackFrames,

@@ -135,16 +135,16 @@ import Testing
     /// still (`forStills`) or as the first frame of a video; `c(x, y)` is each pixel's °C.
     func people(_ c: (Int, Int) -> Double, still: Bool) -> [String] { people(moving: { _, x, y in c(x, y) }, still: still) }
 
-    /// The same for a drawn video of nine frames (a second), `c(frame, x, y)` each pixel's °C.
-    func people(moving c: (Int, Int, Int) -> Double, still: Bool = false) -> [String] {
+    /// The same for a drawn video of `frames` frames at 9 fps, `c(frame, x, y)` each pixel's °C.
+    func people(moving c: (Int, Int, Int) -> Double, still: Bool = false, frames: Int = 9) -> [String] {
         let header = RecordingHeader(camera: CameraDescription(model: "drawn", serial: "0", width: Self.w, height: Self.h,
                                                                fps: 9, hfovDeg: 57),
                                      radiometry: .leptonTLinearHigh, origin: "FaceTests")
         let screener = Screener(header: header, config: still ? ScreeningConfig().forStills() : ScreeningConfig(), sourceName: "drawn")
         var px = [UInt16](repeating: 0, count: Self.w * Self.h)
         var events: [Event] = []
-        // A video's rules need a person seen in a few frames: a second long.
-        for i in 0..<(still ? 1 : 9) {
+        // A video's rules need a person seen in a few frames: a second long unless told.
+        for i in 0..<(still ? 1 : frames) {
             for y in 0..<Self.h { for x in 0..<Self.w { px[y * Self.w + x] = Self.count(c(i, x, y)) } }
             screener.process(Frame(width: Self.w, height: Self.h, pixels: px, timestampNs: UInt64(i) * 111_111_111), index: i) { events.append($0) }
         }
@@ -176,6 +176,23 @@ import Testing
         // of the room flickers.)
         let fixture = people(moving: { i, x, y in x == 0 && y == i ? 22.5 : profile(at: 22)(x, y) })
         #expect(fixture.isEmpty, "\(fixture)")
+    }
+
+    /// Someone who steps up turned away and turns to the camera as the decision falls due (a
+    /// second after their first good frame) is watched a little longer, and decided from the
+    /// frames that face it; someone who stays turned away is `not_facing`.
+    @Test func aPersonTurningToTheCameraIsWaitedFor() {
+        func person(turnsAt turn: Int) -> (Int, Int, Int) -> Double {
+            { i, x, y in
+                if x == 0 && y == i % Self.h { return 22.5 }                   // a flickering pixel: no frame repeats
+                let cx = 14 + 2 * min(i, 6)                                    // walks in, then stands
+                let dx = Double(x - cx) / (i >= turn ? 10.5 : 20), dy = Double(y - 30) / 13.5
+                if (i >= turn || x >= cx) && dx * dx + dy * dy <= 1 { return 34 }   // frontal, or the half it faces
+                return y >= 44 && (cx - 10...cx + 12).contains(x) ? 23.5 : 22  // clothing below
+            }
+        }
+        #expect(people(moving: person(turnsAt: 6), frames: 27) == ["decision 1"])
+        #expect(people(moving: person(turnsAt: 99), frames: 27) == ["rejected 1 not_facing"])
     }
 
     /// Someone standing in front of another, their hair (a few kelvin above the room) joining
