@@ -545,7 +545,8 @@ public final class Screener {
     /// (`Tracker.returning`; only where people step up one at a time: at a walk-through gate
     /// the next person often appears where the last one left); `not_facing` when in profile;
     /// a `cold` rejection when the canthus reads below any healthy person's (through glasses,
-    /// by `glassesDeficitK` less); else a decision.
+    /// by `glassesDeficitK` less) — either one, for something that has not moved since it
+    /// appeared, kept until its track ends (`Track.pendingRejection`, `end`); else a decision.
     private func decide(_ t: inout Track, best: Reading, returning: Int?, index: Int, timeS: Double, emit: (Event) -> Void) {
         t.decided = true
         t.decidedWidth = best.width
@@ -609,7 +610,7 @@ public final class Screener {
         guard !config.singleFrame else { return false }
         let path = t.trajectory
         var from = 0
-        for i in path.indices.dropFirst() where 2 * path[i].width < path[i - 1].width || path[i].width > 2 * path[i - 1].width { from = i }
+        for i in path.indices.dropFirst() where !likeSized(path[i].width, path[i - 1].width) { from = i }
         let p = path[from]
         let reach = max(config.staticObjectPx, Double(path[from...].reduce(0) { max($0, $1.width) }) / 3)
         return path[from...].allSatisfy { (($0.x - p.x) * ($0.x - p.x) + ($0.y - p.y) * ($0.y - p.y)).squareRoot() <= reach }

@@ -132,6 +132,10 @@ public struct TrajectoryPoint: Sendable, Equatable {
     }
 }
 
+/// Whether two face widths (px) can be one person's a moment apart: within a factor of two (a
+/// face does not halve or double its width between sightings; one may come a step nearer).
+func likeSized(_ a: Int, _ b: Int) -> Bool { max(a, b) <= 2 * min(a, b) }
+
 /// Associates detections with tracks: constant-velocity prediction, then greedy matching of the
 /// closest pairs within a gate of `matchWithinFaceWidths` face widths (twice that for a track
 /// seen once, which has no velocity yet), pairs of like size (widths within a factor of two)
@@ -168,8 +172,7 @@ public struct Tracker {
                 let dist = ((d.x - px) * (d.x - px) + (d.y - py) * (d.y - py)).squareRoot()
                 // A face does not halve or double its width between frames: such a pair is
                 // only taken when nothing of a like size claims either side.
-                let ratio = Double(max(t.faceWidth, d.faceWidth)) / Double(max(1, min(t.faceWidth, d.faceWidth)))
-                if dist <= gate { pairs.append((ratio > 2, dist, ti, di)) }
+                if dist <= gate { pairs.append((!likeSized(t.faceWidth, d.faceWidth), dist, ti, di)) }
             }
         }
         // Insertion sort in place: the standard sort may allocate a merge buffer, and a frame
@@ -248,7 +251,7 @@ public struct Tracker {
     public mutating func returning(_ t: Track, width: Int) -> Int? {
         for (k, p) in departed.enumerated() where t.firstTimeS >= p.lastS && t.firstTimeS - p.lastS <= config.returnWithinS {
             let d = ((t.startX - p.x) * (t.startX - p.x) + (t.startY - p.y) * (t.startY - p.y)).squareRoot()
-            guard d <= 1.5 * Double(max(width, p.width)), max(width, p.width) <= 2 * min(width, p.width) else { continue }
+            guard d <= 1.5 * Double(max(width, p.width)), likeSized(width, p.width) else { continue }
             departed.remove(at: k)
             return p.id
         }
