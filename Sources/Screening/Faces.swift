@@ -26,6 +26,27 @@ public struct Detection: Sendable, Equatable {
     /// canthus window: about 1 for a face turned to the camera, less for one in profile (skin
     /// on the side it faces, hair behind).
     public var skinBalance: Double
+    /// The whole warm region the head tops (its neck, shoulders and body where they are warm
+    /// enough to join it): where the person is when their head is out of view or hidden.
+    public var region: Box
+    /// How far the canthus stands above the mean of the face's skin in the canthus window
+    /// (K): a face's inner canthus is its warmest skin, most of a kelvin above the rest and
+    /// more on a face chilled outdoors; a lukewarm surface (a plate, a housing, a jacket) has
+    /// no such point, only noise and slow gradients.
+    public var canthusReliefK: Double
+}
+
+/// A box in upright pixels, bounds inclusive.
+public struct Box: Sendable, Equatable {
+    public var minX: Int, minY: Int, maxX: Int, maxY: Int
+
+    public init(minX: Int, minY: Int, maxX: Int, maxY: Int) {
+        self.minX = minX; self.minY = minY; self.maxX = maxX; self.maxY = maxY
+    }
+
+    public func contains(_ x: Double, _ y: Double) -> Bool {
+        Int(x) >= minX && Int(x) <= maxX && Int(y) >= minY && Int(y) <= maxY
+    }
 }
 
 /// Turns a warm blob into a face and measures its canthus: among the `k` hottest pixels of the
@@ -72,6 +93,7 @@ public struct FaceMeasurer {
         // Skin either side of the face's middle (a strip a tenth of the width left out), in the
         // canthus window: a face turned to the camera shows as much on both sides.
         var left = 0, right = 0
+        var windowSum = 0.0, windowCount = 0
         let midLow = head.minX + Int(Double(headWidth) * 0.45), midHigh = head.maxX - Int(Double(headWidth) * 0.45)
         for y in blob.minY...lastRow {
             let inWindow = y <= searchBottom, inCrown = y <= crownBottom
@@ -82,6 +104,7 @@ public struct FaceMeasurer {
                 if group[Int(labels[i])] == blob.label {
                     if inWindow && x < midLow { left += 1 } else if inWindow && x > midHigh { right += 1 }
                     if inWindow && pixels[i] > hottest { hottest = pixels[i] }
+                    if inWindow { windowSum += Double(table[pixels[i]]); windowCount += 1 }
                     if inCrown {
                         crown += 1
                         if !inside { runs += 1 }
@@ -134,7 +157,9 @@ public struct FaceMeasurer {
             touchesEdge: head.minX == 0 || blob.minY == 0 || head.maxX == width - 1 || (faceBottom == height - 1),
             crownFill: Double(crown) / Double((crownBottom - blob.minY + 1) * headWidth),
             crownSplit: Double(splitRows) / Double(crownBottom - blob.minY + 1),
-            skinBalance: max(left, right) > 0 ? Double(min(left, right)) / Double(max(left, right)) : 0)
+            skinBalance: max(left, right) > 0 ? Double(min(left, right)) / Double(max(left, right)) : 0,
+            region: Box(minX: blob.minX, minY: blob.minY, maxX: blob.maxX, maxY: blob.maxY),
+            canthusReliefK: used > 0 && windowCount > 0 ? sumC / Double(used) - windowSum / Double(windowCount) : 0)
     }
 
     /// The head at the top of a blob: row by row from the top, the blob's extent widens to the

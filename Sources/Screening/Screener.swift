@@ -297,6 +297,7 @@ public final class Screener {
                 let region = grouper.group[Int(labeler.labels[peak])]
                 guard region > 0, turnedDown[Int(region)] else { continue }
                 if detections.contains(where: { core.maxX_ >= $0.minX && core.maxX_ <= $0.maxX && core.maxY_ >= $0.minY && core.maxY_ <= $0.maxY }) { continue }
+                if detections.contains(where: { isNeck(core, below: $0) }) { continue }
                 let d = coreLabeler.labels.withUnsafeBufferPointer { labels in
                     identity.withUnsafeBufferPointer { group in
                         faces.measure(blob: core, labels: labels, group: group, pixels: px, width: w, height: h, table: table,
@@ -308,6 +309,17 @@ public final class Screener {
                 if !d.touchesEdge && isFace(d, pixels: px, body: body, faceSkinC: faceSkinC) { detections.append(d) }
             }
         }
+    }
+
+    /// Whether `core` is the neck and chest below the face `face`: its top lies in the lower
+    /// half of the face or within half a face height below it, it is centred under the face's
+    /// middle half, and its warmest pixel is cooler than the face's canthus (the inner canthus
+    /// is a person's warmest skin). A beard or a collar cuts the warm skin of an open neck from
+    /// the face above it; labelled again above the skin threshold it is a core of its own.
+    private func isNeck(_ core: Blob, below face: Detection) -> Bool {
+        core.minY > face.minY + face.faceHeight / 2 && core.minY <= face.maxY + face.faceHeight / 2
+            && abs((core.minX + core.maxX) - (face.minX + face.maxX)) * 2 <= face.faceWidth
+            && Double(table[core.maxCount]) < face.canthusC
     }
 
     private var histogram = [Int32](repeating: 0, count: 4096)
@@ -448,7 +460,7 @@ public final class Screener {
                     if let reason {
                         t.reasonCounts[reason.rawValue, default: 0] += 1
                     } else {
-                        t.keep(Sample(canthusC: canthus, raw: d.raw, width: d.faceWidth, glasses: d.glasses, still: still, balance: d.skinBalance))
+                        t.keep(Sample(canthusC: canthus, raw: d.raw, width: d.faceWidth, glasses: d.glasses, still: still, balance: d.skinBalance, reliefK: d.canthusReliefK))
                         if t.firstSampleS == nil { t.firstSampleS = timeS }
                     }
                 }
@@ -480,12 +492,13 @@ public final class Screener {
         }
     }
 
-    /// What a decision reads from a person's best frames (`rankSamples`): the median canthus
-    /// and raw count, how many frames, whether glasses were seen in at least half of them and
-    /// their median face width; and the median skin balance of all the good frames kept (a face
-    /// turned a little in its largest frames is still a face turned to the camera).
+    /// What a decision reads from a person's best frames (`rankSamples`): the median canthus,
+    /// raw count and canthus relief, how many frames, whether glasses were seen in at least
+    /// half of them and their median face width; and the median skin balance of all the good
+    /// frames kept (a face turned a little in its largest frames is still a face turned to the
+    /// camera).
     struct Reading {
-        var canthusC: Double, raw: Double, frames: Int, glasses: Bool, width: Int, balance: Double
+        var canthusC: Double, raw: Double, frames: Int, glasses: Bool, width: Int, balance: Double, reliefK: Double
     }
 
     /// Puts the track's samples in `bestScratch`, best first, and returns the best ones' range:
@@ -532,11 +545,14 @@ public final class Screener {
         medianScratch.removeAll(keepingCapacity: true)
         for i in best { medianScratch.append(bestScratch[i].raw) }
         let raw = medianOfScratch()
+        medianScratch.removeAll(keepingCapacity: true)
+        for i in best { medianScratch.append(bestScratch[i].reliefK) }
+        let relief = medianOfScratch()
         let glasses = best.reduce(0) { $0 + (bestScratch[$1].glasses ? 1 : 0) }
         medianScratch.removeAll(keepingCapacity: true)
         for sample in bestScratch { medianScratch.append(sample.balance) }
         return Reading(canthusC: canthus, raw: raw, frames: best.count, glasses: glasses * 2 >= best.count,
-                       width: bestScratch[best.lowerBound + best.count / 2].width, balance: medianOfScratch())
+                       width: bestScratch[best.lowerBound + best.count / 2].width, balance: medianOfScratch(), reliefK: relief)
     }
 
     private var bestScratch: [Sample] = []
@@ -560,7 +576,12 @@ public final class Screener {
         // for anyone healthy: just in from the cold. Either may be a warm object (a plate, a
         // fixture, a radiator) if it has not moved since it appeared: said only when its track
         // ends and it has proved to be no object.
-        let rejection: ReasonCode? = best.balance < config.minFacingBalance ? .notFacing
+        // Read below any healthy person's canthus, a face is one in from the cold or behind
+        // glasses only if its canthus stands out of its skin; a lukewarm surface whose warmest
+        // pixels do not (a kiosk's plate, a housing, the jacket of someone turned away) is no
+        // face turned to the camera.
+        let noCanthus = best.canthusC < config.coldCanthusC && best.reliefK < config.minColdReliefK
+        let rejection: ReasonCode? = best.balance < config.minFacingBalance || noCanthus ? .notFacing
             : best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) ? .cold : nil
         if let rejection {
             if neverArrived(t) { t.pendingRejection = rejection }

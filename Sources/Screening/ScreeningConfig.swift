@@ -42,6 +42,12 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// good frames show less than this share on the lesser side (the median
     /// `Detection.skinBalance`) is in profile: rejected `not_facing`.
     public var minFacingBalance = 0.75
+    /// A reading below `coldCanthusC` is a face (in from the cold, or behind glasses) only if
+    /// its canthus stands at least this far above the mean of the face's skin around it
+    /// (`Detection.canthusReliefK`, median of the best frames); else it is a lukewarm surface,
+    /// rejected `not_facing`. The kiosks' faces read below the bound stand 0.7–0.9 K out, their
+    /// plates, housings and jackets 0.3–0.55 K (docs/screening.md).
+    public var minColdReliefK = 0.6
     /// A decision reads the median of at most this many best frames (still ones first, then the
     /// largest faces).
     public var bestFrames = 5
@@ -102,7 +108,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         case maxFaceFraction = "max_face_fraction", maxSpeedFaceWidthsPerS = "max_speed_face_widths_per_s"
         case coldCanthusC = "cold_canthus_c", glassesDeficitK = "glasses_deficit_k", canthusPixels = "canthus_pixels", canthusBandSigma = "canthus_band_sigma"
         case framesForDecision = "frames_for_decision", trackTimeoutS = "track_timeout_s"
-        case minFacingBalance = "min_facing_balance", bestFrames = "best_frames", decisionWindowS = "decision_window_s", settleWindowS = "settle_window_s"
+        case minFacingBalance = "min_facing_balance", minColdReliefK = "min_cold_relief_k", bestFrames = "best_frames", decisionWindowS = "decision_window_s", settleWindowS = "settle_window_s"
         case settledSpeedFaceWidthsPerS = "settled_speed_face_widths_per_s", settledGrowthPerS = "settled_growth_per_s"
         case returnWithinS = "return_within_s"
         case minTrackFrames = "min_track_frames", matchWithinFaceWidths = "match_within_face_widths"
@@ -129,6 +135,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         framesForDecision = try c.value(.framesForDecision, default: d.framesForDecision)
         bestFrames = try c.value(.bestFrames, default: d.bestFrames)
         minFacingBalance = try c.value(.minFacingBalance, default: d.minFacingBalance)
+        minColdReliefK = try c.value(.minColdReliefK, default: d.minColdReliefK)
         decisionWindowS = try c.value(.decisionWindowS, default: d.decisionWindowS)
         settleWindowS = try c.value(.settleWindowS, default: d.settleWindowS)
         settledSpeedFaceWidthsPerS = try c.value(.settledSpeedFaceWidthsPerS, default: d.settledSpeedFaceWidthsPerS)
@@ -159,6 +166,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         try check(maxFaceFraction > 0 && maxFaceFraction <= 1, "max_face_fraction", "must be in (0, 1]")
         try check(canthusPixels >= 1 && canthusPixels <= 64, "canthus_pixels", "must be 1…64")
         try check(canthusBandSigma > 0, "canthus_band_sigma", "must be > 0")
+        try check(minColdReliefK >= 0, "min_cold_relief_k", "must be ≥ 0 K")
         try check(framesForDecision >= 1 && framesForDecision <= 32, "frames_for_decision", "must be 1…32 (a track keeps at most 32 readings)")
         try check(bestFrames >= 1, "best_frames", "must be ≥ 1")
         try check(decisionWindowS >= 0, "decision_window_s", "must be ≥ 0 s")

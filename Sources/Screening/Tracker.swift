@@ -40,6 +40,10 @@ public struct Track: Sendable {
     /// previous frame's.
     public var box: (minX: Int, minY: Int, maxX: Int, maxY: Int)
     public var previousBox: (minX: Int, minY: Int, maxX: Int, maxY: Int)?
+    /// The last warm region the face topped (`Detection.region`), and whether the frame's edge
+    /// cut the last face box.
+    public var region: Box
+    public var atEdge: Bool
     /// Set when the track's centre fell inside the face box of an older person (a hand at the
     /// face, a face splitting for a moment): the ID of that person. A fragment is never
     /// decided, rejected or counted on its own.
@@ -59,6 +63,8 @@ public struct Track: Sendable {
         startX = x
         startY = y
         box = (detection.minX, detection.minY, detection.maxX, detection.maxY)
+        region = detection.region
+        atEdge = detection.touchesEdge
         maxFaceWidth = detection.faceWidth
         trajectory.reserveCapacity(Self.maxTrajectoryPoints)
         samples.reserveCapacity(Self.maxSamples)
@@ -115,6 +121,8 @@ public struct Sample: Sendable, Equatable {
     public var still: Bool
     /// `Detection.skinBalance`: about 1 facing the camera, less in profile.
     public var balance: Double
+    /// `Detection.canthusReliefK`.
+    public var reliefK: Double
 }
 
 public struct TrajectoryPoint: Sendable, Equatable {
@@ -146,7 +154,21 @@ public struct Tracker {
     public let config: ScreeningConfig
     public private(set) var tracks: [Track] = []
     private var nextID = 1
-    private var pairs: [(mismatched: Bool, distance: Double, track: Int, detection: Int)] = []
+    private var pairs: [(kind: PairKind, distance: Double, track: Int, detection: Int)] = []
+
+    /// How a track and a detection can be one person, in the order pairs are taken.
+    enum PairKind: Int, Comparable {
+        /// Within the gate, faces of like size.
+        case near
+        /// Within the gate, faces of unlike size (taken when nothing like-sized claims either).
+        case unlikeSized
+        /// Beyond the gate, at the frame's edge, one below the other's face on its body: the
+        /// head came into view above the shoulders the track followed, or went out of view and
+        /// left them.
+        case throughBody
+
+        static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    }
     private var trackTaken: [Bool] = []
     private var detectionTaken: [Bool] = []
     /// For each detection of the last update, the index of its track in `tracks`.
@@ -172,15 +194,22 @@ public struct Tracker {
                 let dist = ((d.x - px) * (d.x - px) + (d.y - py) * (d.y - py)).squareRoot()
                 // A face does not halve or double its width between frames: such a pair is
                 // only taken when nothing of a like size claims either side.
-                if dist <= gate { pairs.append((!likeSized(t.faceWidth, d.faceWidth), dist, ti, di)) }
+                if dist <= gate { pairs.append((likeSized(t.faceWidth, d.faceWidth) ? .near : .unlikeSized, dist, ti, di)) }
+                // At the frame's edge a person's shoulders come into view before their head
+                // and stay after it: the head appears above the shoulders the track followed,
+                // or leaves them behind, a face height or more from where the track was.
+                else if t.atEdge || d.touchesEdge,
+                        (d.region.contains(px, py) && py > Double(d.maxY)) || (t.region.contains(d.x, d.y) && d.y > Double(t.box.maxY)) {
+                    pairs.append((.throughBody, dist, ti, di))
+                }
             }
         }
         // Insertion sort in place: the standard sort may allocate a merge buffer, and a frame
         // has few candidate pairs (about one or two per person).
         pairs.withUnsafeMutableBufferPointer { p in
-            func before(_ a: (mismatched: Bool, distance: Double, track: Int, detection: Int),
-                        _ b: (mismatched: Bool, distance: Double, track: Int, detection: Int)) -> Bool {
-                if a.mismatched != b.mismatched { return !a.mismatched }
+            func before(_ a: (kind: PairKind, distance: Double, track: Int, detection: Int),
+                        _ b: (kind: PairKind, distance: Double, track: Int, detection: Int)) -> Bool {
+                if a.kind != b.kind { return a.kind < b.kind }
                 return a.distance < b.distance || (a.distance == b.distance && (a.track, a.detection) < (b.track, b.detection))
             }
             for i in p.indices.dropFirst() {
@@ -210,13 +239,15 @@ public struct Tracker {
         markFragments(frame: frame)
     }
 
-    /// A track seen this frame whose centre lies inside the face box, this frame or the last, of
-    /// an older confirmed person seen this frame is a piece of that person's face.
+    /// A track that appears this frame with its centre inside the face box, this frame's or the
+    /// last, of an older confirmed person seen this frame is a piece of that person's face (a
+    /// hand at the face, a face split for a moment). Only where it appears: a face followed on
+    /// its own that then passes in front of or behind another (people crossing) is a person.
     private mutating func markFragments(frame: Int) {
         func inside(_ x: Double, _ y: Double, _ b: (minX: Int, minY: Int, maxX: Int, maxY: Int)) -> Bool {
             Int(x) >= b.minX && Int(x) <= b.maxX && Int(y) >= b.minY && Int(y) <= b.maxY
         }
-        for i in tracks.indices where tracks[i].lastFrame == frame && tracks[i].fragmentOf == nil {
+        for i in tracks.indices where tracks[i].lastFrame == frame && tracks[i].fragmentOf == nil && tracks[i].framesSeen == 1 {
             let (id, x, y) = (tracks[i].id, tracks[i].x, tracks[i].y)
             for k in tracks.indices where tracks[k].id < id && tracks[k].lastFrame == frame && tracks[k].fragmentOf == nil
                 && tracks[k].framesSeen >= config.minTrackFrames {
@@ -269,6 +300,8 @@ public struct Tracker {
         t.y = d.y
         t.previousBox = t.lastFrame == frame - 1 ? t.box : nil
         t.box = (d.minX, d.minY, d.maxX, d.maxY)
+        t.region = d.region
+        t.atEdge = d.touchesEdge
         t.lastTimeS = timeS
         t.lastFrame = frame
         t.framesSeen += 1

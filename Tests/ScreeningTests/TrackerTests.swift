@@ -6,7 +6,8 @@ import Testing
         let h = width * 5 / 4
         return Detection(x: x, y: y, faceWidth: width, faceHeight: h,
                          minX: Int(x) - width / 2, minY: Int(y) - h / 2, maxX: Int(x) + width / 2, maxY: Int(y) + h / 2,
-                         canthusC: 35, raw: 0, glasses: false, touchesEdge: false, crownFill: 0.7, crownSplit: 0, skinBalance: 1)
+                         canthusC: 35, raw: 0, glasses: false, touchesEdge: false, crownFill: 0.7, crownSplit: 0, skinBalance: 1, canthusReliefK: 1,
+                         region: Box(minX: Int(x) - width / 2, minY: Int(y) - h / 2, maxX: Int(x) + width / 2, maxY: Int(y) + h / 2))
     }
 
     /// A 3 px piece of a chin starts a track of its own; when the face next comes in nearer that
