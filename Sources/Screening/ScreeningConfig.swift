@@ -42,11 +42,11 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// good frames show less than this share on the lesser side (the median
     /// `Detection.skinBalance`) is in profile: rejected `not_facing`.
     public var minFacingBalance = 0.75
-    /// A reading below `coldCanthusC` is a face (in from the cold, or behind glasses) only if
-    /// its canthus stands at least this far above the mean of the face's skin around it
+    /// A reading without glasses below `coldCanthusC` is a face in from the cold only if its
+    /// canthus stands at least this far above the mean of the face's skin around it
     /// (`Detection.canthusReliefK`, median of the best frames); else it is a lukewarm surface,
-    /// rejected `not_facing`. The kiosks' faces read below the bound stand 0.7–0.9 K out, their
-    /// plates, housings and jackets 0.3–0.55 K (docs/screening.md).
+    /// rejected `not_facing`. Faces read below the bound stand 0.8–2.8 K out, the kiosks'
+    /// plates and housings 0.3–0.4 K (docs/screening.md).
     public var minColdReliefK = 0.6
     /// A decision reads the median of at most this many best frames (still ones first, then the
     /// largest faces).

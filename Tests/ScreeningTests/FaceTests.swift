@@ -195,6 +195,27 @@ import Testing
         #expect(people(moving: person(turnsAt: 99), frames: 27) == ["rejected 1 not_facing"])
     }
 
+    /// Read below any healthy person's canthus, a face in from the cold still shows its inner
+    /// canthi standing out of its chilled skin: `cold`. A lukewarm surface of the same reading
+    /// whose warmest pixels stand no higher than the rest (a kiosk's plate, a housing) is no
+    /// face turned to the camera: `not_facing`.
+    @Test func aColdFaceShowsItsCanthusALukewarmSurfaceDoesNot() {
+        func scene(canthi: Bool) -> (Int, Int, Int) -> Double {
+            { i, x, y in
+                if x == 0 && y == i % Self.h { return 22.5 }                   // a flickering pixel: no frame repeats
+                let cx = 14 + 2 * min(i, 6)                                    // walks in, then stands
+                let dx = Double(x - cx) / 10.5, dy = Double(y - 30) / 13.5
+                if dx * dx + dy * dy <= 1 {
+                    if canthi && abs(y - 27) <= 1 && (2...3).contains(abs(x - cx)) { return 33.2 }
+                    return canthi ? 31.8 : 33.2
+                }
+                return y >= 44 && (cx - 10...cx + 12).contains(x) ? 23.5 : 22  // clothing below
+            }
+        }
+        #expect(people(moving: scene(canthi: true), frames: 27) == ["rejected 1 cold"])
+        #expect(people(moving: scene(canthi: false), frames: 27) == ["rejected 1 not_facing"])
+    }
+
     /// Someone standing in front of another, their hair (a few kelvin above the room) joining
     /// their face to the head behind: the face is as wide as that head, taller than wide and as
     /// warm, so it is a face, not a hand hanging below a head. A hand in the same place —

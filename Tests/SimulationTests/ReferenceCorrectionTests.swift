@@ -52,6 +52,6 @@ import TestSupport
         #expect(statuses[2].1 == .screening && abs(statuses[2].0 - covered.toS) < 0.5)
         // Nobody is judged against a missing reference: the person in view then is rejected
         // with that reason or measured once it is back, never decided while it is missing.
-        #expect(rejected.allSatisfy { $0.contains("reference_missing") })
+        #expect(rejected.allSatisfy { $0.contains("reference_missing") }, "\(rejected)")
     }
 }
