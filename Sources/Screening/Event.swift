@@ -241,7 +241,7 @@ public enum ReasonCode: String, CaseIterable, Sendable {
         case .edge: return "the face is cut by the edge of the view"
         case .motion: return "moving too fast to be measured"
         case .passing: return "walked past without stopping in front of the camera: seen and counted, not measured"
-        case .notFacing: return "turned away from the camera (in profile): seen and counted, not measured"
+        case .notFacing: return "turned away from the camera (in profile, or no face in view: a lukewarm surface): seen and counted, not measured"
         case .cold: return "the face is colder than any healthy person's (just came in from the cold?): please wait a few minutes indoors and be measured again"
         case .tooFewFrames: return "left before enough good frames were taken"
         case .paused: return "screening was paused while this person was in view"
