@@ -93,7 +93,7 @@ public struct FaceMeasurer {
         // Skin either side of the face's middle (a strip a tenth of the width left out), in the
         // canthus window: a face turned to the camera shows as much on both sides.
         var left = 0, right = 0
-        var windowSum = 0.0, windowCount = 0
+        var windowSum = 0, windowCount = 0
         let midLow = head.minX + Int(Double(headWidth) * 0.45), midHigh = head.maxX - Int(Double(headWidth) * 0.45)
         for y in blob.minY...lastRow {
             let inWindow = y <= searchBottom, inCrown = y <= crownBottom
@@ -104,7 +104,7 @@ public struct FaceMeasurer {
                 if group[Int(labels[i])] == blob.label {
                     if inWindow && x < midLow { left += 1 } else if inWindow && x > midHigh { right += 1 }
                     if inWindow && pixels[i] > hottest { hottest = pixels[i] }
-                    if inWindow { windowSum += Double(table[pixels[i]]); windowCount += 1 }
+                    if inWindow { windowSum += Int(pixels[i]); windowCount += 1 }
                     if inCrown {
                         crown += 1
                         if !inside { runs += 1 }
@@ -159,7 +159,9 @@ public struct FaceMeasurer {
             crownSplit: Double(splitRows) / Double(crownBottom - blob.minY + 1),
             skinBalance: max(left, right) > 0 ? Double(min(left, right)) / Double(max(left, right)) : 0,
             region: Box(minX: blob.minX, minY: blob.minY, maxX: blob.maxX, maxY: blob.maxY),
-            canthusReliefK: used > 0 && windowCount > 0 ? sumC / Double(used) - windowSum / Double(windowCount) : 0)
+            // The skin's mean taken in counts and converted once (the table is all but
+            // linear over the few kelvin of a face).
+            canthusReliefK: used > 0 && windowCount > 0 ? sumC / Double(used) - Double(table[UInt16(windowSum / windowCount)]) : 0)
     }
 
     /// The head at the top of a blob: row by row from the top, the blob's extent widens to the
