@@ -44,8 +44,8 @@ public struct Track: Sendable {
     /// cut the last face box.
     public var region: Box
     public var atEdge: Bool
-    /// Set when the track's centre fell inside the face box of an older person (a hand at the
-    /// face, a face splitting for a moment): the ID of that person. A fragment is never
+    /// Set when the track appeared with its centre inside the face box of an older person (a
+    /// hand at the face, a face splitting for a moment): the ID of that person. A fragment is never
     /// decided, rejected or counted on its own.
     public var fragmentOf: Int?
     /// The furthest it has been from where it was first seen (px).
