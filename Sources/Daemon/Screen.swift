@@ -20,7 +20,7 @@ public func screenFile(path: String, config: CanthusConfig, importOptions: Impor
     var events: [Event] = []
     // Each track's last box; the last frame as screened (upright), its table and reference
     // offset — turned into °C once, at the end.
-    var boxes: [Int: (minX: Int, minY: Int, maxX: Int, maxY: Int)] = [:]
+    var boxes: [Int: Box] = [:]
     var last: (view: Frame, table: CountTable, offsetK: Double)?
     var name = (path as NSString).lastPathComponent
     _ = try replay(paths: [path], config: config, importOptions: importOptions, observe: { screener, frame, _ in

@@ -56,7 +56,7 @@ public enum StorePictures {
 
     /// The crop in false colour, four times enlarged, with the person's box and the lines
     /// "#7 38.4°C alarm" and the time (UTC).
-    static func snapshotJPEG(_ d: Decision, wallMs: Int64, crop: Thermogram, box: FaceBox) throws -> [UInt8] {
+    static func snapshotJPEG(_ d: Decision, wallMs: Int64, crop: Thermogram, box: Box) throws -> [UInt8] {
         let colour = d.level == .alarm ? Mark.alarm : d.level == .prealarm ? Mark.prealarm : Mark.normal
         let time = RecordStore.utcText(wallMs)
         let lines = ["#\(d.track) " + String(format: "%.1f°C", d.temperatureC) + " " + d.level.rawValue,

@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import Screening
 
 /// Binds one row's values to a prepared insert and runs it, straight through SQLite's C API:
 /// the store's hot path (GRDB's `StatementArguments` box every value in an existential first,
@@ -55,5 +56,5 @@ struct Binder {
         index += 1
     }
 
-    mutating func add(_ box: FaceBox?) { add(box?.minX); add(box?.minY); add(box?.maxX); add(box?.maxY) }
+    mutating func add(_ box: Box?) { add(box?.minX); add(box?.minY); add(box?.maxX); add(box?.maxY) }
 }

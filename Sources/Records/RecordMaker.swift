@@ -45,7 +45,7 @@ public struct RecordMaker {
     public mutating func record(_ event: Event, screener: Screener, frame: Frame, wallMs: Int64 = EventRecord.nowMs()) -> EventRecord {
         enter(event.sourceKey)
         var r = EventRecord(event: event, wallMs: wallMs, calibrationGain: calibrationGain, calibrationOffsetC: calibrationOffsetC)
-        let box = screener.subject.map { FaceBox(minX: $0.box.minX, minY: $0.box.minY, maxX: $0.box.maxX, maxY: $0.box.maxY) }
+        let box = screener.subject?.box
         switch event.body {
         case .decision(let d):
             r.faceBox = box
@@ -98,14 +98,14 @@ public struct RecordMaker {
     }
 
     /// The part of `frame` around `box` (a face width each side), in °C, and the box within it.
-    static func crop(_ frame: Frame, around box: FaceBox, table: CountTable, offsetK: Double) -> (thermogram: Thermogram, box: FaceBox)? {
+    static func crop(_ frame: Frame, around box: Box, table: CountTable, offsetK: Double) -> (thermogram: Thermogram, box: Box)? {
         guard frame.width > 0, frame.height > 0 else { return nil }
         let m = Int((Double(box.width) * snapshotMargin).rounded())
         let minX = max(0, box.minX - m), minY = max(0, box.minY - m)
         let maxX = min(frame.width - 1, box.maxX + m), maxY = min(frame.height - 1, box.maxY + m)
         guard minX <= maxX, minY <= maxY else { return nil }
         let t = thermogram(frame, minX: minX, minY: minY, maxX: maxX, maxY: maxY, table: table, offsetK: offsetK)
-        return (t, FaceBox(minX: box.minX - minX, minY: box.minY - minY, maxX: box.maxX - minX, maxY: box.maxY - minY))
+        return (t, Box(minX: box.minX - minX, minY: box.minY - minY, maxX: box.maxX - minX, maxY: box.maxY - minY))
     }
 
     static func thermogram(_ frame: Frame, minX: Int, minY: Int, maxX: Int, maxY: Int, table: CountTable, offsetK: Double) -> Thermogram {

@@ -24,13 +24,6 @@ public struct Acknowledgement: Sendable, Equatable {
 }
 
 /// A face box in upright frame pixels, bounds inclusive.
-public struct FaceBox: Sendable, Equatable {
-    public var minX: Int, minY: Int, maxX: Int, maxY: Int
-    public init(minX: Int, minY: Int, maxX: Int, maxY: Int) { self.minX = minX; self.minY = minY; self.maxX = maxX; self.maxY = maxY }
-    public var width: Int { maxX - minX + 1 }
-    public var height: Int { maxY - minY + 1 }
-}
-
 /// Temperatures (°C, row-major) of part of a frame: a snapshot's crop, a track's view. Turned
 /// into a picture on the store's thread, never on the frame thread.
 public struct Thermogram: Sendable {
@@ -50,14 +43,14 @@ public struct EventRecord: Sendable {
     public var calibrationGain: Double?
     public var calibrationOffsetC: Double?
     /// The person's face box when the event was decided (decisions, rejections).
-    public var faceBox: FaceBox?
+    public var faceBox: Box?
     /// The reference's last reading (°C) and the drift correction in force (K), when the lane has one.
     public var referenceC: Double?
     public var referenceOffsetK: Double?
     /// An alarm's or pre-alarm's crop around the person (`faceBox` then in its coordinates),
     /// until the store's writer has turned it into a snapshot file; then `snapshotPath`
     /// (relative to the store's directory) and no picture.
-    public var snapshot: (thermogram: Thermogram, box: FaceBox)?
+    public var snapshot: (thermogram: Thermogram, box: Box)?
     public var snapshotPath: String?
 
     public init(event: Event, wallMs: Int64, calibrationGain: Double? = nil, calibrationOffsetC: Double? = nil) {

@@ -36,13 +36,16 @@ public struct Detection: Sendable, Equatable {
     public var canthusReliefK: Double
 }
 
-/// A box in upright pixels, bounds inclusive.
+/// A box in upright pixels, bounds inclusive: a face's, the warm region it tops, a snapshot's.
 public struct Box: Sendable, Equatable {
     public var minX: Int, minY: Int, maxX: Int, maxY: Int
 
     public init(minX: Int, minY: Int, maxX: Int, maxY: Int) {
         self.minX = minX; self.minY = minY; self.maxX = maxX; self.maxY = maxY
     }
+
+    public var width: Int { maxX - minX + 1 }
+    public var height: Int { maxY - minY + 1 }
 
     public func contains(_ x: Double, _ y: Double) -> Bool {
         Int(x) >= minX && Int(x) <= maxX && Int(y) >= minY && Int(y) <= maxY

@@ -38,8 +38,8 @@ public struct Track: Sendable {
     public var startX: Double, startY: Double
     /// The last face box (upright pixels, inclusive), and the one before it when that was the
     /// previous frame's.
-    public var box: (minX: Int, minY: Int, maxX: Int, maxY: Int)
-    public var previousBox: (minX: Int, minY: Int, maxX: Int, maxY: Int)?
+    public var box: Box
+    public var previousBox: Box?
     /// The last warm region the face topped (`Detection.region`), and whether the frame's edge
     /// cut the last face box.
     public var region: Box
@@ -62,7 +62,7 @@ public struct Track: Sendable {
         lastFrame = frame
         startX = x
         startY = y
-        box = (detection.minX, detection.minY, detection.maxX, detection.maxY)
+        box = Box(minX: detection.minX, minY: detection.minY, maxX: detection.maxX, maxY: detection.maxY)
         region = detection.region
         atEdge = detection.touchesEdge
         maxFaceWidth = detection.faceWidth
@@ -244,14 +244,11 @@ public struct Tracker {
     /// hand at the face, a face split for a moment). Only where it appears: a face followed on
     /// its own that then passes in front of or behind another (people crossing) is a person.
     private mutating func markFragments(frame: Int) {
-        func inside(_ x: Double, _ y: Double, _ b: (minX: Int, minY: Int, maxX: Int, maxY: Int)) -> Bool {
-            Int(x) >= b.minX && Int(x) <= b.maxX && Int(y) >= b.minY && Int(y) <= b.maxY
-        }
-        for i in tracks.indices where tracks[i].lastFrame == frame && tracks[i].fragmentOf == nil && tracks[i].framesSeen == 1 {
+        for i in tracks.indices where tracks[i].lastFrame == frame && tracks[i].framesSeen == 1 {
             let (id, x, y) = (tracks[i].id, tracks[i].x, tracks[i].y)
             for k in tracks.indices where tracks[k].id < id && tracks[k].lastFrame == frame && tracks[k].fragmentOf == nil
                 && tracks[k].framesSeen >= config.minTrackFrames {
-                if inside(x, y, tracks[k].box) || tracks[k].previousBox.map({ inside(x, y, $0) }) == true {
+                if tracks[k].box.contains(x, y) || tracks[k].previousBox?.contains(x, y) == true {
                     tracks[i].fragmentOf = tracks[k].id
                     break
                 }
@@ -299,7 +296,7 @@ public struct Tracker {
         t.x = d.x
         t.y = d.y
         t.previousBox = t.lastFrame == frame - 1 ? t.box : nil
-        t.box = (d.minX, d.minY, d.maxX, d.maxY)
+        t.box = Box(minX: d.minX, minY: d.minY, maxX: d.maxX, maxY: d.maxY)
         t.region = d.region
         t.atEdge = d.touchesEdge
         t.lastTimeS = timeS

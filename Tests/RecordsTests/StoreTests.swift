@@ -174,7 +174,7 @@ import TestSupport
         let store = try RecordStore(path: dir + "/canthus.sqlite")
         var old = Self.records(source: "old.canthus", wallMs: 1_000_000_000_000)
         old[2].snapshotPath = "snapshots/2001-09-09/north_old.canthus_57_0.jpg"
-        old[2].faceBox = FaceBox(minX: 50, minY: 30, maxX: 71, maxY: 57)
+        old[2].faceBox = Box(minX: 50, minY: 30, maxX: 71, maxY: 57)
         old[2].referenceC = 35.0123
         try FileManager.default.createDirectory(atPath: dir + "/snapshots/2001-09-09", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: dir + "/" + old[2].snapshotPath!, contents: Data([0xFF, 0xD8]))

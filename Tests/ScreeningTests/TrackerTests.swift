@@ -22,7 +22,8 @@ import Testing
         for f in 0..<8 {
             tracker.update([face(x: 60, y: 80, width: 32), face(x: 110 - 9 * Double(f), y: 72, width: 18)], timeS: Double(f) / 9, frame: f)
         }
-        // The farther face's centre is inside the near one's box now, and a hand appears there too.
+        // The farther face has crossed the near one's box (its centre inside it in frames 4–7)
+        // and is past it; a hand appears inside the near face.
         tracker.update([face(x: 60, y: 80, width: 32), face(x: 38, y: 72, width: 18), face(x: 66, y: 88, width: 8)], timeS: 8 / 9, frame: 8)
         let passer = tracker.tracks[tracker.assignment[1]], hand = tracker.tracks[tracker.assignment[2]]
         #expect(passer.id == 2 && passer.fragmentOf == nil, "the passer-by (track \(passer.id)) is a fragment of \(String(describing: passer.fragmentOf))")
