@@ -4,6 +4,9 @@
 # 38.4 °C) replayed by `canthus run` twice — red held until acknowledged (the button pressed by
 # pulling line 3 up), then red held 1 s only — while the lines are sampled every 0.2 s into
 # /out/lines-N.txt ("uptime red amber green"). check-config against the real chip first.
+# /out/quiet.canthus (written by the test on the host): two minutes of the demo's view with
+# nobody in it, played after the demo in run 1 so the daemon waits for the press with no
+# second alarm to come however slow the emulation.
 set -u
 modprobe gpio-sim || { echo "no gpio-sim module"; exit 10; }
 grep -q configfs /proc/mounts || mount -t configfs none /sys/kernel/config
@@ -17,9 +20,9 @@ SIM=/sys/devices/platform/$(cat "$G/dev_name")/$CHIP
 echo "$CHIP $SIM" > /out/chip.txt
 ls -l /dev/$CHIP >> /out/chip.txt 2>&1
 
-config() {  # $1: until_acknowledged, $2: chip, $3: red line, $4: loop
+config() {  # $1: until_acknowledged, $2: chip, $3: red line, $4: what follows the demo
   cat <<YAML
-source: {replay: [$REPO/Fixtures/demo.canthus], real_time: true, loop: ${4:-false}}
+source: {replay: [$REPO/Fixtures/demo.canthus${4:+, $4}], real_time: true}
 records: {directory: /tmp/var, store: false}
 control: {socket: /tmp/run/canthus.sock}
 alarms:
@@ -44,9 +47,8 @@ press() {
 }
 
 # 1: red until acknowledged. Pressed 4 s after red came (the alarm's person left 2 s after it);
-# the recording loops, so the daemon is there for the press whatever the emulation's pace, and
-# is stopped 1 s after it (before the next pass's alarm, as far as can be).
-config true canthus-gate 0 true > /tmp/held.yaml
+# the quiet recording after the demo keeps the daemon there for the press; stopped 1 s after it.
+config true canthus-gate 0 /out/quiet.canthus > /tmp/held.yaml
 $CANTHUS run --config /tmp/held.yaml --no-view > /out/run-1.out 2> /out/run-1.err &
 PID=$!
 sample /out/lines-1.txt $PID &
