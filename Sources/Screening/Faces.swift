@@ -60,7 +60,7 @@ public struct Box: Sendable, Equatable {
 ///
 ///     minY ┌──────────┐
 ///          │ forehead │
-///          │▒▒ eyes ▒▒│  ← band 0.3…0.7 face widths down, inner 70 % of the width
+///          │▒▒ eyes ▒▒│  ← band 0.25…0.7 face widths down, inner 70 % of the width
 ///          │   nose   │  ← canthus search ends at 0.65
 ///          │  mouth   │
 ///          └──────────┘ minY + faceHeight (≤ 1.3 × width; below is neck and body)
@@ -81,12 +81,15 @@ public struct FaceMeasurer {
         let searchBottom = blob.minY + max(1, Int((Double(faceHeight) * 0.65).rounded())) - 1
         let headWidth = head.maxX - head.minX + 1
         // Crown: the top third of the face box. Glasses: holes in the eye band, the inner 70 % of
-        // the width, 0.3 to 0.7 head widths below the top (0.23…0.54 of a whole face's height;
+        // the width, 0.25 to 0.7 head widths below the top (0.19…0.54 of a whole face's height;
         // measured in widths, it stays on the eyes when a mask ends the box just below them).
+        // Where the region's top is the hairline (hair reads cold), a short forehead or a head
+        // tilted back puts the eyes a quarter width down: a band from 0.3 caught only the
+        // lenses' lower rims and the flag flickered frame to frame.
         // One pass over the canthus window and the band finds the hottest pixel in the window
         // and counts both.
         let crownBottom = blob.minY + max(1, faceHeight / 3) - 1
-        let bandTop = blob.minY + Int(Double(headWidth) * 0.3)
+        let bandTop = blob.minY + Int(Double(headWidth) * 0.25)
         let bandBottom = min(faceBottom, max(bandTop, blob.minY + Int(Double(headWidth) * 0.7) - 1))
         let inset = Int(Double(headWidth) * 0.15)
         let looksForGlasses = headWidth >= 6 && faceHeight >= 6 && bandTop <= faceBottom

@@ -131,6 +131,20 @@ import Testing
         #expect(d.glasses, "\(d)")
     }
 
+    /// Glasses on a face whose region starts at the hairline (hair reads cold) with a short
+    /// forehead: the lenses sit a quarter of the face's width below its top. A band starting at
+    /// 0.3 widths caught only their lower rims (the generated wearers' flag flickered frame to
+    /// frame); from 0.25 it holds them.
+    @Test func glassesHighOnAShortForeheadAreFlagged() {
+        let d = measured(Self.frame { x, y in
+            guard Self.head(x, y) else { return false }
+            let lens = (20...24).contains(y) && ((24...30).contains(x) || (34...40).contains(x))
+            return !lens
+        })
+        #expect(d.minY == 17 && d.faceWidth == 21, "\(d)")
+        #expect(d.glasses, "\(d)")
+    }
+
     /// The people (decisions and rejections) canthus reports in one drawn frame, screened as a
     /// still (`forStills`) or as the first frame of a video; `c(x, y)` is each pixel's °C.
     func people(_ c: (Int, Int) -> Double, still: Bool) -> [String] { people(moving: { _, x, y in c(x, y) }, still: still) }
