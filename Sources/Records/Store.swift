@@ -23,7 +23,6 @@ public struct Acknowledgement: Sendable, Equatable {
     public init(eventID: String, by: String, via: String, wallMs: Int64) { self.eventID = eventID; self.by = by; self.via = via; self.wallMs = wallMs }
 }
 
-/// A face box in upright frame pixels, bounds inclusive.
 /// Temperatures (°C, row-major) of part of a frame: a snapshot's crop, a track's view. Turned
 /// into a picture on the store's thread, never on the frame thread.
 public struct Thermogram: Sendable {

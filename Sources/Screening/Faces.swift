@@ -34,6 +34,9 @@ public struct Detection: Sendable, Equatable {
     /// more on a face chilled outdoors; a lukewarm surface (a plate, a housing, a jacket) has
     /// no such point, only noise and slow gradients.
     public var canthusReliefK: Double
+
+    /// The face box.
+    public var box: Box { Box(minX: minX, minY: minY, maxX: maxX, maxY: maxY) }
 }
 
 /// A box in upright pixels, bounds inclusive: a face's, the warm region it tops, a snapshot's.

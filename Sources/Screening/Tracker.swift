@@ -62,7 +62,7 @@ public struct Track: Sendable {
         lastFrame = frame
         startX = x
         startY = y
-        box = Box(minX: detection.minX, minY: detection.minY, maxX: detection.maxX, maxY: detection.maxY)
+        box = detection.box
         region = detection.region
         atEdge = detection.touchesEdge
         maxFaceWidth = detection.faceWidth
@@ -296,7 +296,7 @@ public struct Tracker {
         t.x = d.x
         t.y = d.y
         t.previousBox = t.lastFrame == frame - 1 ? t.box : nil
-        t.box = Box(minX: d.minX, minY: d.minY, maxX: d.maxX, maxY: d.maxY)
+        t.box = d.box
         t.region = d.region
         t.atEdge = d.touchesEdge
         t.lastTimeS = timeS

@@ -143,9 +143,15 @@ import USBCapture
     /// alarm and green otherwise, red held until the button (the simulated input line) is
     /// pressed, or for its hold time; a chip or line that is not there is refused by check-config.
     @Test func theGateLampsFollowTheLightOnTheKernelsGPIOSimulator() throws {
-        // Run 1 waits for the press on two minutes of the demo's view with nobody in it.
+        // Run 1 waits for the press on two minutes of the demo's view with nobody in it (its
+        // reference disc, from the demo's truth file).
         let (dir, status, log) = try runGuest("gpio.sh") { dir in
-            let quiet = #"{camera: lepton35, duration_s: 120, reference: {x_px: 147, y_px: 13, radius_px: 5, set_temperature_c: 35}, people: []}"#
+            let truth = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Project.path("Fixtures/demo.truth.json")))) as? [String: Any]
+            let disc = try #require(truth?["reference"] as? [String: Any], "Fixtures/demo.truth.json has no reference")
+            let reference = try ["x_px", "y_px", "radius_px", "set_temperature_c"].map { key in
+                "\(key): \(try #require(disc[key] as? Double, "Fixtures/demo.truth.json: reference.\(key)"))"
+            }.joined(separator: ", ")
+            let quiet = "{camera: lepton35, duration_s: 120, reference: {\(reference)}, people: []}"
             try quiet.write(toFile: dir + "/quiet.yaml", atomically: true, encoding: .utf8)
             let made = try CLI.run(["simulate", "--scenario", dir + "/quiet.yaml", "--out", dir + "/quiet.canthus"])
             try #require(made.status == 0, "\(made.stderr)")
