@@ -4,10 +4,13 @@
 Rule: body = canthiMax1 + offset; fever when body >= 37.5 °C. Truth: aveOralM >= 37.5 °C.
 Prints the mean oral − canthus offset, sensitivity/specificity at offsets around it, the offset
 that maximises Youden's J (sensitivity + specificity − 1), and the AUC of canthiMax1 (the ROC of
-the canthus reading itself, which no offset changes). docs/screening.md quotes this output.
+the canthus reading itself, which no offset changes). Then the same with the offset set by the
+room (T_atm): offset + slope × (T_atm − 24 °C), the slope that of oral − canthus against T_atm
+over the normal subjects. docs/screening.md quotes this output.
 
 Usage: tools/physionet_roc.py [PATH/TO/FLIR_groups1and2.csv]
 """
+import csv
 import os
 import sys
 
@@ -48,6 +51,39 @@ def main():
         s, p = rates(canthus, oral, o)
         print(f"offset {o:.2f} K: alarm when canthus >= {FEVER_C - o:.2f} °C: sensitivity {s:.3f}, specificity {p:.3f}, J {s + p - 1:.3f}")
     print(f"offset maximising Youden's J: {best:.2f} K")
+
+    room = load_room(path)
+    normal = oral < FEVER_C
+    slope = float(np.polyfit(room[normal], (oral - canthus)[normal], 1)[0])
+    print(f"room (T_atm) {room.min():.1f}–{room.max():.1f} °C, median {np.median(room):.1f} °C")
+    print(f"slope of oral - canthus against the room (normal subjects): {slope:.4f} K/K"
+          f" (correlation {np.corrcoef(room[normal], (oral - canthus)[normal])[0, 1]:.2f})")
+    slope = round(slope, 3)
+    corrected = canthus + slope * (room - REFERENCE_ROOM_C)
+    print(f"AUC of canthiMax1 + {slope} × (T_atm − {REFERENCE_ROOM_C:g}): {auc(corrected, oral >= FEVER_C):.4f}")
+    equal = min(np.arange(0.80, 2.001, 0.01), key=lambda o: abs(np.subtract(*rates(corrected, oral, o))))
+    for o in sorted({round(float(equal), 2), 1.3, 1.4, 1.5}):
+        s, p = rates(corrected, oral, o)
+        print(f"offset {o:.2f} K at {REFERENCE_ROOM_C:g} °C, {slope} K/K: sensitivity {s:.3f}, specificity {p:.3f}")
+    print(f"equal-error offset at {REFERENCE_ROOM_C:g} °C: {equal:.2f} K")
+
+
+REFERENCE_ROOM_C = 24.0
+
+
+def load_room(path):
+    """T_atm of the subjects `load` returns (same rows, same order)."""
+    rows = list(csv.reader(open(path, newline="")))
+    header = rows[2]
+    ci, oi, ai = header.index("canthiMax1"), header.index("aveOralM"), header.index("T_atm")
+    room = []
+    for r in rows[3:]:
+        try:
+            float(r[ci]), float(r[oi])
+        except (ValueError, IndexError):
+            continue
+        room.append(float(r[ai]))
+    return np.array(room)
 
 
 if __name__ == "__main__":

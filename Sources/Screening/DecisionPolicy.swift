@@ -1,5 +1,6 @@
 /// Turns a person's measured canthus into an estimated body temperature and a level.
-/// The mapping is linear (canthus + offset); nothing pulls readings toward normal.
+/// The mapping is linear (canthus + offset, the offset set by the surroundings' temperature:
+/// `DecisionConfig.skinToCoreOffset`); nothing pulls readings toward normal.
 ///
 /// Absolute mode compares with fixed thresholds. Relative mode (like FLIR's EST screening)
 /// compares with the trimmed mean of the last `relativeWindow` people (highest and lowest
@@ -42,11 +43,18 @@ public struct DecisionPolicy: Sendable {
         return .normal
     }
 
+    /// The estimated body temperature of a canthus reading `canthusC` in surroundings at
+    /// `ambientC` (nil: unknown).
+    public func bodyTemperature(canthusC: Double, ambientC: Double?) -> Double {
+        canthusC + config.skinToCoreOffset(ambientC: ambientC)
+    }
+
     /// The decision for a person whose canthus reads `canthusC` (the median of their good
-    /// frames); `previous` is the level their running estimate held (hysteresis).
-    public mutating func decide(track: Int, canthusC: Double, raw: Int, frames: Int, reasons: [String],
+    /// frames) in surroundings at `ambientC`; `previous` is the level their running estimate
+    /// held (hysteresis).
+    public mutating func decide(track: Int, canthusC: Double, ambientC: Double? = nil, raw: Int, frames: Int, reasons: [String],
                                 previous: Level = .normal) -> Decision {
-        let temperature = canthusC + config.skinToCoreOffsetC
+        let temperature = bodyTemperature(canthusC: canthusC, ambientC: ambientC)
         let (alarm, _, mode) = thresholds
         let decision = Decision(track: track, canthusC: canthusC, temperatureC: temperature, raw: raw,
                                 level: level(temperatureC: temperature, previous: previous),

@@ -45,6 +45,15 @@ public final class Screener {
     private var pauseReasons: [String] = []
     /// Pixel noise (temporal + fixed pattern), K: a running estimate from every frame.
     public private(set) var noiseK: Double?
+    /// The surroundings' temperature (°C), which sets the skin→core offset
+    /// (`DecisionConfig.skinToCoreOffset`): the frame's median (the background people stand
+    /// against), averaged exponentially over `ambientTimeS` of frames whose readings are
+    /// trusted. Nil until the first such frame.
+    public private(set) var ambientC: Double?
+    /// A room's temperature changes over minutes; a person filling much of the view for a
+    /// few seconds barely moves this average.
+    static let ambientTimeS = 10.0
+    private var ambientUpdatedS = -Double.infinity
     /// Four interleaved 1024-bin histograms (bin × 4 + lane): consecutive samples, which mostly
     /// fall in the same few bins, go to different lanes and do not wait on each other's stores.
     private var differenceHistogram = [Int32](repeating: 0, count: 4 * 1024)
@@ -162,7 +171,7 @@ public final class Screener {
             emit(Event(source: sourceName, frame: index, timeS: timeS, body: .status(state: state, reasons: pauseReasons)))
         }
 
-        detect(px, offsetK: offset, frozen: flags.contains(.frozen))
+        detect(px, offsetK: offset, frozen: flags.contains(.frozen), trusted: state == .screening, timeS: timeS)
         tracker.update(detections, timeS: timeS, frame: index)
         judge(offsetK: offset, paused: state == .paused, timeS: timeS, index: index, emit: emit)
         for gone in tracker.expire(timeS: timeS) { end(gone, index: index, timeS: timeS, emit: emit) }
@@ -186,12 +195,17 @@ public final class Screener {
     }
 
     /// Warm blobs → face detections, excluding the reference, hot objects and specks.
-    private func detect(_ px: UnsafeBufferPointer<UInt16>, offsetK: Double, frozen: Bool) {
+    private func detect(_ px: UnsafeBufferPointer<UInt16>, offsetK: Double, frozen: Bool, trusted: Bool, timeS: Double) {
         detections.removeAll(keepingCapacity: true)
         if frozen { return }
         let w = upright.width, h = upright.height
         let median = frameMedian(px)
         let background = Double(table[median]) + offsetK
+        if trusted {
+            let weight = min(1, max(0, timeS - ambientUpdatedS) / Self.ambientTimeS)
+            ambientC = ambientC.map { $0 + weight * (background - $0) } ?? background
+            ambientUpdatedS = timeS
+        }
         let thresholdC = max(config.skinMinC, background + config.skinMarginK) - offsetK
         let threshold = table.firstCount(atLeast: thresholdC)
         labeler.label(px, threshold: threshold, exclude: reference.exclusion)
@@ -468,7 +482,7 @@ public final class Screener {
             let t = tracker.tracks[ti]
             if !t.decided && reason == nil && !t.samples.isEmpty {
                 // The running estimate's level, judged every good frame (hysteresis).
-                let estimate = bestCanthus(t) + config.decision.skinToCoreOffsetC
+                let estimate = policy.bodyTemperature(canthusC: bestCanthus(t), ambientC: ambientC)
                 tracker.modify(ti) { $0.level = policy.level(temperatureC: estimate, previous: $0.level) }
             }
             if !t.decided && t.samples.count >= config.framesForDecision, let first = t.firstSampleS, timeS - first >= config.decisionWindowS {
@@ -589,7 +603,7 @@ public final class Screener {
             else { report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [rejection.rawValue], distanceM: distance(t))), about: t, emit) }
             return
         }
-        var decision = policy.decide(track: t.id, canthusC: best.canthusC, raw: Int(best.raw.rounded()),
+        var decision = policy.decide(track: t.id, canthusC: best.canthusC, ambientC: ambientC, raw: Int(best.raw.rounded()),
                                      frames: best.frames, reasons: best.glasses ? [ReasonCode.glasses.rawValue] : [], previous: t.level)
         decision.distanceM = geometry?.distanceM(faceWidthPx: best.width, faceWidthM: config.faceWidthM)
         report(Event(source: sourceName, frame: index, timeS: timeS, body: .decision(decision)), about: t, emit)

@@ -240,10 +240,18 @@ public struct DecisionConfig: Codable, Equatable, Sendable {
     public var prealarmC = 37.2
     /// The gate's alarm output clears only when a person reads this much below the level (K).
     public var hysteresisC = 0.2
-    /// Added to the canthus to estimate body (oral) temperature (K). Default: the equal-error
-    /// point of the PhysioNet FDA/UMD data (1003 subjects with both readings) against oral
-    /// ≥ 37.5 °C — sensitivity 0.896, specificity 0.894 (docs/screening.md, tools/physionet_roc.py).
-    public var skinToCoreOffsetC = 1.40
+    /// Added to the canthus to estimate body (oral) temperature (K), in surroundings at
+    /// `DecisionConfig.referenceAmbientC`. Default: the equal-error point of the PhysioNet
+    /// FDA/UMD data (1003 subjects with both readings) against oral ≥ 37.5 °C, with the
+    /// surroundings' share below — sensitivity 0.896, specificity 0.900 (docs/screening.md,
+    /// tools/physionet_roc.py).
+    public var skinToCoreOffsetC = 1.44
+    /// How the offset changes per kelvin of warmer surroundings (K/K): skin is nearer the core
+    /// in a warm room. The slope of oral − canthus against the room's temperature over the
+    /// PhysioNet subjects with normal oral readings (−0.084; 0 turns it off). The surroundings are
+    /// the scene's background (`Screener`), within the PhysioNet rooms' range
+    /// (`ambientRangeC`): beyond it the relation is not measured and is not extrapolated.
+    public var offsetPerAmbientK = -0.084
     /// Relative mode: people in the running baseline.
     public var relativeWindow = 10
     /// Relative mode: alarm above baseline + this (K); pre-alarm at 0.7 of it.
@@ -251,9 +259,22 @@ public struct DecisionConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// The median room of the PhysioNet subjects (°C), where `skinToCoreOffsetC` holds as is.
+    public static let referenceAmbientC = 24.0
+    /// The PhysioNet rooms' temperatures (20.2–29.1 °C), to which the surroundings are clamped.
+    public static let ambientRangeC = 20.0...29.0
+
+    /// The skin→core offset (K) in surroundings at `ambientC` (°C; nil: unknown, the
+    /// reference room's).
+    public func skinToCoreOffset(ambientC: Double?) -> Double {
+        guard let ambientC else { return skinToCoreOffsetC }
+        let room = min(max(ambientC, Self.ambientRangeC.lowerBound), Self.ambientRangeC.upperBound)
+        return skinToCoreOffsetC + offsetPerAmbientK * (room - Self.referenceAmbientC)
+    }
+
     enum CodingKeys: String, CodingKey, CaseIterable {
         case mode, alarmC = "alarm_c", prealarmC = "prealarm_c", hysteresisC = "hysteresis_c"
-        case skinToCoreOffsetC = "skin_to_core_offset_c", relativeWindow = "relative_window"
+        case skinToCoreOffsetC = "skin_to_core_offset_c", offsetPerAmbientK = "offset_per_ambient_k", relativeWindow = "relative_window"
         case relativeDeviationC = "relative_deviation_c"
     }
 
@@ -266,6 +287,7 @@ public struct DecisionConfig: Codable, Equatable, Sendable {
         prealarmC = try c.value(.prealarmC, default: d.prealarmC)
         hysteresisC = try c.value(.hysteresisC, default: d.hysteresisC)
         skinToCoreOffsetC = try c.value(.skinToCoreOffsetC, default: d.skinToCoreOffsetC)
+        offsetPerAmbientK = try c.value(.offsetPerAmbientK, default: d.offsetPerAmbientK)
         relativeWindow = try c.value(.relativeWindow, default: d.relativeWindow)
         relativeDeviationC = try c.value(.relativeDeviationC, default: d.relativeDeviationC)
     }
@@ -274,6 +296,7 @@ public struct DecisionConfig: Codable, Equatable, Sendable {
         if !(prealarmC <= alarmC) { throw ConfigError(field: "decision.prealarm_c", message: "must not exceed alarm_c (\(alarmC))") }
         if !(30...45).contains(alarmC) { throw ConfigError(field: "decision.alarm_c", message: "\(alarmC) °C is not a body temperature threshold (30…45)") }
         if hysteresisC < 0 { throw ConfigError(field: "decision.hysteresis_c", message: "must be ≥ 0") }
+        if !(-0.5...0).contains(offsetPerAmbientK) { throw ConfigError(field: "decision.offset_per_ambient_k", message: "\(offsetPerAmbientK) K/K is not a skin→core slope (−0.5…0: skin is nearer the core in a warm room)") }
         if relativeWindow < 3 { throw ConfigError(field: "decision.relative_window", message: "needs at least 3 people") }
     }
 }

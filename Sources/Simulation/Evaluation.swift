@@ -167,7 +167,7 @@ public enum Evaluator {
         var e = Evaluation()
         var errors: [Double] = []
         var tp = 0, fn = 0, tn = 0, fp = 0, tpM = 0, fnM = 0, tnM = 0, fpM = 0
-        let threshold = config.decision.alarmC, offset = config.decision.skinToCoreOffsetC
+        let threshold = config.decision.alarmC
         for o in outcomes {
             e.recordings += 1
             e.people += o.truth.people.count
@@ -209,7 +209,8 @@ public enum Evaluator {
                     case (false, true): e.glassesFalse += 1
                     case (false, false): break
                     }
-                    let trueBody = truthPerson.canthusC + offset
+                    // A perfect canthus reading, with the offset the decision used (the room's).
+                    let trueBody = truthPerson.canthusC + (d.temperatureC - d.canthusC)
                     let febrile = trueBody >= threshold
                     let alarmed = d.level == .alarm
                     switch (febrile, alarmed) {

@@ -50,7 +50,7 @@ import TestSupport
                          "env gate main/demo.canthus/57/0  red", "env gate   green", "env decision main/demo.canthus/96/0 normal "], "\(envs)")
         let objects = try lines.filter { $0.hasPrefix("{") }.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         #expect(objects.map { ($0["type"] as? String) ?? "?" } == ["decision", "decision", "gate", "gate", "decision"])
-        #expect(objects[1]["temperature_c"] as? Double == 38.383 && objects[1]["id"] as? String == "main/demo.canthus/57/0")
+        #expect(objects[1]["temperature_c"] as? Double == 38.592 && objects[1]["id"] as? String == "main/demo.canthus/57/0")
         #expect(r.stderr.contains("recorded decision"), "the hook's output is logged")
         // The stuck hook: killed at its timeout each time, reported, screening untouched.
         let warning = try #require(r.stderr.split(separator: "\n").first { $0.contains("warning: alarm stuck") }, "\(r.stderr)")
