@@ -228,8 +228,9 @@ public struct FaceMeasurer {
 /// long-wave infrared) cut a close face across the eyes: the forehead above and the cheeks and
 /// nose below become separate blobs, the forehead wider than tall; when the cheeks are cool too,
 /// only the nose and mouth stay warm, up to half a forehead width below it. A blob that starts
-/// below the middle of a wider one, within half of that one's width under it, and overlaps it
-/// sideways by at least half of the narrower, is part of the same face.
+/// below the middle of another, within half of that one's width under it, overlaps it sideways
+/// by at least half of the narrower and is no wider than it — over its first rows, as many as
+/// the upper one is tall, when warm clothing widens it further down — is part of the same face.
 ///
 /// `group[label]` is the label of the region a blob belongs to (the label of its topmost piece;
 /// 0 stays 0), and `regions` are the merged statistics, one per region. Buffers are sized once.
@@ -244,16 +245,28 @@ public struct FaceGrouper {
         merged.reserveCapacity(maxLabels)
     }
 
-    static func isLowerPart(_ b: Blob, of a: Blob) -> Bool {
+    static func isLowerPart(_ b: Blob, of a: Blob, labels: UnsafeBufferPointer<Int32>, width: Int) -> Bool {
         guard b.minY * 2 >= a.minY * 2 + a.height, b.maxY > a.maxY else { return false }
         let gap = b.minY - a.maxY - 1
         guard Double(gap) <= max(2, Double(a.width) / 2) else { return false }
         let overlap = min(a.maxX, b.maxX) - max(a.minX, b.minX) + 1
-        return overlap * 2 >= min(a.width, b.width) && b.width <= a.width
+        guard overlap * 2 >= min(a.width, b.width) else { return false }
+        if b.width <= a.width { return true }
+        // Wider below: no wider where they meet (its first rows, as many as the upper piece is
+        // tall) — warm clothing below may widen it further down.
+        var lo = Int.max, hi = -1
+        for y in b.minY...min(b.maxY, b.minY + a.height - 1) {
+            for x in b.minX...b.maxX where labels[y * width + x] == b.label {
+                lo = min(lo, x)
+                hi = max(hi, x)
+            }
+        }
+        return hi - lo + 1 <= a.width
     }
 
-    /// Groups `blobs` (labels 1…n), considering pieces of at least `minPieceArea` pixels.
-    public mutating func group(_ blobs: [Blob], minPieceArea: Int) {
+    /// Groups `blobs` (labels 1…n, as in `labels`, `width` pixels a row), considering pieces of
+    /// at least `minPieceArea` pixels.
+    public mutating func group(_ blobs: [Blob], minPieceArea: Int, labels: UnsafeBufferPointer<Int32>, width: Int) {
         let n = blobs.count
         precondition(n < group.count, "FaceGrouper: more blobs than labels")
         group.withUnsafeMutableBufferPointer { g in
@@ -265,7 +278,7 @@ public struct FaceGrouper {
             }
             // Blobs come in raster order of their top rows, so an upper piece precedes its lower ones.
             for i in 0..<n where blobs[i].area >= minPieceArea {
-                for j in (i + 1)..<n where blobs[j].area >= minPieceArea && Self.isLowerPart(blobs[j], of: blobs[i]) {
+                for j in (i + 1)..<n where blobs[j].area >= minPieceArea && Self.isLowerPart(blobs[j], of: blobs[i], labels: labels, width: width) {
                     let ri = root(blobs[i].label), rj = root(blobs[j].label)
                     if ri != rj { g[Int(max(ri, rj))] = min(ri, rj) }
                 }

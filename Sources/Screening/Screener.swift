@@ -212,7 +212,7 @@ public final class Screener {
         let hotCount = table.firstCount(atLeast: config.hotObjectC - offsetK)
         let noise = updateNoise(px, median: median, threshold: threshold)
         let band = config.canthusBandSigma * noise
-        grouper.group(labeler.blobs, minPieceArea: max(1, config.minBlobAreaPx / 2))
+        labeler.labels.withUnsafeBufferPointer { grouper.group(labeler.blobs, minPieceArea: max(1, config.minBlobAreaPx / 2), labels: $0, width: w) }
         let body = table.firstCount(atLeast: background + config.bodyMarginK - offsetK)
         var anyTurnedDown = false
         let coreFloor = table.firstCount(atLeast: Double(table[threshold]) + 3.0)
@@ -487,11 +487,13 @@ public final class Screener {
             }
             if !t.decided && t.samples.count >= config.framesForDecision, let first = t.firstSampleS, timeS - first >= config.decisionWindowS {
                 let best = bestReading(t)
-                // Turned away in most good frames but facing the camera in this one: turning to
-                // it as they step up. Watched for up to twice the window more, for frames that
-                // face it, before being judged.
+                // Turned away in most good frames: perhaps turning to the camera as they step up
+                // (people turn over a second or two, and a face judged in profile is not measured
+                // at all). Watched for up to twice the window more, for frames that face it,
+                // before being judged — unless this frame is no good one (they move, walk off,
+                // reach the edge): then they are going, and are judged now.
                 let turningToward = reason == nil && best.balance < config.minFacingBalance
-                    && d.skinBalance >= config.minFacingBalance && timeS - first < 3 * config.decisionWindowS
+                    && timeS - first < 3 * config.decisionWindowS
                 if !turningToward {
                     let returning = stepUp ? tracker.returning(t, width: best.width) : nil
                     tracker.modify(ti) { decide(&$0, best: best, returning: returning, index: index, timeS: timeS, emit: emit) }

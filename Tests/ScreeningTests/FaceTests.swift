@@ -34,7 +34,7 @@ import Testing
         var grouper = FaceGrouper(maxLabels: BlobLabeler.labelBound(width: Self.w, height: Self.h))
         var faces = FaceMeasurer()
         px.withUnsafeBufferPointer { labeler.label($0, threshold: Self.count(30)) }
-        grouper.group(labeler.blobs, minPieceArea: 6)
+        labeler.labels.withUnsafeBufferPointer { grouper.group(labeler.blobs, minPieceArea: 6, labels: $0, width: labeler.width) }
         let region = grouper.regions.max { $0.area < $1.area }!
         return px.withUnsafeBufferPointer { p in
             labeler.labels.withUnsafeBufferPointer { labels in
@@ -142,6 +142,23 @@ import Testing
             return !lens
         })
         #expect(d.minY == 17 && d.faceWidth == 21, "\(d)")
+        #expect(d.glasses, "\(d)")
+    }
+
+    /// Cold glasses cut a face across the eyes: the forehead above, the cheeks below — and
+    /// below them warm clothing joined to the cheeks, wider than the forehead. The lower piece
+    /// is part of the face when it is no wider than the forehead where they meet (its first
+    /// rows, as many as the forehead is tall); judged on its whole box (shoulders and all) it
+    /// was not, and the face was measured from the cheeks down (testr's wearer, the generated
+    /// sunglasses wearers).
+    @Test func aFaceCutByGlassesOverWarmClothesIsOneFace() {
+        let d = measured(Self.frame { x, y in
+            let forehead = (12...20).contains(y) && (22...41).contains(x)
+            let cheeks = (25...40).contains(y) && (22...41).contains(x)
+            let clothes = (41...63).contains(y) && (12...51).contains(x)
+            return forehead || cheeks || clothes
+        })
+        #expect(d.minY == 12 && d.faceWidth == 20, "\(d)")
         #expect(d.glasses, "\(d)")
     }
 
