@@ -24,6 +24,7 @@ import TestSupport
         Mistake(name: "number out of range", yaml: "screening:\n  skin_margin_k: -1\n", line: 2, key: "skin_margin_k", says: "must be ≥ 0 K"),
         Mistake(name: "alarm not a body temperature", yaml: "screening:\n  decision:\n    alarm_c: 60\n", line: 3, key: "decision.alarm_c", says: "not a body temperature threshold"),
         Mistake(name: "pre-alarm above alarm", yaml: "screening:\n  decision:\n    alarm_c: 37.5\n    prealarm_c: 38\n", line: 4, key: "decision.prealarm_c", says: "must not exceed alarm_c"),
+        Mistake(name: "skin→core slope the wrong way", yaml: "screening:\n  decision:\n    offset_per_ambient_k: 0.08\n", line: 3, key: "decision.offset_per_ambient_k", says: "not a skin→core slope"),
         Mistake(name: "unknown decision mode", yaml: "screening:\n  decision:\n    mode: psychic\n", line: 3, key: "screening.decision.mode", says: "psychic"),
         Mistake(name: "unknown protocol", yaml: "screening:\n  protocol: stroll\n", line: 2, key: "protocol", says: "known: walk_through, step_up"),
         Mistake(name: "face width not a face", yaml: "screening:\n  face_width_m: 0.5\n", line: 2, key: "face_width_m", says: "not an adult face's width"),
