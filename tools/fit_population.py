@@ -16,19 +16,20 @@ import numpy as np
 FEVER_ORAL_C = 37.5
 
 
-def load(path):
+def load(path, *extra):
+    """canthiMax1 and aveOralM of the subjects that have both, then each `extra` column of the
+    same subjects (e.g. "T_atm"), as arrays."""
     rows = list(csv.reader(open(path, newline="")))
     header = rows[2]  # three header rows: rounds, regions, column codes
-    ci, oi = header.index("canthiMax1"), header.index("aveOralM")
-    canthus, oral = [], []
+    columns = [header.index(name) for name in ("canthiMax1", "aveOralM", *extra)]
+    values = []
     for r in rows[3:]:
         try:
-            c, o = float(r[ci]), float(r[oi])
+            c, o = float(r[columns[0]]), float(r[columns[1]])
         except (ValueError, IndexError):
             continue  # a few subjects lack one of the two values
-        canthus.append(c)
-        oral.append(o)
-    return np.array(canthus), np.array(oral)
+        values.append([c, o, *(float(r[i]) for i in columns[2:])])
+    return tuple(np.array(column) for column in zip(*values))
 
 
 def main():

@@ -10,7 +10,6 @@ over the normal subjects. docs/screening.md quotes this output.
 
 Usage: tools/physionet_roc.py [PATH/TO/FLIR_groups1and2.csv]
 """
-import csv
 import os
 import sys
 
@@ -20,6 +19,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fit_population import load  # noqa: E402
 
 FEVER_C = 37.5
+REFERENCE_ROOM_C = 24.0  # the subjects' median room (°C), where the offset holds as is
 
 
 def rates(canthus, oral, offset):
@@ -52,7 +52,7 @@ def main():
         print(f"offset {o:.2f} K: alarm when canthus >= {FEVER_C - o:.2f} °C: sensitivity {s:.3f}, specificity {p:.3f}, J {s + p - 1:.3f}")
     print(f"offset maximising Youden's J: {best:.2f} K")
 
-    room = load_room(path)
+    _, _, room = load(path, "T_atm")
     normal = oral < FEVER_C
     slope = float(np.polyfit(room[normal], (oral - canthus)[normal], 1)[0])
     print(f"room (T_atm) {room.min():.1f}–{room.max():.1f} °C, median {np.median(room):.1f} °C")
@@ -66,24 +66,6 @@ def main():
         s, p = rates(corrected, oral, o)
         print(f"offset {o:.2f} K at {REFERENCE_ROOM_C:g} °C, {slope} K/K: sensitivity {s:.3f}, specificity {p:.3f}")
     print(f"equal-error offset at {REFERENCE_ROOM_C:g} °C: {equal:.2f} K")
-
-
-REFERENCE_ROOM_C = 24.0
-
-
-def load_room(path):
-    """T_atm of the subjects `load` returns (same rows, same order)."""
-    rows = list(csv.reader(open(path, newline="")))
-    header = rows[2]
-    ci, oi, ai = header.index("canthiMax1"), header.index("aveOralM"), header.index("T_atm")
-    room = []
-    for r in rows[3:]:
-        try:
-            float(r[ci]), float(r[oi])
-        except (ValueError, IndexError):
-            continue
-        room.append(float(r[ai]))
-    return np.array(room)
 
 
 if __name__ == "__main__":

@@ -84,19 +84,26 @@ import TestSupport
 
 @Suite struct PopulationTests {
     /// The embedded summary statistics equal what the PhysioNet table gives (tools/fit_population.py).
+    /// The PhysioNet subjects with a canthus, an oral reading and their room's temperature
+    /// (`canthiMax1`, `aveOralM`, `T_atm`); nil without the reference data.
+    static func subjects() throws -> [(canthus: Double, oral: Double, room: Double)]? {
+        guard let path = RefData.path("face-oral-temp-physionet/FLIR_groups1and2.csv") else { return nil }
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline)
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
+        let header = rows[2]  // three header rows: rounds, regions, column codes
+        let ci = header.firstIndex(of: "canthiMax1")!, oi = header.firstIndex(of: "aveOralM")!, ai = header.firstIndex(of: "T_atm")!
+        return rows.dropFirst(3).compactMap { r in
+            guard r.count > max(ci, oi, ai), let c = Double(r[ci]), let o = Double(r[oi]), let a = Double(r[ai]) else { return nil }
+            return (c, o, a)
+        }
+    }
+
     @Test(.needsRefData) func constantsMatchThePhysioNetTable() throws {
-        guard let path = RefData.path("face-oral-temp-physionet/FLIR_groups1and2.csv") else {
+        guard let subjects = try Self.subjects() else {
             Issue.record(Comment(rawValue: RefData.absentMessage))
             return
         }
-        let rows = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline)
-            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
-        let header = rows[2]
-        let ci = header.firstIndex(of: "canthiMax1")!, oi = header.firstIndex(of: "aveOralM")!
-        var pairs: [(Double, Double)] = []
-        for r in rows.dropFirst(3) where r.count > max(ci, oi) {
-            if let c = Double(r[ci]), let o = Double(r[oi]) { pairs.append((c, o)) }
-        }
+        let pairs = subjects.map { ($0.canthus, $0.oral) }
         #expect(pairs.count == 1003)
         #expect(abs(pairs.map { $0.1 - $0.0 }.reduce(0, +) / Double(pairs.count) - Population.meanOralMinusCanthus) < 1e-4)
         for (group, febrile) in [(Population.normal, false), (Population.febrile, true)] {
@@ -117,16 +124,9 @@ import TestSupport
     /// and the canthus corrected for the room separates febrile from normal subjects better than
     /// the canthus alone (AUC).
     @Test(.needsRefData) func defaultOffsetIsTheEqualErrorPoint() throws {
-        guard let path = RefData.path("face-oral-temp-physionet/FLIR_groups1and2.csv") else {
+        guard let subjects = try Self.subjects() else {
             Issue.record(Comment(rawValue: RefData.absentMessage))
             return
-        }
-        let rows = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline)
-            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
-        let ci = rows[2].firstIndex(of: "canthiMax1")!, oi = rows[2].firstIndex(of: "aveOralM")!, ai = rows[2].firstIndex(of: "T_atm")!
-        let subjects = rows.dropFirst(3).compactMap { r -> (canthus: Double, oral: Double, room: Double)? in
-            guard r.count > max(ci, oi, ai), let c = Double(r[ci]), let o = Double(r[oi]), let a = Double(r[ai]) else { return nil }
-            return (c, o, a)
         }
         #expect(subjects.count == 1003)
         let config = DecisionConfig()
