@@ -509,8 +509,9 @@ public final class Screener {
     }
 
     /// What a decision reads from a person's best frames (`rankSamples`): the median canthus,
-    /// raw count and canthus relief, how many frames, whether glasses were seen in at least
-    /// half of them and their median face width; and the median skin balance of all the good
+    /// raw count and canthus relief, how many frames, whether glasses were seen in at least a
+    /// third of them (a face's cut at the lenses loses them in some frames) and their median
+    /// face width; and the median skin balance of all the good
     /// frames kept (a face turned a little in its largest frames is still a face turned to the
     /// camera).
     struct Reading {
@@ -567,7 +568,7 @@ public final class Screener {
         let glasses = best.reduce(0) { $0 + (bestScratch[$1].glasses ? 1 : 0) }
         medianScratch.removeAll(keepingCapacity: true)
         for sample in bestScratch { medianScratch.append(sample.balance) }
-        return Reading(canthusC: canthus, raw: raw, frames: best.count, glasses: glasses * 2 >= best.count,
+        return Reading(canthusC: canthus, raw: raw, frames: best.count, glasses: glasses * 3 >= best.count,
                        width: bestScratch[best.lowerBound + best.count / 2].width, balance: medianOfScratch(), reliefK: relief)
     }
 

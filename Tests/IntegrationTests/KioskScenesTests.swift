@@ -140,7 +140,7 @@ import TestSupport
         #expect(Double(bareWithin) >= 0.95 * Double(bare), "bare-face canthus within 0.3 °C: \(bareWithin)/\(bare)")
         #expect(Double(falseFlags) <= 0.02 * Double(nonWearers), "glasses false flags: \(falseFlags)/\(nonWearers)")
         #expect(hotSceneFound == hotScenes, "reference lost beside a hot object in \(hotScenes - hotSceneFound) scenes")
-        #expect(Double(flagged) >= 0.85 * Double(wearers), "glasses flagged: \(flagged)/\(wearers)")
+        #expect(Double(flagged) >= 0.9 * Double(wearers), "glasses flagged: \(flagged)/\(wearers)")
         #expect(Double(exact) >= 0.9 * n, "decided as expected: \(exact)/\(all.count)")
         #expect(Double(headcount) >= 0.9 * n, "headcount exact: \(headcount)/\(all.count)")
     }
