@@ -145,9 +145,9 @@ extension VMTests {
         #expect(exposure < 3.0)
         #expect(results["waiting_status"]?.contains("main: camera_lost") == true)
         #expect(results["leftovers"]?.trimmingCharacters(in: .whitespaces) == "", "after purge: \(results["leftovers"] ?? "")")
-        print(String(format: "systemd guest (%.0f s): READY after restart %@ s; watchdog restart after kill -STOP %.1f s; stop %.1f s; systemd-analyze security %@; status while waiting: %@; while screening: %@",
+        print(String(format: "systemd guest (%.0f s): READY after restart %@ s; watchdog restart after kill -STOP %.1f s; stop %.1f s; systemd-analyze security %@; status while waiting: %@; while screening: %@; UVC camera plugged in %@ time(s)",
                      Date().timeIntervalSince(started), results["ready_s"] ?? "?", restart, stop, results["security"] ?? "?",
-                     results["waiting_status"] ?? "?", results["screening_status"] ?? "?"))
+                     results["waiting_status"] ?? "?", results["screening_status"] ?? "?", results["purethermal_attempts"] ?? "?"))
         if let table = try? String(contentsOfFile: dir + "/security.txt", encoding: .utf8) {
             print("systemd-analyze security canthus.service, points still counted:\n" + table.split(separator: "\n").filter { $0.hasPrefix("✗") }.joined(separator: "\n"))
         }
