@@ -593,12 +593,12 @@ public final class Screener {
         // for anyone healthy: just in from the cold. Either may be a warm object (a plate, a
         // fixture, a radiator) if it has not moved since it appeared: said only when its track
         // ends and it has proved to be no object.
-        // Read below any healthy person's canthus without glasses, a face is one in from the
-        // cold only if its canthus stands out of its skin (more so than indoors: the cheeks and
-        // nose chill first); a lukewarm surface whose warmest pixels do not (a kiosk's plate, a
-        // housing) is no face turned to the camera. Behind glasses the canthus is hidden and
-        // the warmest skin in view stands out less: no such test there.
-        let noCanthus = !best.glasses && best.canthusC < config.coldCanthusC && best.reliefK < config.minColdReliefK
+        // Read below any healthy person's canthus, a face is one in from the cold (or behind
+        // glasses) only if its warmest skin stands out of the rest (the canthus, more so than
+        // indoors: the cheeks and nose chill first; behind glasses, the brow and the skin beside
+        // the lenses); a lukewarm surface whose warmest pixels do not (a kiosk's plate, a
+        // housing, a jacket) is no face turned to the camera.
+        let noCanthus = best.canthusC < config.coldCanthusC && best.reliefK < config.minColdReliefK
         let rejection: ReasonCode? = best.balance < config.minFacingBalance || noCanthus ? .notFacing
             : best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) ? .cold : nil
         if let rejection {

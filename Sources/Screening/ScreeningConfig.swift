@@ -42,11 +42,12 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// good frames show less than this share on the lesser side (the median
     /// `Detection.skinBalance`) is in profile: rejected `not_facing`.
     public var minFacingBalance = 0.75
-    /// A reading without glasses below `coldCanthusC` is a face in from the cold only if its
-    /// canthus stands at least this far above the mean of the face's skin around it
+    /// A reading below `coldCanthusC` (with or without glasses) is a face only if its warmest
+    /// pixels stand at least this far above the mean of the face's skin around them
     /// (`Detection.canthusReliefK`, median of the best frames); else it is a lukewarm surface,
-    /// rejected `not_facing`. Faces read below the bound stand 0.8–2.8 K out, the kiosks'
-    /// plates and housings 0.3–0.4 K (docs/screening.md).
+    /// rejected `not_facing`. Faces read below the bound stand 0.8–2.8 K out, real glasses
+    /// wearers 0.8–1.05 K, the kiosks' plates and housings 0.3–0.4 K, a jacket taken for a
+    /// wearer 0.52 K (docs/screening.md).
     public var minColdReliefK = 0.6
     /// A decision reads the median of at most this many best frames (still ones first, then the
     /// largest faces).

@@ -286,6 +286,10 @@ public struct Simulator {
     }
 
     /// The head: an ellipse of skin warmest at the centre, the canthus spots at the eye line.
+    /// Skin falls 2 K from the centre to the face's edge (canthus − 1 to canthus − 3): real faces
+    /// span 3–5 K from the inner canthus to the cheeks and the edge, which curves away from the
+    /// camera; with it a wearer's warmest visible skin stands 1.0 K out of the rest, as the real
+    /// kiosk wearers' do (0.8–1.05 K; docs/simulator.md).
     private func drawHead(_ p: Person, t: Double, into s: inout [Float], w: Int, h: Int) {
         let cx = p.x(at: t), cy = p.y
         let a = p.faceW / 2, b = p.faceH / 2
@@ -303,7 +307,7 @@ public struct Simulator {
                 let fx = Double(x)
                 let r2 = ((fx - cx) / a) * ((fx - cx) / a) + ((fy - cy) / b) * ((fy - cy) / b)
                 guard r2 <= 1 else { continue }
-                var v = p.canthusC - 1.0 - 0.9 * r2
+                var v = p.canthusC - 1.0 - 2.0 * r2
                 for ex in eyes {
                     let d = ((fx - ex) * (fx - ex) + (fy - eyeY) * (fy - eyeY)).squareRoot()
                     if d <= spotR { v = p.canthusC } else if d <= spotR + 1 { v = max(v, p.canthusC - (d - spotR) * 0.6) }

@@ -247,6 +247,29 @@ import Testing
         #expect(people(moving: scene(canthi: false), frames: 27) == ["rejected 1 not_facing"])
     }
 
+    /// Behind glasses the canthus is hidden, but a face still shows warmer skin than the rest
+    /// beside the lenses (the brow, the bridge of the nose): a wearer read below any healthy
+    /// person's canthus, within the glasses' allowance, is decided with `glasses`. A lukewarm
+    /// jacket with a cold band across it, read the same, shows nothing warmer than the rest
+    /// (kiosk 814675: 0.52 K against real wearers' 0.8–1.05 K): `not_facing`.
+    @Test func behindGlassesAFaceShowsWarmSkinAJacketDoesNot() {
+        func scene(warmBrow: Bool) -> (Int, Int, Int) -> Double {
+            { i, x, y in
+                if x == 0 && y == i % Self.h { return 22.5 }                   // a flickering pixel: no frame repeats
+                let cx = 14 + 2 * min(i, 6)                                    // walks in, then stands
+                let dx = Double(x - cx) / 10.5, dy = Double(y - 30) / 13.5
+                if dx * dx + dy * dy <= 1 {
+                    if (25...30).contains(y) && abs(x - cx) <= 8 { return 24 }  // the lenses and their frame
+                    if warmBrow && [23, 24, 31, 32].contains(y) && abs(x - cx) <= 2 { return 33.3 }
+                    return warmBrow ? 32.2 : 33.3
+                }
+                return y >= 44 && (cx - 10...cx + 12).contains(x) ? 23.5 : 22  // clothing below
+            }
+        }
+        #expect(people(moving: scene(warmBrow: true), frames: 27) == ["decision 1"])   // glasses: without them, 33.3 °C is `cold`
+        #expect(people(moving: scene(warmBrow: false), frames: 27) == ["rejected 1 not_facing"])
+    }
+
     /// Someone standing in front of another, their hair (a few kelvin above the room) joining
     /// their face to the head behind: the face is as wide as that head, taller than wide and as
     /// warm, so it is a face, not a hand hanging below a head. A hand in the same place —
