@@ -189,6 +189,19 @@ import Testing
         }
     }
 
+    /// A drawn video: a face (an ellipse 21 × 27 px, `face(x, y, centre x)` its pixels' °C) over
+    /// clothing walks in from the left for 6 frames and stands; one flickering background pixel
+    /// so that no frame repeats.
+    static func walksInAndStands(_ face: @escaping (Int, Int, Int) -> Double) -> (Int, Int, Int) -> Double {
+        { i, x, y in
+            if x == 0 && y == i % h { return 22.5 }
+            let cx = 14 + 2 * min(i, 6)
+            let dx = Double(x - cx) / 10.5, dy = Double(y - 30) / 13.5
+            if dx * dx + dy * dy <= 1 { return face(x, y, cx) }
+            return y >= 44 && (cx - 10...cx + 12).contains(x) ? 23.5 : 22  // clothing below
+        }
+    }
+
     /// A face in profile shows skin on the side it faces: a half-ellipse of skin, its flat side
     /// where the hair begins. Someone who walks in so is seen and counted, `not_facing`; the same
     /// shape that never moves from where it appeared is a fixture (the kiosks' lukewarm housing
@@ -232,15 +245,9 @@ import Testing
     /// face turned to the camera: `not_facing`.
     @Test func aColdFaceShowsItsCanthusALukewarmSurfaceDoesNot() {
         func scene(canthi: Bool) -> (Int, Int, Int) -> Double {
-            { i, x, y in
-                if x == 0 && y == i % Self.h { return 22.5 }                   // a flickering pixel: no frame repeats
-                let cx = 14 + 2 * min(i, 6)                                    // walks in, then stands
-                let dx = Double(x - cx) / 10.5, dy = Double(y - 30) / 13.5
-                if dx * dx + dy * dy <= 1 {
-                    if canthi && abs(y - 27) <= 1 && (2...3).contains(abs(x - cx)) { return 33.2 }
-                    return canthi ? 31.8 : 33.2
-                }
-                return y >= 44 && (cx - 10...cx + 12).contains(x) ? 23.5 : 22  // clothing below
+            Self.walksInAndStands { x, y, cx in
+                if canthi && abs(y - 27) <= 1 && (2...3).contains(abs(x - cx)) { return 33.2 }
+                return canthi ? 31.8 : 33.2
             }
         }
         #expect(people(moving: scene(canthi: true), frames: 27) == ["rejected 1 cold"])
@@ -254,16 +261,10 @@ import Testing
     /// (kiosk 814675: 0.52 K against real wearers' 0.8–1.05 K): `not_facing`.
     @Test func behindGlassesAFaceShowsWarmSkinAJacketDoesNot() {
         func scene(warmBrow: Bool) -> (Int, Int, Int) -> Double {
-            { i, x, y in
-                if x == 0 && y == i % Self.h { return 22.5 }                   // a flickering pixel: no frame repeats
-                let cx = 14 + 2 * min(i, 6)                                    // walks in, then stands
-                let dx = Double(x - cx) / 10.5, dy = Double(y - 30) / 13.5
-                if dx * dx + dy * dy <= 1 {
-                    if (25...30).contains(y) && abs(x - cx) <= 8 { return 24 }  // the lenses and their frame
-                    if warmBrow && [23, 24, 31, 32].contains(y) && abs(x - cx) <= 2 { return 33.3 }
-                    return warmBrow ? 32.2 : 33.3
-                }
-                return y >= 44 && (cx - 10...cx + 12).contains(x) ? 23.5 : 22  // clothing below
+            Self.walksInAndStands { x, y, cx in
+                if (25...30).contains(y) && abs(x - cx) <= 8 { return 24 }      // the lenses and their frame
+                if warmBrow && [23, 24, 31, 32].contains(y) && abs(x - cx) <= 2 { return 33.3 }
+                return warmBrow ? 32.2 : 33.3
             }
         }
         #expect(people(moving: scene(warmBrow: true), frames: 27) == ["decision 1"])   // glasses: without them, 33.3 °C is `cold`
