@@ -253,7 +253,9 @@ public struct FaceGrouper {
         guard overlap * 2 >= min(a.width, b.width) else { return false }
         if b.width <= a.width { return true }
         // Wider below: no wider where they meet (its first rows, as many as the upper piece is
-        // tall) — warm clothing below may widen it further down.
+        // tall) — warm clothing below may widen it further down. A forehead left as a strip by
+        // dark lenses (at most a quarter as tall as wide) ends at the brow, and the cheeks begin
+        // at the temples beside the lenses' rims: a pixel wider either side is the same face.
         var lo = Int.max, hi = -1
         for y in b.minY...min(b.maxY, b.minY + a.height - 1) {
             for x in b.minX...b.maxX where labels[y * width + x] == b.label {
@@ -261,7 +263,8 @@ public struct FaceGrouper {
                 hi = max(hi, x)
             }
         }
-        return hi - lo + 1 <= a.width
+        let strip = a.height * 4 <= a.width
+        return hi - lo + 1 <= a.width + (strip ? 2 : 0)
     }
 
     /// Groups `blobs` (labels 1…n, as in `labels`, `width` pixels a row), considering pieces of

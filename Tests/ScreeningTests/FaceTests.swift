@@ -162,6 +162,21 @@ import Testing
         #expect(d.glasses, "\(d)")
     }
 
+    /// Dark lenses leave of the forehead a strip (4 rows of 19 px) that ends at the brow; the
+    /// cheeks below begin at the temples beside the lenses, a pixel wider either side: one face,
+    /// measured from the forehead, with the flag (the generated sunglasses wearers; with the
+    /// cheeks alone the box flipped frame to frame and the flag was lost).
+    @Test func aForeheadStripAboveDarkLensesJoinsTheWiderCheeks() {
+        let d = measured(Self.frame { x, y in
+            let forehead = (12...15).contains(y) && (23...41).contains(x)
+            let cheeks = (22...40).contains(y) && (22...42).contains(x)
+            let clothes = (41...63).contains(y) && (12...52).contains(x)
+            return forehead || cheeks || clothes
+        })
+        #expect(d.minY == 12, "\(d)")
+        #expect(d.glasses, "\(d)")
+    }
+
     /// The people (decisions and rejections) canthus reports in one drawn frame, screened as a
     /// still (`forStills`) or as the first frame of a video; `c(x, y)` is each pixel's °C.
     func people(_ c: (Int, Int) -> Double, still: Bool) -> [String] { people(moving: { _, x, y in c(x, y) }, still: still) }
