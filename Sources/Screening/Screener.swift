@@ -510,10 +510,9 @@ public final class Screener {
 
     /// What a decision reads from a person's best frames (`rankSamples`): the median canthus,
     /// raw count and canthus relief, how many frames, whether glasses were seen in at least a
-    /// third of them (a face's cut at the lenses loses them in some frames) and their median
-    /// face width; and the median skin balance of all the good
-    /// frames kept (a face turned a little in its largest frames is still a face turned to the
-    /// camera).
+    /// third of them (a face cut at the lenses loses them in some frames) and their median face
+    /// width; and the median skin balance of all the good frames kept (a face turned a little in
+    /// its largest frames is still a face turned to the camera).
     struct Reading {
         var canthusC: Double, raw: Double, frames: Int, glasses: Bool, width: Int, balance: Double, reliefK: Double
     }
@@ -598,8 +597,8 @@ public final class Screener {
         // indoors: the cheeks and nose chill first; behind glasses, the brow and the skin beside
         // the lenses); a lukewarm surface whose warmest pixels do not (a kiosk's plate, a
         // housing, a jacket) is no face turned to the camera.
-        let noCanthus = best.canthusC < config.coldCanthusC && best.reliefK < config.minColdReliefK
-        let rejection: ReasonCode? = best.balance < config.minFacingBalance || noCanthus ? .notFacing
+        let lukewarm = best.canthusC < config.coldCanthusC && best.reliefK < config.minColdReliefK
+        let rejection: ReasonCode? = best.balance < config.minFacingBalance || lukewarm ? .notFacing
             : best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) ? .cold : nil
         if let rejection {
             if neverArrived(t) { t.pendingRejection = rejection }

@@ -83,7 +83,6 @@ import TestSupport
 }
 
 @Suite struct PopulationTests {
-    /// The embedded summary statistics equal what the PhysioNet table gives (tools/fit_population.py).
     /// The PhysioNet subjects with a canthus, an oral reading and their room's temperature
     /// (`canthiMax1`, `aveOralM`, `T_atm`); nil without the reference data.
     static func subjects() throws -> [(canthus: Double, oral: Double, room: Double)]? {
@@ -98,6 +97,7 @@ import TestSupport
         }
     }
 
+    /// The embedded summary statistics equal what the PhysioNet table gives (tools/fit_population.py).
     @Test(.needsRefData) func constantsMatchThePhysioNetTable() throws {
         guard let subjects = try Self.subjects() else {
             Issue.record(Comment(rawValue: RefData.absentMessage))
