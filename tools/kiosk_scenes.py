@@ -129,7 +129,9 @@ def draw_person(img, yy, xx, person, x, dist, facing, ambient, sway):
         img[front] = skin
         img[head & ellipse(yy, xx, cy + hh * 0.1, cx + d * hw * 1.1, hh * 0.12, hw * 0.18)] = skin - look["nose_k"]
         ear = gauss(yy, xx, cy, cx - d * hw * 0.1, max(0.6, w * 0.06))
-        img[:] = np.where(head, np.maximum(img, skin + (c - 0.4 - skin) * ear), img)
+        # The ear warms what lies under it, skin or hair (blended from skin, it painted the
+        # whole head skin: no hair behind the cheek).
+        img[:] = np.where(head, np.maximum(img, img + (c - 0.4 - img) * ear), img)
         if look["glasses"]:
             img[head & (np.abs(yy - (cy - hh * 0.12)) < w * 0.06) & ((xx - cx) * d > hw * 0.3)] = ambient + look["lens_k"]
         if look["hat"] is not None:
