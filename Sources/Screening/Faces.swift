@@ -26,6 +26,11 @@ public struct Detection: Sendable, Equatable {
     /// canthus window: about 1 for a face turned to the camera, less for one in profile (skin
     /// on the side it faces, hair behind).
     public var skinBalance: Double
+    /// How much warmer the warmer side of the face's middle is than the other (K, the mean of
+    /// each side's skin in the canthus window): a face turned to the camera is the same skin on
+    /// both sides, within half a kelvin; one in profile shows its cheek on one side and hair
+    /// (kelvins cooler, though in a warm room warm enough to be part of the region) on the other.
+    public var sideContrastK: Double
     /// The whole warm region the head tops (its neck, shoulders and body where they are warm
     /// enough to join it): where the person is when their head is out of view or hidden.
     public var region: Box
@@ -101,7 +106,7 @@ public struct FaceMeasurer {
         var hottest: UInt16 = 0, crown = 0, holes = 0, splitRows = 0
         // Skin either side of the face's middle (a strip a tenth of the width left out), in the
         // canthus window: a face turned to the camera shows as much on both sides.
-        var left = 0, right = 0
+        var left = 0, right = 0, leftSum = 0, rightSum = 0
         var windowSum = 0, windowCount = 0
         let midLow = head.minX + Int(Double(headWidth) * 0.45), midHigh = head.maxX - Int(Double(headWidth) * 0.45)
         for y in blob.minY...lastRow {
@@ -111,7 +116,7 @@ public struct FaceMeasurer {
             for x in head.minX...head.maxX {
                 let i = y * width + x
                 if group[Int(labels[i])] == blob.label {
-                    if inWindow && x < midLow { left += 1 } else if inWindow && x > midHigh { right += 1 }
+                    if inWindow && x < midLow { left += 1; leftSum += Int(pixels[i]) } else if inWindow && x > midHigh { right += 1; rightSum += Int(pixels[i]) }
                     if inWindow && pixels[i] > hottest { hottest = pixels[i] }
                     if inWindow { windowSum += Int(pixels[i]); windowCount += 1 }
                     if inCrown {
@@ -167,6 +172,7 @@ public struct FaceMeasurer {
             crownFill: Double(crown) / Double((crownBottom - blob.minY + 1) * headWidth),
             crownSplit: Double(splitRows) / Double(crownBottom - blob.minY + 1),
             skinBalance: max(left, right) > 0 ? Double(min(left, right)) / Double(max(left, right)) : 0,
+            sideContrastK: left > 0 && right > 0 ? abs(Double(table[UInt16(leftSum / left)]) - Double(table[UInt16(rightSum / right)])) : 0,
             region: Box(minX: blob.minX, minY: blob.minY, maxX: blob.maxX, maxY: blob.maxY),
             // The skin's mean taken in counts and converted once (the table is all but
             // linear over the few kelvin of a face).

@@ -474,7 +474,7 @@ public final class Screener {
                     if let reason {
                         t.reasonCounts[reason.rawValue, default: 0] += 1
                     } else {
-                        t.keep(Sample(canthusC: canthus, raw: d.raw, width: d.faceWidth, glasses: d.glasses, still: still, balance: d.skinBalance, reliefK: d.canthusReliefK))
+                        t.keep(Sample(canthusC: canthus, raw: d.raw, width: d.faceWidth, glasses: d.glasses, still: still, balance: d.skinBalance, sideContrastK: d.sideContrastK, reliefK: d.canthusReliefK))
                         if t.firstSampleS == nil { t.firstSampleS = timeS }
                     }
                 }
@@ -492,7 +492,7 @@ public final class Screener {
                 // at all). Watched for up to twice the window more, for frames that face it,
                 // before being judged — unless this frame is no good one (they move, walk off,
                 // reach the edge): then they are going, and are judged now.
-                let turningToward = reason == nil && best.balance < config.minFacingBalance
+                let turningToward = reason == nil && best.turnedAway(config)
                     && timeS - first < 3 * config.decisionWindowS
                 if !turningToward {
                     let returning = stepUp ? tracker.returning(t, width: best.width) : nil
@@ -511,10 +511,16 @@ public final class Screener {
     /// What a decision reads from a person's best frames (`rankSamples`): the median canthus,
     /// raw count and canthus relief, how many frames, whether glasses were seen in at least a
     /// third of them (a face cut at the lenses loses them in some frames) and their median face
-    /// width; and the median skin balance of all the good frames kept (a face turned a little in
-    /// its largest frames is still a face turned to the camera).
+    /// width; and the median skin balance and side contrast of all the good frames kept (a face
+    /// turned a little in its largest frames is still a face turned to the camera).
     struct Reading {
-        var canthusC: Double, raw: Double, frames: Int, glasses: Bool, width: Int, balance: Double, reliefK: Double
+        var canthusC: Double, raw: Double, frames: Int, glasses: Bool, width: Int, balance: Double, sideContrastK: Double, reliefK: Double
+
+        /// In profile: skin on one side of the face's middle, hair (too cold to be part of the
+        /// region, or part of it but kelvins cooler than the cheek) on the other.
+        func turnedAway(_ config: ScreeningConfig) -> Bool {
+            balance < config.minFacingBalance || sideContrastK > config.maxFacingSideContrastK
+        }
     }
 
     /// Puts the track's samples in `bestScratch`, best first, and returns the best ones' range:
@@ -567,8 +573,12 @@ public final class Screener {
         let glasses = best.reduce(0) { $0 + (bestScratch[$1].glasses ? 1 : 0) }
         medianScratch.removeAll(keepingCapacity: true)
         for sample in bestScratch { medianScratch.append(sample.balance) }
+        let balance = medianOfScratch()
+        medianScratch.removeAll(keepingCapacity: true)
+        for sample in bestScratch { medianScratch.append(sample.sideContrastK) }
         return Reading(canthusC: canthus, raw: raw, frames: best.count, glasses: glasses * 3 >= best.count,
-                       width: bestScratch[best.lowerBound + best.count / 2].width, balance: medianOfScratch(), reliefK: relief)
+                       width: bestScratch[best.lowerBound + best.count / 2].width, balance: balance,
+                       sideContrastK: medianOfScratch(), reliefK: relief)
     }
 
     private var bestScratch: [Sample] = []
@@ -598,10 +608,15 @@ public final class Screener {
         // the lenses); a lukewarm surface whose warmest pixels do not (a kiosk's plate, a
         // housing, a jacket) is no face turned to the camera.
         let lukewarm = best.canthusC < config.coldCanthusC && best.reliefK < config.minColdReliefK
-        let rejection: ReasonCode? = best.balance < config.minFacingBalance || lukewarm ? .notFacing
+        let rejection: ReasonCode? = best.turnedAway(config) || lukewarm ? .notFacing
             : best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) ? .cold : nil
+        // A head in profile whose cheek stands kelvins above its hair, its warmest skin out of
+        // the rest, is two surfaces, skin and hair: a person standing aside, however still, where
+        // a fixture is one surface (the still, lopsided things on the dev set's fs-1216 kiosks
+        // balance 0.57–0.58 but differ side to side by 0.3 K).
+        let headInProfile = best.sideContrastK > config.maxFacingSideContrastK && best.reliefK >= config.minColdReliefK
         if let rejection {
-            if neverArrived(t) { t.pendingRejection = rejection }
+            if neverArrived(t) && !headInProfile { t.pendingRejection = rejection }
             else { report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [rejection.rawValue], distanceM: distance(t))), about: t, emit) }
             return
         }

@@ -42,6 +42,13 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// good frames show less than this share on the lesser side (the median
     /// `Detection.skinBalance`) is in profile: rejected `not_facing`.
     public var minFacingBalance = 0.75
+    /// …and one whose good frames show one side of its middle more than this much warmer than
+    /// the other (the median `Detection.sideContrastK`, K) is in profile too: cheek on one
+    /// side, hair on the other, warm enough in a warm room to be part of the face's region but
+    /// kelvins cooler than skin. A face turned to the camera is the same skin on both sides:
+    /// healthy faces differ side to side by a few tenths of a kelvin, the dev set's people
+    /// who scanned by at most 0.8 K (docs/screening.md).
+    public var maxFacingSideContrastK = 1.5
     /// A reading below `coldCanthusC` (with or without glasses) is a face only if its warmest
     /// pixels stand at least this far above the mean of the face's skin around them
     /// (`Detection.canthusReliefK`, median of the best frames); else it is a lukewarm surface,
@@ -109,7 +116,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         case maxFaceFraction = "max_face_fraction", maxSpeedFaceWidthsPerS = "max_speed_face_widths_per_s"
         case coldCanthusC = "cold_canthus_c", glassesDeficitK = "glasses_deficit_k", canthusPixels = "canthus_pixels", canthusBandSigma = "canthus_band_sigma"
         case framesForDecision = "frames_for_decision", trackTimeoutS = "track_timeout_s"
-        case minFacingBalance = "min_facing_balance", minColdReliefK = "min_cold_relief_k", bestFrames = "best_frames", decisionWindowS = "decision_window_s", settleWindowS = "settle_window_s"
+        case minFacingBalance = "min_facing_balance", maxFacingSideContrastK = "max_facing_side_contrast_k", minColdReliefK = "min_cold_relief_k", bestFrames = "best_frames", decisionWindowS = "decision_window_s", settleWindowS = "settle_window_s"
         case settledSpeedFaceWidthsPerS = "settled_speed_face_widths_per_s", settledGrowthPerS = "settled_growth_per_s"
         case returnWithinS = "return_within_s"
         case minTrackFrames = "min_track_frames", matchWithinFaceWidths = "match_within_face_widths"
@@ -136,6 +143,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         framesForDecision = try c.value(.framesForDecision, default: d.framesForDecision)
         bestFrames = try c.value(.bestFrames, default: d.bestFrames)
         minFacingBalance = try c.value(.minFacingBalance, default: d.minFacingBalance)
+        maxFacingSideContrastK = try c.value(.maxFacingSideContrastK, default: d.maxFacingSideContrastK)
         minColdReliefK = try c.value(.minColdReliefK, default: d.minColdReliefK)
         decisionWindowS = try c.value(.decisionWindowS, default: d.decisionWindowS)
         settleWindowS = try c.value(.settleWindowS, default: d.settleWindowS)
@@ -168,6 +176,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         try check(canthusPixels >= 1 && canthusPixels <= 64, "canthus_pixels", "must be 1…64")
         try check(canthusBandSigma > 0, "canthus_band_sigma", "must be > 0")
         try check(minColdReliefK >= 0, "min_cold_relief_k", "must be ≥ 0 K")
+        try check(maxFacingSideContrastK > 0, "max_facing_side_contrast_k", "must be > 0 K")
         try check(framesForDecision >= 1 && framesForDecision <= 32, "frames_for_decision", "must be 1…32 (a track keeps at most 32 readings)")
         try check(bestFrames >= 1, "best_frames", "must be ≥ 1")
         try check(decisionWindowS >= 0, "decision_window_s", "must be ≥ 0 s")

@@ -121,6 +121,8 @@ public struct Sample: Sendable, Equatable {
     public var still: Bool
     /// `Detection.skinBalance`: about 1 facing the camera, less in profile.
     public var balance: Double
+    /// `Detection.sideContrastK`: a fraction of a kelvin facing the camera, kelvins in profile.
+    public var sideContrastK: Double
     /// `Detection.canthusReliefK`.
     public var reliefK: Double
 }

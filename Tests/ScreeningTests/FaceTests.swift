@@ -237,6 +237,31 @@ import Testing
         #expect(fixture.isEmpty, "\(fixture)")
     }
 
+    /// In a warm room hair reads warm enough to be part of a head's region: a head in profile is
+    /// then as wide on both sides of its middle as a face turned to the camera, but one side is
+    /// its cheek and the other its hair, kelvins cooler. Seen and counted, `not_facing`, whether
+    /// they walked in or stood there from the start (their warmest skin stands out of the rest,
+    /// and skin and hair are two surfaces: no fixture); the same head turned to the camera is
+    /// decided.
+    @Test func aHeadInProfileWithWarmHairIsTurnedAway() {
+        func head(profile: Bool) -> (Int, Int, Int) -> Double {
+            { x, y, cx in
+                if abs(y - 28) <= 1 && (profile ? abs(x - cx) <= 1 : (2...3).contains(abs(x - cx))) { return 34.8 }  // ear, or canthi
+                return profile && x < cx - 1 ? 31 : 34                                                    // hair behind the cheek
+            }
+        }
+        #expect(people(moving: Self.walksInAndStands(head(profile: false)), frames: 27) == ["decision 1"])
+        #expect(people(moving: Self.walksInAndStands(head(profile: true)), frames: 27) == ["rejected 1 not_facing"])
+        // Standing turned away where they were first seen.
+        let standing = people(moving: { i, x, y in
+            if x == 0 && y == i % Self.h { return 22.5 }                        // a flickering pixel: no frame repeats
+            let dx = Double(x - 26) / 10.5, dy = Double(y - 30) / 13.5
+            if dx * dx + dy * dy <= 1 { return head(profile: true)(x, y, 26) }
+            return y >= 44 && (16...38).contains(x) ? 23.5 : 22
+        }, frames: 45)   // five seconds: judged once the wait for a turn to the camera is over
+        #expect(standing == ["rejected 1 not_facing"], "\(standing)")
+    }
+
     /// Someone who steps up turned away and turns to the camera as the decision falls due (a
     /// second after their first good frame) is watched a little longer, and decided from the
     /// frames that face it; someone who stays turned away is `not_facing`.

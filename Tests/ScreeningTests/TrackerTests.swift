@@ -8,7 +8,7 @@ import Testing
         let h = width * 5 / 4
         return Detection(x: x, y: y, faceWidth: width, faceHeight: h,
                          minX: Int(x) - width / 2, minY: Int(y) - h / 2, maxX: Int(x) + width / 2, maxY: Int(y) + h / 2,
-                         canthusC: 35, raw: 0, glasses: false, touchesEdge: atEdge, crownFill: 0.7, crownSplit: 0, skinBalance: 1,
+                         canthusC: 35, raw: 0, glasses: false, touchesEdge: atEdge, crownFill: 0.7, crownSplit: 0, skinBalance: 1, sideContrastK: 0,
                          region: Box(minX: Int(x) - width, minY: Int(y) - h / 2, maxX: Int(x) + width, maxY: Int(y) + h / 2 + bodyRows),
                          canthusReliefK: 1)
     }
