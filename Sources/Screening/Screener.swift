@@ -519,7 +519,13 @@ public final class Screener {
         /// In profile: skin on one side of the face's middle, hair (too cold to be part of the
         /// region, or part of it but kelvins cooler than the cheek) on the other.
         func turnedAway(_ config: ScreeningConfig) -> Bool {
-            balance < config.minFacingBalance || sideContrastK > config.maxFacingSideContrastK
+            balance < config.minFacingBalance || cheekBesideHair(config)
+        }
+
+        /// One side of the face's middle kelvins warmer than the other: a cheek beside hair
+        /// warm enough to be part of the region.
+        func cheekBesideHair(_ config: ScreeningConfig) -> Bool {
+            sideContrastK > config.maxFacingSideContrastK
         }
     }
 
@@ -614,7 +620,7 @@ public final class Screener {
         // the rest, is two surfaces, skin and hair: a person standing aside, however still, where
         // a fixture is one surface (the still, lopsided things on the dev set's fs-1216 kiosks
         // balance 0.57–0.58 but differ side to side by 0.3 K).
-        let headInProfile = best.sideContrastK > config.maxFacingSideContrastK && best.reliefK >= config.minColdReliefK
+        let headInProfile = best.cheekBesideHair(config) && best.reliefK >= config.minColdReliefK
         if let rejection {
             if neverArrived(t) && !headInProfile { t.pendingRejection = rejection }
             else { report(Event(source: sourceName, frame: index, timeS: timeS, body: .rejected(track: t.id, reasons: [rejection.rawValue], distanceM: distance(t))), about: t, emit) }

@@ -205,12 +205,13 @@ import Testing
     }
 
     /// A drawn video: a face (an ellipse 21 × 27 px, `face(x, y, centre x)` its pixels' °C) over
-    /// clothing walks in from the left for 6 frames and stands; one flickering background pixel
-    /// so that no frame repeats.
-    static func walksInAndStands(_ face: @escaping (Int, Int, Int) -> Double) -> (Int, Int, Int) -> Double {
+    /// clothing walks in from the left for `steps` frames, 2 px a frame from `from`, and stands
+    /// (with no steps: stands where it is first seen); one flickering background pixel so that
+    /// no frame repeats.
+    static func walksInAndStands(from: Int = 14, steps: Int = 6, _ face: @escaping (Int, Int, Int) -> Double) -> (Int, Int, Int) -> Double {
         { i, x, y in
             if x == 0 && y == i % h { return 22.5 }
-            let cx = 14 + 2 * min(i, 6)
+            let cx = from + 2 * min(i, steps)
             let dx = Double(x - cx) / 10.5, dy = Double(y - 30) / 13.5
             if dx * dx + dy * dy <= 1 { return face(x, y, cx) }
             return y >= 44 && (cx - 10...cx + 12).contains(x) ? 23.5 : 22  // clothing below
@@ -252,13 +253,9 @@ import Testing
         }
         #expect(people(moving: Self.walksInAndStands(head(profile: false)), frames: 27) == ["decision 1"])
         #expect(people(moving: Self.walksInAndStands(head(profile: true)), frames: 27) == ["rejected 1 not_facing"])
-        // Standing turned away where they were first seen.
-        let standing = people(moving: { i, x, y in
-            if x == 0 && y == i % Self.h { return 22.5 }                        // a flickering pixel: no frame repeats
-            let dx = Double(x - 26) / 10.5, dy = Double(y - 30) / 13.5
-            if dx * dx + dy * dy <= 1 { return head(profile: true)(x, y, 26) }
-            return y >= 44 && (16...38).contains(x) ? 23.5 : 22
-        }, frames: 45)   // five seconds: judged once the wait for a turn to the camera is over
+        // Standing turned away where they were first seen, for five seconds: judged once the
+        // wait for a turn to the camera is over.
+        let standing = people(moving: Self.walksInAndStands(from: 26, steps: 0, head(profile: true)), frames: 45)
         #expect(standing == ["rejected 1 not_facing"], "\(standing)")
     }
 
