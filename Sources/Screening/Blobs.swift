@@ -41,6 +41,8 @@ public struct BlobLabeler {
     private var runEnd: [Int32]
     private var runRow: [Int32]
     private var runLabel: [Int32]
+    /// Each run's hottest count, found while its end is looked for.
+    private var runTop: [UInt16]
     private var runCount = 0
     private var parent: [Int32]
     private var compact: [Int32]
@@ -55,6 +57,7 @@ public struct BlobLabeler {
         runEnd = [Int32](repeating: 0, count: maxRuns)
         runRow = [Int32](repeating: 0, count: maxRuns)
         runLabel = [Int32](repeating: 0, count: maxRuns)
+        runTop = [UInt16](repeating: 0, count: maxRuns)
         parent = [Int32](repeating: 0, count: maxRuns + 1)
         compact = [Int32](repeating: 0, count: maxRuns + 1)
         blobs.reserveCapacity(Self.labelBound(width: width, height: height))
@@ -63,6 +66,15 @@ public struct BlobLabeler {
     /// More than the number of components a `width × height` frame can hold: 8-connected
     /// components are at most one per 2×2 block, plus the background.
     public static func labelBound(width: Int, height: Int) -> Int { ((width + 1) / 2) * ((height + 1) / 2) + 2 }
+
+    /// The first true lane of a comparison of sixteen counts (16 when none is): the lanes
+    /// narrowed to a byte each (0 or 0xFF), read as two 64-bit words.
+    @inline(__always)
+    private static func firstLane(_ m: SIMDMask<SIMD16<Int16>>) -> Int {
+        let bytes = SIMD16<UInt8>(truncatingIfNeeded: SIMD16<Int16>(repeating: 0).replacing(with: -1, where: m))
+        let words = unsafeBitCast(bytes, to: SIMD2<UInt64>.self)
+        return words[0] != 0 ? words[0].trailingZeroBitCount / 8 : 8 + words[1].trailingZeroBitCount / 8
+    }
 
     @inline(__always)
     private static func find(_ parent: UnsafeMutablePointer<Int32>, _ x: Int32) -> Int32 {
@@ -100,6 +112,7 @@ public struct BlobLabeler {
         runEnd.withUnsafeMutableBufferPointer { re in
         runRow.withUnsafeMutableBufferPointer { rr in
         runLabel.withUnsafeMutableBufferPointer { rl in
+        runTop.withUnsafeMutableBufferPointer { rt in
         labels.withUnsafeMutableBufferPointer { lab in
         parent.withUnsafeMutableBufferPointer { par in
         compact.withUnsafeMutableBufferPointer { cmp in
@@ -108,10 +121,10 @@ public struct BlobLabeler {
             let p = par.baseAddress!
             // Clear the last frame's runs: every other pixel is already 0.
             for k in 0..<previousRuns {
-                let row = Int(rr[k]) * w
-                for i in (row + Int(rs[k]))...(row + Int(re[k])) { lab[i] = 0 }
+                (lab.baseAddress! + Int(rr[k]) * w + Int(rs[k])).update(repeating: 0, count: Int(re[k] - rs[k]) + 1)
             }
             let threshold16 = SIMD16<UInt16>(repeating: threshold)
+            let lane = SIMD16<UInt16>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
             let base = pixels.baseAddress!
             var aboveBegin = 0, aboveEnd = 0      // the runs of the row above
             for y in yLo..<max(yLo, yEnd) {
@@ -131,23 +144,38 @@ public struct BlobLabeler {
                 var x = xLo
                 var j = aboveBegin
                 while x < xEnd {
-                    // Skip background, sixteen pixels at a time while none is in the mask.
+                    // Skip background, sixteen pixels at a time while none is in the mask; in
+                    // the chunk that holds one, straight to it (unless the chunk reaches into
+                    // the excluded disc: then pixel by pixel).
                     while x + 16 <= xEnd {
-                        let v = UnsafeRawPointer(base + row + x).loadUnaligned(as: SIMD16<UInt16>.self)
-                        if any(v .>= threshold16) { break }
+                        let inMask = UnsafeRawPointer(base + row + x).loadUnaligned(as: SIMD16<UInt16>.self) .>= threshold16
+                        if any(inMask) {
+                            if x + 16 <= lo || x > hi { x += Self.firstLane(inMask) }
+                            break
+                        }
                         x += 16
                     }
                     while x < xEnd && (pixels[row + x] < threshold || (x >= lo && x <= hi)) { x += 1 }
                     if x >= xEnd { break }
                     let start = x
-                    // Inside a run, sixteen pixels at a time while all are in the mask and none
-                    // is excluded.
+                    // Inside a run, sixteen pixels at a time while none is excluded, to the
+                    // first pixel below the threshold; the run's hottest count on the way.
+                    var top16 = SIMD16<UInt16>(repeating: 0)
                     while x + 16 <= xEnd && (x + 16 <= lo || x > hi) {
                         let v = UnsafeRawPointer(base + row + x).loadUnaligned(as: SIMD16<UInt16>.self)
-                        if !all(v .>= threshold16) { break }
-                        x += 16
+                        let inMask = v .>= threshold16
+                        if all(inMask) {
+                            top16.replace(with: v, where: v .> top16)
+                            x += 16
+                            continue
+                        }
+                        let k = Self.firstLane(.!inMask)
+                        top16.replace(with: v, where: (lane .< SIMD16<UInt16>(repeating: UInt16(k))) .& (v .> top16))
+                        x += k
+                        break
                     }
-                    while x < xEnd && pixels[row + x] >= threshold && !(x >= lo && x <= hi) { x += 1 }
+                    var top = top16.max()
+                    while x < xEnd && pixels[row + x] >= threshold && !(x >= lo && x <= hi) { top = max(top, pixels[row + x]); x += 1 }
                     let end = x - 1
                     let l = next
                     next += 1
@@ -156,6 +184,7 @@ public struct BlobLabeler {
                     re[runs] = Int32(end)
                     rr[runs] = Int32(y)
                     rl[runs] = l
+                    rt[runs] = top
                     runs += 1
                     // Runs above that touch [start − 1, end + 1] merge with this one.
                     while j < aboveEnd && Int(re[j]) < start - 1 { j += 1 }
@@ -195,18 +224,17 @@ public struct BlobLabeler {
                     b[i].sumX += (s + e) * length / 2
                     b[i].sumY += y * length
                     (lab.baseAddress! + row + s).update(repeating: l, count: length)
-                    // The run's maximum, sixteen pixels at a time; where it first is, only when
-                    // it beats the blob's (the first maximum in raster order is the blob's).
-                    var x = s
-                    var top16 = SIMD16<UInt16>(repeating: 0)
-                    while x + 16 <= e + 1 {
-                        top16 = pointwiseMax(top16, UnsafeRawPointer(base + row + x).loadUnaligned(as: SIMD16<UInt16>.self))
-                        x += 16
-                    }
-                    var top = top16.max()
-                    while x <= e { top = max(top, pixels[row + x]); x += 1 }
+                    // Where the run's maximum first is, only when it beats the blob's (the first
+                    // maximum in raster order is the blob's).
+                    let top = rt[k]
                     if top > b[i].maxCount {
                         var at = s
+                        let top16 = SIMD16<UInt16>(repeating: top)
+                        while at + 16 <= e + 1 {
+                            let hit = UnsafeRawPointer(base + row + at).loadUnaligned(as: SIMD16<UInt16>.self) .== top16
+                            if any(hit) { at += Self.firstLane(hit); break }
+                            at += 16
+                        }
                         while pixels[row + at] != top { at += 1 }
                         b[i].maxCount = top
                         b[i].maxX_ = at
@@ -214,6 +242,7 @@ public struct BlobLabeler {
                     }
                 }
             }
+        }
         }
         }
         }

@@ -74,6 +74,9 @@ public struct Box: Sendable, Equatable {
 ///          └──────────┘ minY + faceHeight (≤ 1.3 × width; below is neck and body)
 public struct FaceMeasurer {
     private var top: [UInt16]
+    /// The region's pixels of the face box being measured (1) and the rest (0), row by row;
+    /// sized for a whole frame on first use.
+    private var mask: [UInt8] = []
 
     public init(maxPixels: Int = 64) { top = [UInt16](repeating: 0, count: maxPixels) }
 
@@ -94,8 +97,6 @@ public struct FaceMeasurer {
         // Where the region's top is the hairline (hair reads cold), a short forehead or a head
         // tilted back puts the eyes a quarter width down: a band from 0.3 caught only the
         // lenses' lower rims and the flag flickered frame to frame.
-        // One pass over the canthus window and the band finds the hottest pixel in the window
-        // and counts both.
         let crownBottom = blob.minY + max(1, faceHeight / 3) - 1
         let bandTop = blob.minY + Int(Double(headWidth) * 0.25)
         let bandBottom = min(faceBottom, max(bandTop, blob.minY + Int(Double(headWidth) * 0.7) - 1))
@@ -103,33 +104,64 @@ public struct FaceMeasurer {
         let looksForGlasses = headWidth >= 6 && faceHeight >= 6 && bandTop <= faceBottom
         let bandPixels = looksForGlasses ? (bandBottom - bandTop + 1) * (headWidth - 2 * inset) : 0
         let lastRow = looksForGlasses ? max(searchBottom, bandBottom) : searchBottom
-        var hottest: UInt16 = 0, crown = 0, holes = 0, splitRows = 0
         // Skin either side of the face's middle (a strip a tenth of the width left out), in the
         // canthus window: a face turned to the camera shows as much on both sides.
-        var left = 0, right = 0, leftSum = 0, rightSum = 0
-        var windowSum = 0, windowCount = 0
         let midLow = head.minX + Int(Double(headWidth) * 0.45), midHigh = head.maxX - Int(Double(headWidth) * 0.45)
-        for y in blob.minY...lastRow {
-            let inWindow = y <= searchBottom, inCrown = y <= crownBottom
-            let inBand = looksForGlasses && y >= bandTop && y <= bandBottom
-            var runs = 0, inside = false
-            for x in head.minX...head.maxX {
-                let i = y * width + x
-                if group[Int(labels[i])] == blob.label {
-                    if inWindow && x < midLow { left += 1; leftSum += Int(pixels[i]) } else if inWindow && x > midHigh { right += 1; rightSum += Int(pixels[i]) }
-                    if inWindow && pixels[i] > hottest { hottest = pixels[i] }
-                    if inWindow { windowSum += Int(pixels[i]); windowCount += 1 }
-                    if inCrown {
-                        crown += 1
-                        if !inside { runs += 1 }
+        let cols = headWidth, rows = lastRow - blob.minY + 1
+        if mask.count < cols * rows { mask = [UInt8](repeating: 0, count: max(cols * rows, width * height)) }
+        var hottest: UInt16 = 0, crown = 0, holes = 0, splitRows = 0
+        var left = 0, right = 0, leftSum = 0, rightSum = 0, windowSum = 0, windowCount = 0
+        // The region's pixels of the face box as a mask, row by row (a pixel is the region's when
+        // its label's group is the blob's), then every count and sum from the mask in plain loops
+        // over the row.
+        mask.withUnsafeMutableBufferPointer { maskBuffer in
+            // SAFETY: rows blob.minY…lastRow and columns head.minX…head.maxX lie inside the blob's
+            // bounds, hence inside the frame; labels index `group` (one entry per label); the
+            // mask holds cols × rows bytes.
+            let lab = labels.baseAddress!, px = pixels.baseAddress!, g = group.baseAddress!
+            let label = blob.label
+            for r in 0..<rows {
+                let y = blob.minY + r
+                let m = maskBuffer.baseAddress! + r * cols
+                let l = lab + y * width + head.minX, p = px + y * width + head.minX
+                for x in 0..<cols { m[x] = g[Int(l[x])] == label ? 1 : 0 }
+                if y <= searchBottom {
+                    // Left of the middle strip, the strip, right of it: counts and count sums.
+                    func span(_ a: Int, _ b: Int) -> (count: Int, sum: Int, top: UInt16) {
+                        var c: UInt32 = 0, s: UInt32 = 0, t: UInt16 = 0
+                        var x = a
+                        while x < b {
+                            let on = UInt32(m[x]), v = p[x] & (0 &- UInt16(m[x]))
+                            c &+= on; s &+= UInt32(v); t = max(t, v)
+                            x &+= 1
+                        }
+                        return (Int(c), Int(s), t)
                     }
-                    inside = true
-                } else {
-                    inside = false
-                    if inBand && x >= head.minX + inset && x <= head.maxX - inset { holes += 1 }
+                    let a = span(0, midLow - head.minX)
+                    let mid = span(max(0, midLow - head.minX), min(cols, midHigh - head.minX + 1))
+                    let b = span(min(cols, midHigh - head.minX + 1), cols)
+                    left += a.count; leftSum += a.sum
+                    right += b.count; rightSum += b.sum
+                    windowCount += a.count + mid.count + b.count
+                    windowSum += a.sum + mid.sum + b.sum
+                    hottest = max(hottest, a.top, mid.top, b.top)
+                }
+                if y <= crownBottom {
+                    var c = 0, runs = 0, previous: UInt8 = 0
+                    for x in 0..<cols {
+                        c &+= Int(m[x])
+                        runs &+= Int(m[x] & ~previous)
+                        previous = m[x]
+                    }
+                    crown += c
+                    if runs >= 2 { splitRows += 1 }
+                }
+                if looksForGlasses && y >= bandTop && y <= bandBottom {
+                    var c = 0
+                    for x in inset..<(cols - inset) { c &+= Int(m[x] ^ 1) }
+                    holes += c
                 }
             }
-            if runs >= 2 { splitRows += 1 }
         }
         // The k hottest pixels of the window (t[0] the smallest of them), among those that can be
         // within `band` of the hottest: no other pixel is averaged, so none needs sorting in. The
@@ -139,19 +171,23 @@ public struct FaceMeasurer {
         let k = min(k, top.count)
         var n = 0
         top.withUnsafeMutableBufferPointer { t in
-            for y in blob.minY...searchBottom {
-                for x in head.minX...head.maxX {
-                    let v = pixels[y * width + x]
-                    guard v >= floor, group[Int(labels[y * width + x])] == blob.label else { continue }
-                    if n < k {
-                        var j = n
-                        while j > 0 && t[j - 1] > v { t[j] = t[j - 1]; j -= 1 }
-                        t[j] = v
-                        n += 1
-                    } else if v > t[0] {
-                        var j = 0
-                        while j + 1 < k && t[j + 1] < v { t[j] = t[j + 1]; j += 1 }
-                        t[j] = v
+            mask.withUnsafeBufferPointer { maskBuffer in
+                for r in 0..<(searchBottom - blob.minY + 1) {
+                    let m = maskBuffer.baseAddress! + r * cols
+                    let p = pixels.baseAddress! + (blob.minY + r) * width + head.minX
+                    for x in 0..<cols {
+                        let v = p[x]
+                        guard v >= floor, m[x] != 0 else { continue }
+                        if n < k {
+                            var j = n
+                            while j > 0 && t[j - 1] > v { t[j] = t[j - 1]; j -= 1 }
+                            t[j] = v
+                            n += 1
+                        } else if v > t[0] {
+                            var j = 0
+                            while j + 1 < k && t[j + 1] < v { t[j] = t[j + 1]; j += 1 }
+                            t[j] = v
+                        }
                     }
                 }
             }

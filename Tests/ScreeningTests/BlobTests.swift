@@ -83,6 +83,50 @@ func floodFillBlobs(_ mask: [Bool], width: Int, height: Int) -> [(area: Int, min
         }
     }
 
+    /// Runs of every length (1 to 60 pixels, so runs that fill, start in and end in the
+    /// labeller's sixteen-pixel chunks), a row width that is no multiple of sixteen, and an
+    /// excluded disc in the middle: the blobs are flood fill's of the mask without the disc,
+    /// and each blob's maximum is where it first is in raster order.
+    @Test func longRunsAndAnExcludedDiscMatchFloodFill() {
+        let w = 97, h = 41
+        let disc = (x: 50.0, y: 20.0, r: 7.5)
+        var state: UInt64 = 2024
+        func next(_ n: UInt64) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % n)
+        }
+        var labeler = BlobLabeler(width: w, height: h)
+        for _ in 0..<30 {
+            var pixels = [UInt16](repeating: 10, count: w * h)
+            for y in 0..<h {
+                var x = 0, warm = next(2) == 0
+                while x < w {
+                    let length = 1 + next(60)
+                    for i in x..<min(w, x + length) where warm { pixels[y * w + i] = 200 + UInt16(next(40)) }
+                    x += length
+                    warm.toggle()
+                }
+            }
+            pixels.withUnsafeBufferPointer { labeler.label($0, threshold: 100, exclude: disc) }
+            var mask = pixels.map { $0 >= 100 }
+            for y in 0..<h {
+                let dy = Double(y) - disc.y
+                guard disc.r * disc.r - dy * dy >= 0 else { continue }
+                let s = (disc.r * disc.r - dy * dy).squareRoot()
+                for x in Int((disc.x - s).rounded(.up))...Int((disc.x + s).rounded(.down)) { mask[y * w + x] = false }
+            }
+            let expected = floodFillBlobs(mask, width: w, height: h).map { [$0.minY, $0.minX, $0.area, $0.maxX, $0.maxY, $0.sumX, $0.sumY] }
+            let got = labeler.blobs.map { [$0.minY, $0.minX, $0.area, $0.maxX, $0.maxY, $0.sumX, $0.sumY] }
+            #expect(got.sorted { $0.lexicographicallyPrecedes($1) } == expected.sorted { $0.lexicographicallyPrecedes($1) })
+            for i in 0..<(w * h) { #expect((labeler.labels[i] != 0) == mask[i]) }
+            for b in labeler.blobs {
+                let first = (0..<(w * h)).first { labeler.labels[$0] == b.label && pixels[$0] == b.maxCount }
+                let hottest = (0..<(w * h)).filter { labeler.labels[$0] == b.label }.map { pixels[$0] }.max()
+                #expect(b.maxCount == hottest && first == b.maxY_ * w + b.maxX_)
+            }
+        }
+    }
+
     @Test func diagonalPixelsAreOneBlob() {
         // 8-connectivity: a diagonal line and a "V" joined only at the bottom are single blobs.
         let w = 5
