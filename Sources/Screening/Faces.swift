@@ -108,7 +108,7 @@ public struct FaceMeasurer {
         // canthus window: a face turned to the camera shows as much on both sides.
         let midLow = head.minX + Int(Double(headWidth) * 0.45), midHigh = head.maxX - Int(Double(headWidth) * 0.45)
         let cols = headWidth, rows = lastRow - blob.minY + 1
-        if mask.count < cols * rows { mask = [UInt8](repeating: 0, count: max(cols * rows, width * height)) }
+        if mask.count < width * height { mask = [UInt8](repeating: 0, count: width * height) }
         var hottest: UInt16 = 0, crown = 0, holes = 0, splitRows = 0
         var left = 0, right = 0, leftSum = 0, rightSum = 0, windowSum = 0, windowCount = 0
         // The region's pixels of the face box as a mask, row by row (a pixel is the region's when
