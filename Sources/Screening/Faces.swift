@@ -39,6 +39,9 @@ public struct Detection: Sendable, Equatable {
     /// more on a face chilled outdoors; a lukewarm surface (a plate, a housing, a jacket) has
     /// no such point, only noise and slow gradients.
     public var canthusReliefK: Double
+    /// A head seen past the side of the face in front of it (`Screener.headBehind`): how wide
+    /// it looks is only what shows of it, so it says nothing of how far it is.
+    public var partlyHidden = false
 
     /// The face box.
     public var box: Box { Box(minX: minX, minY: minY, maxX: maxX, maxY: maxY) }

@@ -32,6 +32,8 @@ public final class Screener {
     /// The hot-core pass (`findCores`): its own labelling, an identity grouping, and which
     /// regions of the skin-level labelling were turned down as no single face.
     private var coreLabeler: BlobLabeler
+    /// A core's box labelled again 1.5 K higher (`headBehind`; stills only).
+    private var sideLabeler: BlobLabeler?
     private var identity: [Int32]
     private var turnedDown: [Bool]
     /// The smallest blob's side (px): a turned-down region is searched for cores when it is
@@ -73,6 +75,7 @@ public final class Screener {
         labeler = BlobLabeler(width: size.width, height: size.height)
         grouper = FaceGrouper(maxLabels: BlobLabeler.labelBound(width: size.width, height: size.height))
         coreLabeler = BlobLabeler(width: size.width, height: size.height)
+        sideLabeler = config.singleFrame ? BlobLabeler(width: size.width, height: size.height) : nil
         let bound = BlobLabeler.labelBound(width: size.width, height: size.height)
         identity = (0...bound).map { Int32($0) }
         turnedDown = [Bool](repeating: false, count: bound + 1)
@@ -242,19 +245,21 @@ public final class Screener {
         if config.singleFrame { dropPiecesOfFaces() }
     }
 
-    /// In a still: a head too small to measure whose box overlaps the box of a face at least
-    /// four times its size, or comes within half the smallest blob's side of it (a post or a
-    /// lock of hair in front of a face cuts it), is a piece of that person (an ear, a cheek, a
-    /// hand at the chin, the neck below a face found as a hot core), and is dropped. (In a moving
-    /// scene the tracker tells a piece from a person by which was seen first, `fragmentOf`; a
-    /// still has no first.) Each is judged against every face found, not against what is left.
+    /// In a still: a head too small to measure whose box overlaps the box of another face whose
+    /// warm region (the head and what joins it: neck, shoulders, the core it was found in) is at
+    /// least four times its size, or comes within half the smallest blob's side of it (a post or
+    /// a lock of hair in front of a face cuts it), is a piece of that person (an ear, a cheek, a
+    /// hand at the chin, the neck below a face found as a hot core), and is dropped — unless it
+    /// is a head seen past that face's side (`headBehind`). (In a moving scene the tracker tells
+    /// a piece from a person by which was seen first, `fragmentOf`; a still has no first.) Each
+    /// is judged against every face found, not against what is left.
     private func dropPiecesOfFaces() {
         guard detections.count > 1 else { return }
         let gap = coreSide / 2 + 1
         let found = detections
         detections.removeAll { p in
-            p.faceWidth < config.minFaceWidthPx && found.contains { f in
-                f.faceWidth * f.faceHeight >= 4 * p.faceWidth * p.faceHeight
+            p.faceWidth < config.minFaceWidthPx && !p.partlyHidden && found.contains { f in
+                f != p && f.region.width * f.region.height >= 4 * p.faceWidth * p.faceHeight
                     && p.minX <= f.maxX + gap && f.minX <= p.maxX + gap && p.minY <= f.maxY + gap && f.minY <= p.maxY + gap
             }
         }
@@ -312,15 +317,102 @@ public final class Screener {
                 guard region > 0, turnedDown[Int(region)] else { continue }
                 if detections.contains(where: { core.maxX_ >= $0.minX && core.maxX_ <= $0.maxX && core.maxY_ >= $0.minY && core.maxY_ <= $0.maxY }) { continue }
                 if detections.contains(where: { isNeck(core, below: $0) }) { continue }
-                let d = coreLabeler.labels.withUnsafeBufferPointer { labels in
-                    identity.withUnsafeBufferPointer { group in
-                        faces.measure(blob: core, labels: labels, group: group, pixels: px, width: w, height: h, table: table,
-                                      k: config.canthusPixels, band: band, core: true)
-                    }
-                }
+                let d = measure(core, pixels: px, band: band)
                 // A core the frame's edge cuts is a piece of someone leaving the view (a
                 // shoulder, the back of a head), not a face to be found this way.
-                if !d.touchesEdge && isFace(d, pixels: px, body: body, faceSkinC: faceSkinC) { detections.append(d) }
+                guard !d.touchesEdge && isFace(d, pixels: px, body: body, faceSkinC: faceSkinC) else { continue }
+                if let (front, behind) = headBehind(in: core, level: level, pixels: px, hotCount: hotCount, body: body,
+                                                    band: band, faceSkinC: faceSkinC) {
+                    detections.append(front)
+                    detections.append(behind)
+                } else {
+                    detections.append(d)
+                }
+            }
+        }
+    }
+
+    /// In a still, a core that holds two heads: a person sitting behind another shows a strip of
+    /// their face beside the face in front, joined to it where both are warm. Labelled 1.5 K
+    /// higher the two come apart at the saddle between them: a piece of the core beside every
+    /// other piece (a column or more of the saddle between, its rows overlapping one of theirs)
+    /// — where one face's own warm parts lie one above the other (eyes and forehead over the
+    /// cool nose, the mouth and chin below). The core is cut at the saddle's middle column. What
+    /// tells a head behind from the other things beside a face:
+    /// - a face's two halves are alike: what shows of a head behind is a strip, at most half as
+    ///   wide as the face in front;
+    /// - an ear (its pinna reads 2–3 K below the inner canthus) or a hand at the cheek is cooler:
+    ///   the strip's warmest pixel is within 1 K of the front face's canthus (a face's forehead
+    ///   and cheeks read within a kelvin of it);
+    /// - an ear is 6 of the 20 cm from crown to chin and begins at the brows: the core's part on
+    ///   that side of the saddle is at least 0.4 of the front face's height and rises to within
+    ///   0.15 of it of that face's top;
+    /// - both sides pass the face tests.
+    /// In a moving scene people behind others come into view whole as they move, and the
+    /// tracker tells a piece from a person by which was seen first; there a close face's temple
+    /// or hair edge, 1.5 K higher, comes apart from it for a frame now and then (9 frames of
+    /// the dev set), so this is for stills only.
+    private func headBehind(in core: Blob, level: UInt16, pixels px: UnsafeBufferPointer<UInt16>,
+                            hotCount: UInt16, body: UInt16, band: Double, faceSkinC: Double) -> (Detection, Detection)? {
+        let w = upright.width
+        let higher = table.firstCount(atLeast: Double(table[level]) + 1.5)
+        guard higher < hotCount, var sideLabeler else { return nil }
+        self.sideLabeler = nil  // the only copy while it labels: its buffers are written in place
+        defer { self.sideLabeler = sideLabeler }
+        sideLabeler.label(px, threshold: higher, exclude: reference.exclusion, window: (core.minX, core.minY, core.maxX, core.maxY))
+        let minPiece = max(1, config.minBlobAreaPx / 2)
+        func isPiece(_ b: Blob) -> Bool { b.area >= minPiece && coreLabeler.labels[b.maxY_ * w + b.maxX_] == core.label }
+        for p in sideLabeler.blobs where isPiece(p) {
+            var othersMinX = Int.max, othersMaxX = -1, besideOne = false
+            for o in sideLabeler.blobs where o.label != p.label && isPiece(o) {
+                othersMinX = min(othersMinX, o.minX); othersMaxX = max(othersMaxX, o.maxX)
+                if o.minY <= p.maxY && p.minY <= o.maxY { besideOne = true }
+            }
+            guard besideOne else { continue }
+            let side: ClosedRange<Int>, front: ClosedRange<Int>
+            if p.maxX + 1 < othersMinX {
+                let cut = (p.maxX + othersMinX - 1) / 2
+                side = core.minX...cut; front = (cut + 1)...core.maxX
+            } else if p.minX - 1 > othersMaxX {
+                let cut = (othersMaxX + p.minX + 1) / 2
+                side = cut...core.maxX; front = core.minX...(cut - 1)
+            } else { continue }
+            guard let sideBlob = part(of: core, columns: side, pixels: px),
+                  let frontBlob = part(of: core, columns: front, pixels: px) else { return nil }
+            let frontFace = measure(frontBlob, pixels: px, band: band)
+            guard sideBlob.width * 2 <= frontBlob.width, Double(table[p.maxCount]) >= frontFace.canthusC - 1,
+                  Double(sideBlob.height) >= 0.4 * Double(frontFace.faceHeight),
+                  Double(sideBlob.minY - frontFace.minY) <= 0.15 * Double(frontFace.faceHeight) else { return nil }
+            var sideFace = measure(sideBlob, pixels: px, band: band)
+            sideFace.partlyHidden = true
+            guard isFace(frontFace, pixels: px, body: body, faceSkinC: faceSkinC),
+                  isFace(sideFace, pixels: px, body: body, faceSkinC: faceSkinC) else { return nil }
+            return (frontFace, sideFace)
+        }
+        return nil
+    }
+
+    /// The pixels of `core` (in `coreLabeler`'s labels) in the columns `columns`, as a blob.
+    private func part(of core: Blob, columns: ClosedRange<Int>, pixels px: UnsafeBufferPointer<UInt16>) -> Blob? {
+        let w = upright.width
+        var b = Blob(label: core.label, area: 0, minX: Int.max, minY: Int.max, maxX: -1, maxY: -1, sumX: 0, sumY: 0,
+                     maxCount: 0, maxX_: 0, maxY_: 0)
+        for y in core.minY...core.maxY {
+            for x in columns where coreLabeler.labels[y * w + x] == core.label {
+                b.area += 1; b.sumX += x; b.sumY += y
+                b.minX = min(b.minX, x); b.maxX = max(b.maxX, x); b.minY = min(b.minY, y); b.maxY = max(b.maxY, y)
+                if b.area == 1 || px[y * w + x] > b.maxCount { b.maxCount = px[y * w + x]; b.maxX_ = x; b.maxY_ = y }
+            }
+        }
+        return b.area > 0 ? b : nil
+    }
+
+    /// A core's part measured as a face (`coreLabeler`'s labels).
+    private func measure(_ blob: Blob, pixels px: UnsafeBufferPointer<UInt16>, band: Double) -> Detection {
+        coreLabeler.labels.withUnsafeBufferPointer { labels in
+            identity.withUnsafeBufferPointer { group in
+                faces.measure(blob: blob, labels: labels, group: group, pixels: px, width: upright.width, height: upright.height,
+                              table: table, k: config.canthusPixels, band: band, core: true)
             }
         }
     }
@@ -628,15 +720,17 @@ public final class Screener {
         }
         var decision = policy.decide(track: t.id, canthusC: best.canthusC, ambientC: ambientC, raw: Int(best.raw.rounded()),
                                      frames: best.frames, reasons: best.glasses ? [ReasonCode.glasses.rawValue] : [], previous: t.level)
-        decision.distanceM = geometry?.distanceM(faceWidthPx: best.width, faceWidthM: config.faceWidthM)
+        // A face only ever seen partly hidden (`Detection.partlyHidden`) tells no distance.
+        decision.distanceM = t.maxFaceWidth > 0 ? geometry?.distanceM(faceWidthPx: best.width, faceWidthM: config.faceWidthM) : nil
         report(Event(source: sourceName, frame: index, timeS: timeS, body: .decision(decision)), about: t, emit)
     }
 
     private var medianScratch: [Double] = []
 
-    /// How far `t` stood at its closest (m), when the camera's field of view is known.
+    /// How far `t` stood at its closest (m), when the camera's field of view is known and its
+    /// face was seen whole.
     private func distance(_ t: Track) -> Double? {
-        geometry?.distanceM(faceWidthPx: t.maxFaceWidth, faceWidthM: config.faceWidthM)
+        t.maxFaceWidth > 0 ? geometry?.distanceM(faceWidthPx: t.maxFaceWidth, faceWidthM: config.faceWidthM) : nil
     }
 
     /// Median of `medianScratch` (sorted in place by insertion: at most `Track.maxSamples`

@@ -50,7 +50,8 @@ public struct Track: Sendable {
     public var fragmentOf: Int?
     /// The furthest it has been from where it was first seen (px).
     public var maxDisplacementPx = 0.0
-    /// Its widest face (px): where it came closest.
+    /// Its widest face (px) seen whole: where it came closest; 0 when it was only ever partly
+    /// hidden behind someone (`Detection.partlyHidden`).
     public var maxFaceWidth: Int
 
     init(id: Int, detection: Detection, timeS: Double, frame: Int) {
@@ -65,7 +66,7 @@ public struct Track: Sendable {
         box = detection.box
         region = detection.region
         atEdge = detection.touchesEdge
-        maxFaceWidth = detection.faceWidth
+        maxFaceWidth = detection.partlyHidden ? 0 : detection.faceWidth
         trajectory.reserveCapacity(Self.maxTrajectoryPoints)
         samples.reserveCapacity(Self.maxSamples)
         trajectory.append(TrajectoryPoint(frame: frame, timeS: timeS, x: x, y: y, width: detection.faceWidth,
@@ -311,7 +312,7 @@ public struct Tracker {
             t.trajectory.removeLast(t.trajectory.count - kept)
         }
         t.trajectory.append(TrajectoryPoint(frame: frame, timeS: timeS, x: d.x, y: d.y, width: d.faceWidth, height: d.maxY - d.minY + 1))
-        t.maxFaceWidth = max(t.maxFaceWidth, d.faceWidth)
+        if !d.partlyHidden { t.maxFaceWidth = max(t.maxFaceWidth, d.faceWidth) }
         t.maxDisplacementPx = max(t.maxDisplacementPx, ((d.x - t.startX) * (d.x - t.startX) + (d.y - t.startY) * (d.y - t.startY)).squareRoot())
     }
 

@@ -335,6 +335,30 @@ import Testing
         #expect(hand.count == 1, "the head only: \(hand)")
     }
 
+    /// In a still of a seated crowd, the strip of a face that shows past the side of the face in
+    /// front, joined to it by skin 2 K cooler than both (the saddle), is someone of their own
+    /// (`Screener.headBehind`); the same strip 2.5 K below the front face's canthus — an ear's
+    /// warmth — is part of that face.
+    @Test func aHeadBehindPastAFacesSideIsSomeone() {
+        func scene(strip: Double) -> (Int, Int) -> Double {
+            { x, y in
+                let dx = Double(x - 37) / 6.5, dy = Double(y - 26) / 8.5
+                let nx = Double(x - 54) / 4.5, ny = Double(y - 20) / 6.5
+                if dx * dx + dy * dy <= 1 { return [22, 23].contains(y) && [34, 35, 39, 40].contains(x) ? 35.5 : 34.5 }
+                if nx * nx + ny * ny <= 1 { return 34.3 }                            // a neighbour
+                if (27...29).contains(x) && (18...31).contains(y) { return strip }   // what shows of the head behind
+                if (30...37).contains(x) && (18...31).contains(y) { return 32.8 }    // the saddle
+                if (26..<34).contains(y) && (52...56).contains(x) { return 31 }      // the neighbour's neck
+                if (34...58).contains(y) && (12...58).contains(x) { return 31 }      // warm clothing
+                return 22
+            }
+        }
+        let behind = people(scene(strip: 34.8), still: true)
+        #expect(behind.count == 3, "the face in front, the head behind it, the neighbour: \(behind)")
+        let ear = people(scene(strip: 33.6), still: true)
+        #expect(ear.count == 2, "the face in front and the neighbour: \(ear)")
+    }
+
     /// In a still (no time to tell a piece from a person by which came first): a small piece
     /// beyond a post in front of a face is part of that face, and a sliver the frame's edge cuts
     /// is no one; a head tilted so that its crown is one warm piece on one side is a head.
