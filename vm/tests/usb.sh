@@ -64,7 +64,9 @@ $CANTHUS replay --format ndjson /out/run-recorded.canthus > /out/run-replayed.nd
 echo usb-run-done
 
 # canthus calibrate reads it too (the scene is no blackbody: the report, whatever its verdict).
-timeout 90 $CANTHUS calibrate --source usb:F1TEST --setpoints 35 --region 0,0,8,8 --frames 5 --non-interactive --store /tmp/cal.sqlite \
+# In this emulated guest (TCG) the debug binary takes 6–19 s to start, and 10–65 s pass between
+# the camera's close (itself 0.03 s) and the report: up to 4 minutes, not 90 s.
+timeout 240 $CANTHUS calibrate --source usb:F1TEST --setpoints 35 --region 0,0,8,8 --frames 5 --non-interactive --store /tmp/cal.sqlite \
   > /out/calibrate.out 2> /out/calibrate.err
 echo $? > /out/calibrate.status
 echo usb-calibrate-done
