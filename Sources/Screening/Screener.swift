@@ -350,8 +350,8 @@ public final class Screener {
     /// - both sides pass the face tests.
     /// In a moving scene people behind others come into view whole as they move, and the
     /// tracker tells a piece from a person by which was seen first; there a close face's temple
-    /// or hair edge, 1.5 K higher, comes apart from it for a frame now and then (9 frames of
-    /// the dev set), so this is for stills only.
+    /// or hair edge, 1.5 K higher, comes apart from it for a frame now and then (5 frames of the
+    /// dev set pass every test above), so this is for stills only.
     private func headBehind(in core: Blob, level: UInt16, pixels px: UnsafeBufferPointer<UInt16>,
                             hotCount: UInt16, body: UInt16, band: Double, faceSkinC: Double) -> (Detection, Detection)? {
         let w = upright.width
@@ -379,8 +379,9 @@ public final class Screener {
             } else { continue }
             guard let sideBlob = part(of: core, columns: side, pixels: px),
                   let frontBlob = part(of: core, columns: front, pixels: px) else { return nil }
+            guard sideBlob.width * 2 <= frontBlob.width else { return nil }
             let frontFace = measure(frontBlob, pixels: px, band: band)
-            guard sideBlob.width * 2 <= frontBlob.width, Double(table[p.maxCount]) >= frontFace.canthusC - 1,
+            guard Double(table[p.maxCount]) >= frontFace.canthusC - 1,
                   Double(sideBlob.height) >= 0.4 * Double(frontFace.faceHeight),
                   Double(sideBlob.minY - frontFace.minY) <= 0.15 * Double(frontFace.faceHeight) else { return nil }
             var sideFace = measure(sideBlob, pixels: px, band: band)

@@ -337,7 +337,7 @@ import Testing
 
     /// In a still of a seated crowd, the strip of a face that shows past the side of the face in
     /// front, joined to it by skin 2 K cooler than both (the saddle), is someone of their own
-    /// (`Screener.headBehind`); the same strip 2.5 K below the front face's canthus — an ear's
+    /// (`Screener.headBehind`); the same strip 1.9 K below the front face's canthus — an ear's
     /// warmth — is part of that face.
     @Test func aHeadBehindPastAFacesSideIsSomeone() {
         func scene(strip: Double) -> (Int, Int) -> Double {
