@@ -80,6 +80,8 @@ public struct FaceMeasurer {
     /// The region's pixels of the face box being measured (1) and the rest (0), row by row;
     /// sized for a whole frame on first use.
     private var mask: [UInt8] = []
+    /// Each searched row's hottest count of the region (`mask` rows); sized like `mask`.
+    private var rowTop: [UInt16] = []
 
     public init(maxPixels: Int = 64) { top = [UInt16](repeating: 0, count: maxPixels) }
 
@@ -112,6 +114,7 @@ public struct FaceMeasurer {
         let midLow = head.minX + Int(Double(headWidth) * 0.45), midHigh = head.maxX - Int(Double(headWidth) * 0.45)
         let cols = headWidth, rows = lastRow - blob.minY + 1
         if mask.count < width * height { mask = [UInt8](repeating: 0, count: width * height) }
+        if rowTop.count < height { rowTop = [UInt16](repeating: 0, count: height) }
         var hottest: UInt16 = 0, crown = 0, holes = 0, splitRows = 0
         var left = 0, right = 0, leftSum = 0, rightSum = 0, windowSum = 0, windowCount = 0
         // The region's pixels of the face box as a mask, row by row (a pixel is the region's when
@@ -147,7 +150,8 @@ public struct FaceMeasurer {
                     right += b.count; rightSum += b.sum
                     windowCount += a.count + mid.count + b.count
                     windowSum += a.sum + mid.sum + b.sum
-                    hottest = max(hottest, a.top, mid.top, b.top)
+                    rowTop[r] = max(a.top, mid.top, b.top)
+                    hottest = max(hottest, rowTop[r])
                 }
                 if y <= crownBottom {
                     var c = 0, runs = 0, previous: UInt8 = 0
@@ -175,7 +179,8 @@ public struct FaceMeasurer {
         var n = 0
         top.withUnsafeMutableBufferPointer { t in
             mask.withUnsafeBufferPointer { maskBuffer in
-                for r in 0..<(searchBottom - blob.minY + 1) {
+                // Rows with no pixel of the region that warm are passed over.
+                for r in 0..<(searchBottom - blob.minY + 1) where rowTop[r] >= floor {
                     let m = maskBuffer.baseAddress! + r * cols
                     let p = pixels.baseAddress! + (blob.minY + r) * width + head.minX
                     for x in 0..<cols {
