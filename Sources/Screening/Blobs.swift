@@ -44,6 +44,8 @@ public struct BlobLabeler {
     /// Each run's hottest count, found while its end is looked for.
     private var runTop: [UInt16]
     private var runCount = 0
+    /// Row y's runs are `rowRuns[y]..<rowRuns[y + 1]` (none outside a labelling window).
+    private var rowRuns: [Int32]
     private var parent: [Int32]
     private var compact: [Int32]
 
@@ -58,6 +60,7 @@ public struct BlobLabeler {
         runRow = [Int32](repeating: 0, count: maxRuns)
         runLabel = [Int32](repeating: 0, count: maxRuns)
         runTop = [UInt16](repeating: 0, count: maxRuns)
+        rowRuns = [Int32](repeating: 0, count: height + 1)
         parent = [Int32](repeating: 0, count: maxRuns + 1)
         compact = [Int32](repeating: 0, count: maxRuns + 1)
         blobs.reserveCapacity(Self.labelBound(width: width, height: height))
@@ -113,6 +116,7 @@ public struct BlobLabeler {
         runRow.withUnsafeMutableBufferPointer { rr in
         runLabel.withUnsafeMutableBufferPointer { rl in
         runTop.withUnsafeMutableBufferPointer { rt in
+        rowRuns.withUnsafeMutableBufferPointer { rowFirst in
         labels.withUnsafeMutableBufferPointer { lab in
         parent.withUnsafeMutableBufferPointer { par in
         compact.withUnsafeMutableBufferPointer { cmp in
@@ -127,9 +131,11 @@ public struct BlobLabeler {
             let lane = SIMD16<UInt16>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
             let base = pixels.baseAddress!
             var aboveBegin = 0, aboveEnd = 0      // the runs of the row above
+            for y in 0..<min(yLo, h) { rowFirst[y] = 0 }
             for y in yLo..<max(yLo, yEnd) {
                 let row = y * w
                 let rowBegin = runs
+                rowFirst[y] = Int32(runs)
                 // Excluded columns of this row (none when lo > hi).
                 var lo = w, hi = -1
                 if let e = ex, y >= e.y0, y <= e.y1 {
@@ -197,6 +203,7 @@ public struct BlobLabeler {
                 aboveBegin = rowBegin
                 aboveEnd = runs
             }
+            for y in min(max(yLo, yEnd), h)...h { rowFirst[y] = Int32(runs) }
             // Number roots in order of first appearance (raster order: labels were handed out
             // in that order and a root is the smallest label of its set).
             var n: Int32 = 0
@@ -250,6 +257,29 @@ public struct BlobLabeler {
         }
         }
         }
+        }
         runCount = runs
+    }
+
+    /// The last frame's runs, by row: row y's are `rowFirst[y]..<rowFirst[y + 1]`, in order of
+    /// their first column, each `start…end` with its final `label`. Valid only inside `body`.
+    public struct Runs {
+        public let start: UnsafePointer<Int32>, end: UnsafePointer<Int32>, label: UnsafePointer<Int32>
+        public let rowFirst: UnsafePointer<Int32>
+
+        @inline(__always)
+        public func row(_ y: Int) -> Range<Int> { Int(rowFirst[y])..<Int(rowFirst[y + 1]) }
+    }
+
+    public func withRuns<R>(_ body: (Runs) throws -> R) rethrows -> R {
+        try runStart.withUnsafeBufferPointer { s in
+            try runEnd.withUnsafeBufferPointer { e in
+                try runLabel.withUnsafeBufferPointer { l in
+                    try rowRuns.withUnsafeBufferPointer { r in
+                        try body(Runs(start: s.baseAddress!, end: e.baseAddress!, label: l.baseAddress!, rowFirst: r.baseAddress!))
+                    }
+                }
+            }
+        }
     }
 }

@@ -85,13 +85,14 @@ public struct FaceMeasurer {
 
     public init(maxPixels: Int = 64) { top = [UInt16](repeating: 0, count: maxPixels) }
 
-    /// `blob` is a face region; a pixel belongs to it when `group[labels[pixel]] == blob.label`
-    /// (`FaceGrouper`: a face that cold glasses split is one region of several labels); `core`
-    /// when it was cut above the skin threshold (`Screener.findCores`), so its top is a tip.
-    public mutating func measure(blob: Blob, labels: UnsafeBufferPointer<Int32>, group: UnsafeBufferPointer<Int32>,
+    /// `blob` is a face region; a pixel belongs to it when it lies in one of the labeller's
+    /// `runs` whose `group[label] == blob.label` (`FaceGrouper`: a face that cold glasses split
+    /// is one region of several labels), within the blob's columns; `core` when it was cut above
+    /// the skin threshold (`Screener.findCores`), so its top is a tip.
+    public mutating func measure(blob: Blob, runs: BlobLabeler.Runs, group: UnsafeBufferPointer<Int32>,
                                  pixels: UnsafeBufferPointer<UInt16>,
                                  width: Int, height: Int, table: CountTable, k: Int, band: Double, core: Bool = false) -> Detection {
-        let head = Self.head(of: blob, labels: labels, group: group, width: width, minCapWidth: core ? 3 : 1)
+        let head = Self.head(of: blob, runs: runs, group: group, minCapWidth: core ? 3 : 1)
         let faceHeight = head.height
         let faceBottom = blob.minY + faceHeight - 1
         let searchBottom = blob.minY + max(1, Int((Double(faceHeight) * 0.65).rounded())) - 1
@@ -117,20 +118,24 @@ public struct FaceMeasurer {
         if rowTop.count < height { rowTop = [UInt16](repeating: 0, count: height) }
         var hottest: UInt16 = 0, crown = 0, holes = 0, splitRows = 0
         var left = 0, right = 0, leftSum = 0, rightSum = 0, windowSum = 0, windowCount = 0
-        // The region's pixels of the face box as a mask, row by row (a pixel is the region's when
-        // its label's group is the blob's), then every count and sum from the mask in plain loops
+        // The region's pixels of the face box as a mask, row by row (its runs whose label's group
+        // is the blob's, cut to the box), then every count and sum from the mask in plain loops
         // over the row.
         mask.withUnsafeMutableBufferPointer { maskBuffer in
             // SAFETY: rows blob.minY…lastRow and columns head.minX…head.maxX lie inside the blob's
-            // bounds, hence inside the frame; labels index `group` (one entry per label); the
-            // mask holds cols × rows bytes.
-            let lab = labels.baseAddress!, px = pixels.baseAddress!, g = group.baseAddress!
+            // bounds, hence inside the frame; run labels index `group` (one entry per label); the
+            // mask holds cols × rows bytes, and a run's part written is cut to the box's columns.
+            let px = pixels.baseAddress!, g = group.baseAddress!
             let label = blob.label
             for r in 0..<rows {
                 let y = blob.minY + r
                 let m = maskBuffer.baseAddress! + r * cols
-                let l = lab + y * width + head.minX, p = px + y * width + head.minX
-                for x in 0..<cols { m[x] = g[Int(l[x])] == label ? 1 : 0 }
+                let p = px + y * width + head.minX
+                m.update(repeating: 0, count: cols)
+                for k in runs.row(y) where g[Int(runs.label[k])] == label {
+                    let a = max(Int(runs.start[k]), head.minX), b = min(Int(runs.end[k]), head.maxX)
+                    if a <= b { (m + (a - head.minX)).update(repeating: 1, count: b - a + 1) }
+                }
                 if y <= searchBottom {
                     // Left of the middle strip, the strip, right of it: counts and count sums.
                     func span(_ a: Int, _ b: Int) -> (count: Int, sum: Int, top: UInt16) {
@@ -232,23 +237,19 @@ public struct FaceMeasurer {
     /// A blob that is only a head (no shoulders in view or warm enough) is a head throughout.
     /// The height cap counts once the rows are `minCapWidth` px wide: a hot core (`measure`'s
     /// `core`) is a level cut through a face's warm dome, whose top is a tip a pixel or two wide.
-    static func head(of blob: Blob, labels: UnsafeBufferPointer<Int32>, group: UnsafeBufferPointer<Int32>,
-                     width: Int, minCapWidth: Int = 1) -> (height: Int, minX: Int, maxX: Int) {
+    static func head(of blob: Blob, runs: BlobLabeler.Runs, group: UnsafeBufferPointer<Int32>,
+                     minCapWidth: Int = 1) -> (height: Int, minX: Int, maxX: Int) {
         var maxW = 0, neckW = Int.max, neckRow = -1
         var headMinX = Int.max, headMaxX = -1
         var minX = Int.max, maxX = -1      // extent of the rows accepted so far
         var rows = 0
         for y in blob.minY...blob.maxY {
-            // The row's first and last pixel of the region, searched from both ends.
+            // The row's first and last pixel of the region within the blob's columns: its first
+            // and last run there (a row's runs are in column order).
             var lo = Int.max, hi = -1
-            let row = y * width
-            var x = blob.minX
-            while x <= blob.maxX && group[Int(labels[row + x])] != blob.label { x += 1 }
-            if x <= blob.maxX {
-                lo = x
-                x = blob.maxX
-                while group[Int(labels[row + x])] != blob.label { x -= 1 }
-                hi = x
+            for k in runs.row(y) where group[Int(runs.label[k])] == blob.label {
+                let a = max(Int(runs.start[k]), blob.minX), b = min(Int(runs.end[k]), blob.maxX)
+                if a <= b { lo = min(lo, a); hi = b }
             }
             let w = hi >= lo ? hi - lo + 1 : 0
             if w >= maxW && neckRow < 0 {

@@ -224,9 +224,9 @@ public final class Screener {
         for blob in grouper.regions where blob.area >= config.minBlobAreaPx {
             if blob.maxCount >= hotCount { continue }
             if hangsBelowAHead(blob, pixels: px, hotCount: hotCount, body: body) { continue }
-            let d = labeler.labels.withUnsafeBufferPointer { labels in
+            let d = labeler.withRuns { runs in
                 grouper.group.withUnsafeBufferPointer { group in
-                    faces.measure(blob: blob, labels: labels, group: group, pixels: px, width: w, height: h, table: table,
+                    faces.measure(blob: blob, runs: runs, group: group, pixels: px, width: w, height: h, table: table,
                                   k: config.canthusPixels, band: band)
                 }
             }
@@ -410,9 +410,9 @@ public final class Screener {
 
     /// A core's part measured as a face (`coreLabeler`'s labels).
     private func measure(_ blob: Blob, pixels px: UnsafeBufferPointer<UInt16>, band: Double) -> Detection {
-        coreLabeler.labels.withUnsafeBufferPointer { labels in
+        coreLabeler.withRuns { runs in
             identity.withUnsafeBufferPointer { group in
-                faces.measure(blob: blob, labels: labels, group: group, pixels: px, width: upright.width, height: upright.height,
+                faces.measure(blob: blob, runs: runs, group: group, pixels: px, width: upright.width, height: upright.height,
                               table: table, k: config.canthusPixels, band: band, core: true)
             }
         }

@@ -34,6 +34,26 @@ func floodFillBlobs(_ mask: [Bool], width: Int, height: Int) -> [(area: Int, min
     return out.map { (area: $0.0, minX: $0.1, minY: $0.2, maxX: $0.3, maxY: $0.4, sumX: $0.5, sumY: $0.6) }
 }
 
+/// The labeller's runs, row by row in column order and apart, paint exactly its `labels`.
+func expectRunsPaintTheLabels(_ labeler: BlobLabeler) {
+    let w = labeler.width, h = labeler.height
+    var painted = [Int32](repeating: 0, count: w * h)
+    var ordered = true
+    labeler.withRuns { runs in
+        for y in 0..<h {
+            var last = -2
+            for k in runs.row(y) {
+                let s = Int(runs.start[k]), e = Int(runs.end[k])
+                if s <= last + 1 || e < s { ordered = false }
+                last = e
+                for x in s...max(s, e) { painted[y * w + x] = runs.label[k] }
+            }
+        }
+    }
+    #expect(ordered)
+    #expect(painted == labeler.labels)
+}
+
 @Suite struct BlobTests {
     @Test(arguments: [0.2, 0.45, 0.6, 0.8])
     func labellingMatchesFloodFillOnRandomMasks(density: Double) {
@@ -77,8 +97,10 @@ func floodFillBlobs(_ mask: [Bool], width: Int, height: Int) -> [(area: Int, min
             let got = labeler.blobs.map { [$0.minY, $0.minX, $0.area, $0.maxX, $0.maxY] }
             #expect(got.sorted { $0.lexicographicallyPrecedes($1) } == expected.sorted { $0.lexicographicallyPrecedes($1) })
             for i in 0..<(w * h) where !mask[i] { #expect(labeler.labels[i] == 0) }
+            expectRunsPaintTheLabels(labeler)
             // The whole frame afterwards: as flood fill of the whole mask.
             pixels.withUnsafeBufferPointer { labeler.label($0, threshold: 100) }
+            expectRunsPaintTheLabels(labeler)
             #expect(labeler.blobs.count == floodFillBlobs(pixels.map { $0 >= 100 }, width: w, height: h).count)
         }
     }
@@ -119,6 +141,7 @@ func floodFillBlobs(_ mask: [Bool], width: Int, height: Int) -> [(area: Int, min
             let got = labeler.blobs.map { [$0.minY, $0.minX, $0.area, $0.maxX, $0.maxY, $0.sumX, $0.sumY] }
             #expect(got.sorted { $0.lexicographicallyPrecedes($1) } == expected.sorted { $0.lexicographicallyPrecedes($1) })
             for i in 0..<(w * h) { #expect((labeler.labels[i] != 0) == mask[i]) }
+            expectRunsPaintTheLabels(labeler)
             for b in labeler.blobs {
                 let first = (0..<(w * h)).first { labeler.labels[$0] == b.label && pixels[$0] == b.maxCount }
                 let hottest = (0..<(w * h)).filter { labeler.labels[$0] == b.label }.map { pixels[$0] }.max()

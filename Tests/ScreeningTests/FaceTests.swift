@@ -37,9 +37,9 @@ import Testing
         labeler.labels.withUnsafeBufferPointer { grouper.group(labeler.blobs, minPieceArea: 6, labels: $0, width: labeler.width) }
         let region = grouper.regions.max { $0.area < $1.area }!
         return px.withUnsafeBufferPointer { p in
-            labeler.labels.withUnsafeBufferPointer { labels in
+            labeler.withRuns { runs in
                 grouper.group.withUnsafeBufferPointer { group in
-                    faces.measure(blob: region, labels: labels, group: group, pixels: p, width: Self.w, height: Self.h,
+                    faces.measure(blob: region, runs: runs, group: group, pixels: p, width: Self.w, height: Self.h,
                                   table: Self.table, k: 16, band: 0.3, core: core)
                 }
             }
