@@ -222,7 +222,10 @@ public struct BlobLabeler {
                     let i = Int(l) - 1
                     let y = Int(rr[k]), s = Int(rs[k]), e = Int(re[k]), row = y * w
                     let length = e - s + 1
-                    if b[i].area == 0 { b[i].label = l; b[i].maxCount = pixels[row + s]; b[i].maxX_ = s; b[i].maxY_ = y }
+                    // Until every run is seen, `maxX_` holds the run where the blob's maximum
+                    // first is (the first maximum in raster order is the blob's).
+                    if b[i].area == 0 { b[i].label = l; b[i].maxCount = rt[k]; b[i].maxX_ = k; b[i].maxY_ = y }
+                    else if rt[k] > b[i].maxCount { b[i].maxCount = rt[k]; b[i].maxX_ = k; b[i].maxY_ = y }
                     b[i].area += length
                     if s < b[i].minX { b[i].minX = s }
                     if e > b[i].maxX { b[i].maxX = e }
@@ -231,22 +234,20 @@ public struct BlobLabeler {
                     b[i].sumX += (s + e) * length / 2
                     b[i].sumY += y * length
                     (lab.baseAddress! + row + s).update(repeating: l, count: length)
-                    // Where the run's maximum first is, only when it beats the blob's (the first
-                    // maximum in raster order is the blob's).
-                    let top = rt[k]
-                    if top > b[i].maxCount {
-                        var at = s
-                        let top16 = SIMD16<UInt16>(repeating: top)
-                        while at + 16 <= e + 1 {
-                            let hit = UnsafeRawPointer(base + row + at).loadUnaligned(as: SIMD16<UInt16>.self) .== top16
-                            if any(hit) { at += Self.firstLane(hit); break }
-                            at += 16
-                        }
-                        while pixels[row + at] != top { at += 1 }
-                        b[i].maxCount = top
-                        b[i].maxX_ = at
-                        b[i].maxY_ = y
+                }
+                // Where in its run each blob's maximum first is: sixteen pixels at a time to the
+                // chunk that holds it, then to its lane.
+                for i in 0..<Int(n) {
+                    let k = b[i].maxX_, row = b[i].maxY_ * w, top = b[i].maxCount
+                    var at = Int(rs[k])
+                    let top16 = SIMD16<UInt16>(repeating: top)
+                    while at + 16 <= Int(re[k]) + 1 {
+                        let hit = UnsafeRawPointer(base + row + at).loadUnaligned(as: SIMD16<UInt16>.self) .== top16
+                        if any(hit) { at += Self.firstLane(hit); break }
+                        at += 16
                     }
+                    while base[row + at] != top { at += 1 }
+                    b[i].maxX_ = at
                 }
             }
         }
