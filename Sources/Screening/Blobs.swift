@@ -26,7 +26,7 @@ public struct Blob: Sendable, Equatable {
 ///     this row:        ━━━━━━━━━━━      one run touching two: their labels merge
 ///
 /// The second pass numbers the roots 1…n in raster order, writes each run's final label into
-/// `labels` and gathers the stats run by run. Only mask pixels are ever written: the previous
+/// `labels` and gathers the stats run by run; the runs stay readable row by row (`withRuns`). Only mask pixels are ever written: the previous
 /// frame's runs are cleared first instead of the whole image. All buffers are sized once for
 /// the frame and reused: no allocation per frame.
 public struct BlobLabeler {
@@ -272,6 +272,7 @@ public struct BlobLabeler {
         public func row(_ y: Int) -> Range<Int> { Int(rowFirst[y])..<Int(rowFirst[y + 1]) }
     }
 
+    /// Calls `body` with the last frame's runs (`Runs`), which it must not keep.
     public func withRuns<R>(_ body: (Runs) throws -> R) rethrows -> R {
         try runStart.withUnsafeBufferPointer { s in
             try runEnd.withUnsafeBufferPointer { e in

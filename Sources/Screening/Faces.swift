@@ -80,7 +80,7 @@ public struct FaceMeasurer {
     /// The region's pixels of the face box being measured (1) and the rest (0), row by row;
     /// sized for a whole frame on first use.
     private var mask: [UInt8] = []
-    /// Each searched row's hottest count of the region (`mask` rows); sized like `mask`.
+    /// Each searched row's hottest count of the region (by `mask` row); one per frame row.
     private var rowTop: [UInt16] = []
 
     public init(maxPixels: Int = 64) { top = [UInt16](repeating: 0, count: maxPixels) }
@@ -159,14 +159,14 @@ public struct FaceMeasurer {
                     hottest = max(hottest, rowTop[r])
                 }
                 if y <= crownBottom {
-                    var c = 0, runs = 0, previous: UInt8 = 0
+                    var c = 0, pieces = 0, previous: UInt8 = 0
                     for x in 0..<cols {
                         c &+= Int(m[x])
-                        runs &+= Int(m[x] & ~previous)
+                        pieces &+= Int(m[x] & ~previous)
                         previous = m[x]
                     }
                     crown += c
-                    if runs >= 2 { splitRows += 1 }
+                    if pieces >= 2 { splitRows += 1 }
                 }
                 if looksForGlasses && y >= bandTop && y <= bandBottom {
                     var c = 0
