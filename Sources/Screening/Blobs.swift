@@ -26,9 +26,9 @@ public struct Blob: Sendable, Equatable {
 ///     this row:        ━━━━━━━━━━━      one run touching two: their labels merge
 ///
 /// The second pass numbers the roots 1…n in raster order, writes each run's final label into
-/// `labels` and gathers the stats run by run; the runs stay readable row by row (`withRuns`). Only mask pixels are ever written: the previous
-/// frame's runs are cleared first instead of the whole image. All buffers are sized once for
-/// the frame and reused: no allocation per frame.
+/// `labels` and gathers the stats run by run; the runs stay readable row by row (`withRuns`).
+/// Only mask pixels are ever written: the previous frame's runs are cleared first instead of
+/// the whole image. All buffers are sized once for the frame and reused: no allocation per frame.
 public struct BlobLabeler {
     public let width: Int
     public let height: Int
@@ -270,6 +270,17 @@ public struct BlobLabeler {
 
         @inline(__always)
         public func row(_ y: Int) -> Range<Int> { Int(rowFirst[y])..<Int(rowFirst[y + 1]) }
+
+        /// Calls `body(a, b)` for each of row y's runs whose region (`group[label]`) is `region`,
+        /// cut to `columns` when it reaches into them: `a…b`, in column order.
+        @inline(__always)
+        public func forEachPart(ofRow y: Int, in columns: ClosedRange<Int>, group: UnsafeBufferPointer<Int32>, region: Int32,
+                                _ body: (_ a: Int, _ b: Int) -> Void) {
+            for k in row(y) where group[Int(label[k])] == region {
+                let a = max(Int(start[k]), columns.lowerBound), b = min(Int(end[k]), columns.upperBound)
+                if a <= b { body(a, b) }
+            }
+        }
     }
 
     /// Calls `body` with the last frame's runs (`Runs`), which it must not keep.

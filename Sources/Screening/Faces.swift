@@ -125,16 +125,14 @@ public struct FaceMeasurer {
             // SAFETY: rows blob.minY…lastRow and columns head.minX…head.maxX lie inside the blob's
             // bounds, hence inside the frame; run labels index `group` (one entry per label); the
             // mask holds cols × rows bytes, and a run's part written is cut to the box's columns.
-            let px = pixels.baseAddress!, g = group.baseAddress!
-            let label = blob.label
+            let px = pixels.baseAddress!
             for r in 0..<rows {
                 let y = blob.minY + r
                 let m = maskBuffer.baseAddress! + r * cols
                 let p = px + y * width + head.minX
                 m.update(repeating: 0, count: cols)
-                for k in runs.row(y) where g[Int(runs.label[k])] == label {
-                    let a = max(Int(runs.start[k]), head.minX), b = min(Int(runs.end[k]), head.maxX)
-                    if a <= b { (m + (a - head.minX)).update(repeating: 1, count: b - a + 1) }
+                runs.forEachPart(ofRow: y, in: head.minX...head.maxX, group: group, region: blob.label) { a, b in
+                    (m + (a - head.minX)).update(repeating: 1, count: b - a + 1)
                 }
                 if y <= searchBottom {
                     // Left of the middle strip, the strip, right of it: counts and count sums.
@@ -247,9 +245,8 @@ public struct FaceMeasurer {
             // The row's first and last pixel of the region within the blob's columns: its first
             // and last run there (a row's runs are in column order).
             var lo = Int.max, hi = -1
-            for k in runs.row(y) where group[Int(runs.label[k])] == blob.label {
-                let a = max(Int(runs.start[k]), blob.minX), b = min(Int(runs.end[k]), blob.maxX)
-                if a <= b { lo = min(lo, a); hi = b }
+            runs.forEachPart(ofRow: y, in: blob.minX...blob.maxX, group: group, region: blob.label) { a, b in
+                lo = min(lo, a); hi = b
             }
             let w = hi >= lo ? hi - lo + 1 : 0
             if w >= maxW && neckRow < 0 {

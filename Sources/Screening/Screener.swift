@@ -408,7 +408,7 @@ public final class Screener {
         return b.area > 0 ? b : nil
     }
 
-    /// A core's part measured as a face (`coreLabeler`'s labels).
+    /// A core's part measured as a face (`coreLabeler`'s runs).
     private func measure(_ blob: Blob, pixels px: UnsafeBufferPointer<UInt16>, band: Double) -> Detection {
         coreLabeler.withRuns { runs in
             identity.withUnsafeBufferPointer { group in
