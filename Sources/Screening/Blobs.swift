@@ -1,6 +1,6 @@
 /// Per-blob statistics, as OpenCV's `connectedComponentsWithStats` gives them plus the maximum.
 public struct Blob: Sendable, Equatable {
-    /// Label in `BlobLabeler.labels` (1-based; 0 is background).
+    /// Label of the blob's runs (`BlobLabeler.Runs`; 1-based, 0 is background).
     public var label: Int32
     public var area: Int
     public var minX: Int, minY: Int, maxX: Int, maxY: Int
@@ -25,15 +25,15 @@ public struct Blob: Sendable, Equatable {
 ///     row above:    ━━━━━        ━━━
 ///     this row:        ━━━━━━━━━━━      one run touching two: their labels merge
 ///
-/// The second pass numbers the roots 1…n in raster order, writes each run's final label into
-/// `labels` and gathers the stats run by run; the runs stay readable row by row (`withRuns`).
-/// Only mask pixels are ever written: the previous frame's runs are cleared first instead of
-/// the whole image. All buffers are sized once for the frame and reused: no allocation per frame.
+/// The second pass numbers the roots 1…n in raster order, gives each run its final label and
+/// gathers the stats run by run. The runs are the label image, run-length coded: readable row
+/// by row (`withRuns`), a pixel's label found among its row's few runs (`Runs.label(atX:y:)`).
+/// No per-pixel label image is written: on a crowded frame it was more memory traffic than
+/// reading the frame (four bytes per warm pixel written, and cleared again the next frame).
+/// All buffers are sized once for the frame and reused: no allocation per frame.
 public struct BlobLabeler {
     public let width: Int
     public let height: Int
-    /// Final label per pixel (0 = below threshold), valid after `label(...)`.
-    public private(set) var labels: [Int32]
     public private(set) var blobs: [Blob] = []
     /// Runs of the last frame: first and last column, row, and label (provisional during the
     /// first pass, final after the second).
@@ -43,7 +43,6 @@ public struct BlobLabeler {
     private var runLabel: [Int32]
     /// Each run's hottest count, found while its end is looked for.
     private var runTop: [UInt16]
-    private var runCount = 0
     /// Row y's runs are `rowRuns[y]..<rowRuns[y + 1]` (none outside a labelling window).
     private var rowRuns: [Int32]
     private var parent: [Int32]
@@ -52,7 +51,6 @@ public struct BlobLabeler {
     public init(width: Int, height: Int) {
         self.width = width
         self.height = height
-        labels = [Int32](repeating: 0, count: width * height)
         // A row holds at most one run per two columns.
         let maxRuns = height * ((width + 1) / 2)
         runStart = [Int32](repeating: 0, count: maxRuns)
@@ -108,7 +106,6 @@ public struct BlobLabeler {
         // The excluded disc's bounding rows, and per row of it the excluded column range.
         let ex = exclude.map { e in (x: e.x, y: e.y, r: e.r, y0: Int((e.y - e.r).rounded(.down)), y1: Int((e.y + e.r).rounded(.up))) }
         blobs.removeAll(keepingCapacity: true)
-        let previousRuns = runCount
         var runs = 0
         var next: Int32 = 1
         runStart.withUnsafeMutableBufferPointer { rs in
@@ -117,16 +114,11 @@ public struct BlobLabeler {
         runLabel.withUnsafeMutableBufferPointer { rl in
         runTop.withUnsafeMutableBufferPointer { rt in
         rowRuns.withUnsafeMutableBufferPointer { rowFirst in
-        labels.withUnsafeMutableBufferPointer { lab in
         parent.withUnsafeMutableBufferPointer { par in
         compact.withUnsafeMutableBufferPointer { cmp in
             // SAFETY: every index below stays inside the frame (x < w, y < h) or inside the run
             // buffers, which hold the most runs a frame can have (one per two columns per row).
             let p = par.baseAddress!
-            // Clear the last frame's runs: every other pixel is already 0.
-            for k in 0..<previousRuns {
-                (lab.baseAddress! + Int(rr[k]) * w + Int(rs[k])).update(repeating: 0, count: Int(re[k] - rs[k]) + 1)
-            }
             let threshold16 = SIMD16<UInt16>(repeating: threshold)
             let lane = SIMD16<UInt16>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
             let base = pixels.baseAddress!
@@ -220,7 +212,7 @@ public struct BlobLabeler {
                     let l = cmp[Int(rl[k])]
                     rl[k] = l
                     let i = Int(l) - 1
-                    let y = Int(rr[k]), s = Int(rs[k]), e = Int(re[k]), row = y * w
+                    let y = Int(rr[k]), s = Int(rs[k]), e = Int(re[k])
                     let length = e - s + 1
                     // Until every run is seen, `maxX_` holds the run where the blob's maximum
                     // first is (the first maximum in raster order is the blob's).
@@ -233,7 +225,6 @@ public struct BlobLabeler {
                     b[i].maxY = y
                     b[i].sumX += (s + e) * length / 2
                     b[i].sumY += y * length
-                    (lab.baseAddress! + row + s).update(repeating: l, count: length)
                 }
                 // Where in its run each blob's maximum first is: sixteen pixels at a time to the
                 // chunk that holds it, then to its lane.
@@ -258,8 +249,6 @@ public struct BlobLabeler {
         }
         }
         }
-        }
-        runCount = runs
     }
 
     /// The last frame's runs, by row: row y's are `rowFirst[y]..<rowFirst[y + 1]`, in order of
@@ -270,6 +259,12 @@ public struct BlobLabeler {
 
         @inline(__always)
         public func row(_ y: Int) -> Range<Int> { Int(rowFirst[y])..<Int(rowFirst[y + 1]) }
+
+        /// The label of pixel (x, y): of the run of row y that holds it, 0 when none does.
+        public func label(atX x: Int, y: Int) -> Int32 {
+            for k in row(y) where Int(end[k]) >= x { return Int(start[k]) <= x ? label[k] : 0 }
+            return 0
+        }
 
         /// Calls `body(a, b)` for each of row y's runs whose region (`group[label]`) is `region`,
         /// cut to `columns` when it reaches into them: `a…b`, in column order.

@@ -293,7 +293,7 @@ public struct FaceGrouper {
         merged.reserveCapacity(maxLabels)
     }
 
-    static func isLowerPart(_ b: Blob, of a: Blob, labels: UnsafeBufferPointer<Int32>, width: Int) -> Bool {
+    static func isLowerPart(_ b: Blob, of a: Blob, runs: BlobLabeler.Runs) -> Bool {
         guard b.minY * 2 >= a.minY * 2 + a.height, b.maxY > a.maxY else { return false }
         let gap = b.minY - a.maxY - 1
         guard Double(gap) <= max(2, Double(a.width) / 2) else { return false }
@@ -306,18 +306,19 @@ public struct FaceGrouper {
         // at the temples beside the lenses' rims: a pixel wider either side is the same face.
         var lo = Int.max, hi = -1
         for y in b.minY...min(b.maxY, b.minY + a.height - 1) {
-            for x in b.minX...b.maxX where labels[y * width + x] == b.label {
-                lo = min(lo, x)
-                hi = max(hi, x)
+            for k in runs.row(y) where runs.label[k] == b.label {
+                lo = min(lo, Int(runs.start[k]))
+                hi = max(hi, Int(runs.end[k]))
             }
         }
         let strip = a.height * 4 <= a.width
         return hi - lo + 1 <= a.width + (strip ? 2 : 0)
     }
 
-    /// Groups `blobs` (labels 1…n, as in `labels`, `width` pixels a row), considering pieces of
-    /// at least `minPieceArea` pixels.
-    public mutating func group(_ blobs: [Blob], minPieceArea: Int, labels: UnsafeBufferPointer<Int32>, width: Int) {
+    /// Groups the blobs `labeler` found last (labels 1…n), considering pieces of at least
+    /// `minPieceArea` pixels.
+    public mutating func group(_ labeler: BlobLabeler, minPieceArea: Int) {
+        let blobs = labeler.blobs
         let n = blobs.count
         precondition(n < group.count, "FaceGrouper: more blobs than labels")
         group.withUnsafeMutableBufferPointer { g in
@@ -329,7 +330,8 @@ public struct FaceGrouper {
             }
             // Blobs come in raster order of their top rows, so an upper piece precedes its lower ones.
             for i in 0..<n where blobs[i].area >= minPieceArea {
-                for j in (i + 1)..<n where blobs[j].area >= minPieceArea && Self.isLowerPart(blobs[j], of: blobs[i], labels: labels, width: width) {
+                for j in (i + 1)..<n where blobs[j].area >= minPieceArea
+                        && labeler.withRuns({ Self.isLowerPart(blobs[j], of: blobs[i], runs: $0) }) {
                     let ri = root(blobs[i].label), rj = root(blobs[j].label)
                     if ri != rj { g[Int(max(ri, rj))] = min(ri, rj) }
                 }

@@ -215,7 +215,7 @@ public final class Screener {
         let hotCount = table.firstCount(atLeast: config.hotObjectC - offsetK)
         let noise = updateNoise(px, median: median, threshold: threshold)
         let band = config.canthusBandSigma * noise
-        labeler.labels.withUnsafeBufferPointer { grouper.group(labeler.blobs, minPieceArea: max(1, config.minBlobAreaPx / 2), labels: $0, width: w) }
+        grouper.group(labeler, minPieceArea: max(1, config.minBlobAreaPx / 2))
         let body = table.firstCount(atLeast: background + config.bodyMarginK - offsetK)
         var anyTurnedDown = false
         let coreFloor = table.firstCount(atLeast: Double(table[threshold]) + 3.0)
@@ -312,8 +312,7 @@ public final class Screener {
             guard level < hotCount else { break }
             coreLabeler.label(px, threshold: level, exclude: reference.exclusion, window: window)
             for core in coreLabeler.blobs where core.area >= config.minBlobAreaPx && core.maxCount < hotCount {
-                let peak = core.maxY_ * w + core.maxX_
-                let region = grouper.group[Int(labeler.labels[peak])]
+                let region = grouper.group[Int(labeler.withRuns { $0.label(atX: core.maxX_, y: core.maxY_) })]
                 guard region > 0, turnedDown[Int(region)] else { continue }
                 if detections.contains(where: { core.maxX_ >= $0.minX && core.maxX_ <= $0.maxX && core.maxY_ >= $0.minY && core.maxY_ <= $0.maxY }) { continue }
                 if detections.contains(where: { isNeck(core, below: $0) }) { continue }
@@ -354,14 +353,13 @@ public final class Screener {
     /// dev set pass every test above), so this is for stills only.
     private func headBehind(in core: Blob, level: UInt16, pixels px: UnsafeBufferPointer<UInt16>,
                             hotCount: UInt16, body: UInt16, band: Double, faceSkinC: Double) -> (Detection, Detection)? {
-        let w = upright.width
         let higher = table.firstCount(atLeast: Double(table[level]) + 1.5)
         guard higher < hotCount, var sideLabeler else { return nil }
         self.sideLabeler = nil  // the only copy while it labels: its buffers are written in place
         defer { self.sideLabeler = sideLabeler }
         sideLabeler.label(px, threshold: higher, exclude: reference.exclusion, window: (core.minX, core.minY, core.maxX, core.maxY))
         let minPiece = max(1, config.minBlobAreaPx / 2)
-        func isPiece(_ b: Blob) -> Bool { b.area >= minPiece && coreLabeler.labels[b.maxY_ * w + b.maxX_] == core.label }
+        func isPiece(_ b: Blob) -> Bool { b.area >= minPiece && coreLabeler.withRuns { $0.label(atX: b.maxX_, y: b.maxY_) } == core.label }
         for p in sideLabeler.blobs where isPiece(p) {
             var othersMinX = Int.max, othersMaxX = -1, besideOne = false
             for o in sideLabeler.blobs where o.label != p.label && isPiece(o) {
@@ -393,16 +391,22 @@ public final class Screener {
         return nil
     }
 
-    /// The pixels of `core` (in `coreLabeler`'s labels) in the columns `columns`, as a blob.
+    /// The pixels of `core` (in `coreLabeler`'s runs) in the columns `columns`, as a blob.
     private func part(of core: Blob, columns: ClosedRange<Int>, pixels px: UnsafeBufferPointer<UInt16>) -> Blob? {
         let w = upright.width
         var b = Blob(label: core.label, area: 0, minX: Int.max, minY: Int.max, maxX: -1, maxY: -1, sumX: 0, sumY: 0,
                      maxCount: 0, maxX_: 0, maxY_: 0)
-        for y in core.minY...core.maxY {
-            for x in columns where coreLabeler.labels[y * w + x] == core.label {
-                b.area += 1; b.sumX += x; b.sumY += y
-                b.minX = min(b.minX, x); b.maxX = max(b.maxX, x); b.minY = min(b.minY, y); b.maxY = max(b.maxY, y)
-                if b.area == 1 || px[y * w + x] > b.maxCount { b.maxCount = px[y * w + x]; b.maxX_ = x; b.maxY_ = y }
+        coreLabeler.withRuns { runs in
+            identity.withUnsafeBufferPointer { group in
+                for y in core.minY...core.maxY {
+                    runs.forEachPart(ofRow: y, in: columns, group: group, region: core.label) { s, e in
+                        for x in s...e {
+                            b.area += 1; b.sumX += x; b.sumY += y
+                            b.minX = min(b.minX, x); b.maxX = max(b.maxX, x); b.minY = min(b.minY, y); b.maxY = max(b.maxY, y)
+                            if b.area == 1 || px[y * w + x] > b.maxCount { b.maxCount = px[y * w + x]; b.maxX_ = x; b.maxY_ = y }
+                        }
+                    }
+                }
             }
         }
         return b.area > 0 ? b : nil

@@ -34,7 +34,7 @@ import Testing
         var grouper = FaceGrouper(maxLabels: BlobLabeler.labelBound(width: Self.w, height: Self.h))
         var faces = FaceMeasurer()
         px.withUnsafeBufferPointer { labeler.label($0, threshold: Self.count(30)) }
-        labeler.labels.withUnsafeBufferPointer { grouper.group(labeler.blobs, minPieceArea: 6, labels: $0, width: labeler.width) }
+        grouper.group(labeler, minPieceArea: 6)
         let region = grouper.regions.max { $0.area < $1.area }!
         return px.withUnsafeBufferPointer { p in
             labeler.withRuns { runs in
