@@ -19,7 +19,7 @@ public struct Blob: Sendable, Equatable {
 ///
 /// Run-based, in two passes with union-find (the scheme of He, Chao & Suzuki's run-based
 /// two-scan labelling). The first pass finds each row's runs of mask pixels — skipping
-/// background sixteen pixels at a time — gives each run a provisional label and merges it with
+/// background sixty-four pixels at a time, then sixteen — gives each run a provisional label and merges it with
 /// the runs of the row above that touch it, diagonals included:
 ///
 ///     row above:    ━━━━━        ━━━
@@ -142,9 +142,20 @@ public struct BlobLabeler {
                 var x = xLo
                 var j = aboveBegin
                 while x < xEnd {
-                    // Skip background, sixteen pixels at a time while none is in the mask; in
-                    // the chunk that holds one, straight to it (unless the chunk reaches into
-                    // the excluded disc: then pixel by pixel).
+                    // Skip background: sixty-four pixels at a time while none is in the mask
+                    // (one test of four comparisons: a frame is mostly background, and a test
+                    // per sixteen pixels was half the labelling with one person in view), then
+                    // sixteen; in the chunk that holds one, straight to it (unless the chunk
+                    // reaches into the excluded disc: then pixel by pixel).
+                    while x + 64 <= xEnd {
+                        let chunk = UnsafeRawPointer(base + row + x)
+                        let inMask = (chunk.loadUnaligned(as: SIMD16<UInt16>.self) .>= threshold16)
+                            .| (chunk.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt16>.self) .>= threshold16)
+                            .| (chunk.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt16>.self) .>= threshold16)
+                            .| (chunk.loadUnaligned(fromByteOffset: 96, as: SIMD16<UInt16>.self) .>= threshold16)
+                        if any(inMask) { break }
+                        x += 64
+                    }
                     while x + 16 <= xEnd {
                         let inMask = UnsafeRawPointer(base + row + x).loadUnaligned(as: SIMD16<UInt16>.self) .>= threshold16
                         if any(inMask) {
