@@ -321,6 +321,7 @@ public struct FaceGrouper {
         let blobs = labeler.blobs
         let n = blobs.count
         precondition(n < group.count, "FaceGrouper: more blobs than labels")
+        labeler.withRuns { runs in
         group.withUnsafeMutableBufferPointer { g in
             for l in 0...n { g[l] = Int32(l) }
             func root(_ l: Int32) -> Int32 {
@@ -330,13 +331,13 @@ public struct FaceGrouper {
             }
             // Blobs come in raster order of their top rows, so an upper piece precedes its lower ones.
             for i in 0..<n where blobs[i].area >= minPieceArea {
-                for j in (i + 1)..<n where blobs[j].area >= minPieceArea
-                        && labeler.withRuns({ Self.isLowerPart(blobs[j], of: blobs[i], runs: $0) }) {
+                for j in (i + 1)..<n where blobs[j].area >= minPieceArea && Self.isLowerPart(blobs[j], of: blobs[i], runs: runs) {
                     let ri = root(blobs[i].label), rj = root(blobs[j].label)
                     if ri != rj { g[Int(max(ri, rj))] = min(ri, rj) }
                 }
             }
             for l in stride(from: 1, through: n, by: 1) { g[l] = root(Int32(l)) }
+        }
         }
         merged.removeAll(keepingCapacity: true)
         merged.append(contentsOf: blobs)
