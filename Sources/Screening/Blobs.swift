@@ -19,8 +19,8 @@ public struct Blob: Sendable, Equatable {
 ///
 /// Run-based, in two passes with union-find (the scheme of He, Chao & Suzuki's run-based
 /// two-scan labelling). The first pass finds each row's runs of mask pixels — skipping
-/// background sixty-four pixels at a time, then sixteen — gives each run a provisional label and merges it with
-/// the runs of the row above that touch it, diagonals included:
+/// background sixty-four pixels at a time, then sixteen — gives each run a provisional label
+/// and merges it with the runs of the row above that touch it, diagonals included:
 ///
 ///     row above:    ━━━━━        ━━━
 ///     this row:        ━━━━━━━━━━━      one run touching two: their labels merge
