@@ -2,11 +2,11 @@
 # by vm/build-gpio-sim.sh): an 8-line chip labelled canthus-gate; lines 0, 1, 2 the red, amber and
 # green lamps, line 3 the acknowledge button. The fever scenario (the demo: person 2 reads
 # 38.4 °C) replayed by `canthus run` twice — red held until acknowledged (the button pressed by
-# pulling line 3 up), then red held 1 s only — while the lines are sampled every 0.2 s into
+# pulling line 3 up), then red held 1 s only, each stopped by SIGTERM once green again — while the lines are sampled every 0.2 s into
 # /out/lines-N.txt ("uptime red amber green"). check-config against the real chip first.
 # /out/quiet.canthus (written by the test on the host): two minutes of the demo's view with
-# nobody in it, played after the demo in run 1 so the daemon waits for the press with no
-# second alarm to come however slow the emulation.
+# nobody in it, played after the demo in both runs so the daemon waits for the press, or shows
+# green again, with no second alarm to come however slow the emulation.
 set -u
 modprobe gpio-sim || { echo "no gpio-sim module"; exit 10; }
 grep -q configfs /proc/mounts || mount -t configfs none /sys/kernel/config
@@ -60,10 +60,18 @@ sleep 1
 $CANTHUS status --socket /tmp/run/canthus.sock --json > /out/status-after.json 2>&1
 kill -TERM $PID
 wait $PID; echo "$?" > /out/run-1.status
-# 2: red held 1 s after the alarm, then the light follows the people in front.
-$CANTHUS run --config /tmp/ok.yaml --no-view > /out/run-2.out 2> /out/run-2.err &
+# 2: red held 1 s after the alarm, then the light follows the people in front. The quiet
+# recording follows here too: a daemon that fell behind the emulated clock replays the demo's end
+# faster than real time and could reach it inside the hold (the light still red when the lines
+# are let go). Stopped once green has been seen again for 2 s.
+config false canthus-gate 0 /out/quiet.canthus > /tmp/after.yaml
+$CANTHUS run --config /tmp/after.yaml --no-view > /out/run-2.out 2> /out/run-2.err &
 PID=$!
 sample /out/lines-2.txt $PID &
+for i in $(seq 1 600); do tail -n 1 /out/lines-2.txt 2>/dev/null | grep -q '^[0-9.]* 1 ' && break; sleep 0.1; done
+for i in $(seq 1 600); do tail -n 1 /out/lines-2.txt 2>/dev/null | grep -q '^[0-9.]* 0 0 1$' && break; sleep 0.1; done
+sleep 2
+kill -TERM $PID
 wait $PID; echo "$?" > /out/run-2.status
 sleep 0.5
 echo gpio-done
