@@ -91,7 +91,8 @@ public struct FaceMeasurer {
     /// the skin threshold (`Screener.findCores`), so its top is a tip.
     public mutating func measure(blob: Blob, runs: BlobLabeler.Runs, group: UnsafeBufferPointer<Int32>,
                                  pixels: UnsafeBufferPointer<UInt16>,
-                                 width: Int, height: Int, table: CountTable, k: Int, band: Double, core: Bool = false) -> Detection {
+                                 width: Int, height: Int, table: CountTable, k: Int, band: Double, core: Bool = false,
+                                 mount: Box? = nil) -> Detection {
         let head = Self.head(of: blob, runs: runs, group: group, minCapWidth: core ? 3 : 1)
         let faceHeight = head.height
         let faceBottom = blob.minY + faceHeight - 1
@@ -108,8 +109,17 @@ public struct FaceMeasurer {
         let bandBottom = min(faceBottom, max(bandTop, blob.minY + Int(Double(headWidth) * 0.7) - 1))
         let inset = Int(Double(headWidth) * 0.15)
         let looksForGlasses = headWidth >= 6 && faceHeight >= 6 && bandTop <= faceBottom
-        let bandPixels = looksForGlasses ? (bandBottom - bandTop + 1) * (headWidth - 2 * inset) : 0
+        var bandPixels = looksForGlasses ? (bandBottom - bandTop + 1) * (headWidth - 2 * inset) : 0
         let lastRow = looksForGlasses ? max(searchBottom, bandBottom) : searchBottom
+        // The reference's mount (`ReferenceMonitor.mount`) is in front of anyone at the kiosk:
+        // where it covers the face's box and none of the region's pixels there, the skin behind
+        // it is hidden — those rows are left out of the side-to-side comparison (one side cut by
+        // the mount is no profile) and those pixels out of the glasses' band (no lens).
+        // (Its columns within the box, counted from the box's left, and its frame rows.)
+        let hider = mount.flatMap { m -> (columns: ClosedRange<Int>, rows: ClosedRange<Int>)? in
+            let a = max(m.minX, head.minX), b = min(m.maxX, head.maxX)
+            return a <= b && m.maxY >= blob.minY && m.minY <= lastRow ? ((a - head.minX)...(b - head.minX), m.minY...m.maxY) : nil
+        }
         // Skin either side of the face's middle (a strip a tenth of the width left out), in the
         // canthus window: a face turned to the camera shows as much on both sides.
         let midLow = head.minX + Int(Double(headWidth) * 0.45), midHigh = head.maxX - Int(Double(headWidth) * 0.45)
@@ -134,6 +144,8 @@ public struct FaceMeasurer {
                 runs.forEachPart(ofRow: y, in: head.minX...head.maxX, group: group, region: blob.label) { a, b in
                     (m + (a - head.minX)).update(repeating: 1, count: b - a + 1)
                 }
+                var hidden = false
+                if let h = hider, h.rows.contains(y) { hidden = !h.columns.contains { m[$0] != 0 } }
                 if y <= searchBottom {
                     // Left of the middle strip, the strip, right of it: counts and count sums.
                     func span(_ a: Int, _ b: Int) -> (count: Int, sum: Int, top: UInt16) {
@@ -149,8 +161,10 @@ public struct FaceMeasurer {
                     let a = span(0, midLow - head.minX)
                     let mid = span(max(0, midLow - head.minX), min(cols, midHigh - head.minX + 1))
                     let b = span(min(cols, midHigh - head.minX + 1), cols)
-                    left += a.count; leftSum += a.sum
-                    right += b.count; rightSum += b.sum
+                    if !hidden {
+                        left += a.count; leftSum += a.sum
+                        right += b.count; rightSum += b.sum
+                    }
                     windowCount += a.count + mid.count + b.count
                     windowSum += a.sum + mid.sum + b.sum
                     rowTop[r] = max(a.top, mid.top, b.top)
@@ -169,6 +183,10 @@ public struct FaceMeasurer {
                 if looksForGlasses && y >= bandTop && y <= bandBottom {
                     var c = 0
                     for x in inset..<(cols - inset) { c &+= Int(m[x] ^ 1) }
+                    if hidden, let h = hider {
+                        let covered = max(0, min(h.columns.upperBound, cols - inset - 1) - max(h.columns.lowerBound, inset) + 1)
+                        c -= covered; bandPixels -= covered
+                    }
                     holes += c
                 }
             }

@@ -43,6 +43,12 @@ public struct ReferenceMonitor {
     public private(set) var locked = false
     /// The disc's radius as found (px), else the configured one.
     public private(set) var foundRadius: Double?
+    /// The disc's mount as far as it shows (upright pixels; `observeMount`), nil when it does
+    /// not stand out from what lies beyond it. It is part of the kiosk, in front of anyone at it:
+    /// skin it hides is neither seen nor missing (`FaceMeasurer.measure`).
+    public private(set) var mount: Box?
+    /// Where the disc was when `mount` was measured.
+    private var mountAt: (x: Double, y: Double)?
     private var hypotheses: [Hypothesis] = []
     private var peaks: [(x: Int, y: Int, contrast: Double)] = []
     private var scratch: [UInt16]
@@ -100,6 +106,7 @@ public struct ReferenceMonitor {
         }
         missingSinceS = nil
         lastReadingC = discC
+        observeMount(pixels, at: p, radius: foundRadius ?? source.radiusPx, ring: ringC, table: table)
         if let expected = drift?.predicted(at: timeS), abs((source.setTemperatureC - discC) - expected) > config.maxJumpK {
             // A jump that holds is a step (the camera's flat-field correction moved its offset):
             // after `stepConfirmFrames` readings that agree with each other the estimate restarts there.
@@ -112,6 +119,45 @@ public struct ReferenceMonitor {
         stepFrames = 0
         drift?.update(measuredC: discC, timeS: timeS)
         return .ok(offsetK: drift!.offsetK!)
+    }
+
+    /// Pixels within this of the ring's median read like the mount (K): a housing is one
+    /// surface at one temperature, its pixels apart by their noise (a few hundredths of a kelvin
+    /// to a tenth), and skin or a room's background several kelvins from it.
+    static let mountBandK = 0.5
+    /// A mount reaches at most this many disc radii from the disc's centre: read like the ring
+    /// further out, it is the background or a wall, not the disc's housing.
+    static let maxMountRadii = 5.0
+
+    /// The disc's mount: from the disc's centre along its row and its column, out from its ring's
+    /// inner edge (1.8 r) to the last pixel reading within `mountBandK` of the ring's median —
+    /// the box those four reaches span. Kept as the largest seen while the disc stays in place
+    /// (someone in front of the mount hides part of it for a while); left as it was when a
+    /// reach runs past `maxMountRadii` (the ring reads like what lies around the mount).
+    mutating func observeMount(_ pixels: UnsafeBufferPointer<UInt16>, at p: (x: Double, y: Double), radius: Double, ring ringC: Double, table: CountTable) {
+        if let at = mountAt, at.x != p.x || at.y != p.y { mount = nil }
+        mountAt = p
+        let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
+        guard cx >= 0, cx < width, cy >= 0, cy < height else { return }
+        let low = table.firstCount(atLeast: ringC - Self.mountBandK), high = table.firstCount(atLeast: ringC + Self.mountBandK)
+        let start = Int((radius * 1.8).rounded(.up)), limit = Int((radius * Self.maxMountRadii).rounded(.up))
+        // The last step (1…limit) from the centre whose pixel reads like the ring, or nil when
+        // the reach runs past `limit`; 0 when the pixel at the ring's edge already does not.
+        func reach(_ dx: Int, _ dy: Int) -> Int? {
+            var last = 0
+            for step in start...max(start, limit + 1) {
+                let x = cx + dx * step, y = cy + dy * step
+                guard x >= 0, x < width, y >= 0, y < height else { return last }
+                let v = pixels[y * width + x]
+                guard v >= low && v < high else { return last }
+                if step > limit { return nil }
+                last = step
+            }
+            return last
+        }
+        guard let l = reach(-1, 0), let r = reach(1, 0), let u = reach(0, -1), let d = reach(0, 1) else { return }
+        let seen = Box(minX: cx - l, minY: cy - u, maxX: cx + r, maxY: cy + d)
+        mount = mount.map { Box(minX: min($0.minX, seen.minX), minY: min($0.minY, seen.minY), maxX: max($0.maxX, seen.maxX), maxY: max($0.maxY, seen.maxY)) } ?? seen
     }
 
     /// The disc's reading and its surroundings, in counts: the median of the central disc

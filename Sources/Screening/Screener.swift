@@ -227,7 +227,7 @@ public final class Screener {
             let d = labeler.withRuns { runs in
                 grouper.group.withUnsafeBufferPointer { group in
                     faces.measure(blob: blob, runs: runs, group: group, pixels: px, width: w, height: h, table: table,
-                                  k: config.canthusPixels, band: band)
+                                  k: config.canthusPixels, band: band, mount: reference.mount)
                 }
             }
             if isFace(d, pixels: px, body: body, faceSkinC: faceSkinC) {
@@ -417,7 +417,7 @@ public final class Screener {
         coreLabeler.withRuns { runs in
             identity.withUnsafeBufferPointer { group in
                 faces.measure(blob: blob, runs: runs, group: group, pixels: px, width: upright.width, height: upright.height,
-                              table: table, k: config.canthusPixels, band: band, core: true)
+                              table: table, k: config.canthusPixels, band: band, core: true, mount: reference.mount)
             }
         }
     }

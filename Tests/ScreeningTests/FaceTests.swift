@@ -29,7 +29,7 @@ import Testing
         return seat || posts
     }
 
-    func measured(_ px: [UInt16], core: Bool = false) -> Detection {
+    func measured(_ px: [UInt16], core: Bool = false, mount: Box? = nil) -> Detection {
         var labeler = BlobLabeler(width: Self.w, height: Self.h)
         var grouper = FaceGrouper(maxLabels: BlobLabeler.labelBound(width: Self.w, height: Self.h))
         var faces = FaceMeasurer()
@@ -40,7 +40,7 @@ import Testing
             labeler.withRuns { runs in
                 grouper.group.withUnsafeBufferPointer { group in
                     faces.measure(blob: region, runs: runs, group: group, pixels: p, width: Self.w, height: Self.h,
-                                  table: Self.table, k: 16, band: 0.3, core: core)
+                                  table: Self.table, k: 16, band: 0.3, core: core, mount: mount)
                 }
             }
         }
@@ -257,6 +257,47 @@ import Testing
         // wait for a turn to the camera is over.
         let standing = people(moving: Self.walksInAndStands(from: 26, steps: 0, head(profile: true)), frames: 45)
         #expect(standing == ["rejected 1 not_facing"], "\(standing)")
+    }
+
+    /// The reference's mount is part of the kiosk, in front of anyone at it. Found around the
+    /// disc (the box of the pixels that read like the disc's ring, out along its row and
+    /// column), it tells the face measurer which skin is hidden rather than missing: a face
+    /// standing partly behind it, its lower right cut off by the mount's edge, balances side to
+    /// side as a face turned to the camera does, where the same pixels without the mount known
+    /// look like a face in profile (less skin on one side). (The face is drawn squarish, as
+    /// wide at the brow as at the cheeks, so that its rows above the mount give its width.) A
+    /// ring that reads like the room around it is no mount.
+    @Test func aFacePartlyBehindTheReferencesMountIsNotLopsided() throws {
+        let disc = (x: 40, y: 36, r: 4)
+        func frame(mountK: Double) -> [UInt16] {
+            var px = [UInt16](repeating: 0, count: Self.w * Self.h)
+            for y in 0..<Self.h {
+                for x in 0..<Self.w {
+                    let dx = x - disc.x, dy = y - disc.y
+                    let fx = Double(x - 26) / 10.5, fy = Double(y - 30) / 13.5
+                    let c = dx * dx + dy * dy <= disc.r * disc.r ? 35
+                        : abs(dx) <= 12 && abs(dy) <= 12 ? 22 + mountK
+                        : fx * fx * fx * fx + fy * fy * fy * fy <= 1 ? 34 : 22
+                    px[y * Self.w + x] = Self.count(c)
+                }
+            }
+            return px
+        }
+        func mount(_ px: [UInt16]) -> Box? {
+            var reference = ReferenceMonitor(source: ReferenceSource(radiusPx: Double(disc.r), setTemperatureC: 35), rotation: .none,
+                                             sensorWidth: Self.w, sensorHeight: Self.h, config: ReferenceConfig())
+            for i in 0..<20 {
+                _ = px.withUnsafeBufferPointer { reference.update($0, table: Self.table, timeS: Double(i) / 9, shutter: false) }
+            }
+            #expect(reference.locked)
+            return reference.mount
+        }
+        let px = frame(mountK: 2.5)
+        let found = try #require(mount(px))
+        #expect(found == Box(minX: 28, minY: 24, maxX: 52, maxY: 48), "\(found)")
+        let behind = measured(px, mount: found).skinBalance, lopsided = measured(px).skinBalance
+        #expect(behind > 0.9 && lopsided < 0.75, "balance \(behind) with the mount, \(lopsided) without")
+        #expect(mount(frame(mountK: 0.2)) == nil)
     }
 
     /// Someone who steps up turned away and turns to the camera as the decision falls due (a
