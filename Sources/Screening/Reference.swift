@@ -49,6 +49,8 @@ public struct ReferenceMonitor {
     public private(set) var mount: Box?
     /// Where the disc was when `mount` was measured.
     private var mountAt: (x: Double, y: Double)?
+    /// This frame's median of the ring around the disc (°C), when the disc was read.
+    private var lastRingC: Double?
     private var hypotheses: [Hypothesis] = []
     private var peaks: [(x: Int, y: Int, contrast: Double)] = []
     private var scratch: [UInt16]
@@ -87,7 +89,7 @@ public struct ReferenceMonitor {
         if shutter { return drift?.offsetK.map { .ok(offsetK: $0) } ?? .warmingUp }
         if fixedPosition == nil && !locked {
             position = search(pixels, table: table, source: source, timeS: timeS)
-            if position == nil { lastReadingC = nil; return hypotheses.isEmpty ? .missing : .searching }
+            if position == nil { lastReadingC = nil; lastRingC = nil; return hypotheses.isEmpty ? .missing : .searching }
         }
         guard let p = position else { return .missing }
         let (disc, ring) = measure(pixels, at: p, radius: foundRadius ?? source.radiusPx)
@@ -102,11 +104,12 @@ public struct ReferenceMonitor {
                 locked = false; position = nil; hypotheses.removeAll(keepingCapacity: true); drift?.reset(); missingSinceS = nil
             }
             lastReadingC = nil
+            lastRingC = nil
             return .missing
         }
         missingSinceS = nil
         lastReadingC = discC
-        observeMount(pixels, at: p, radius: foundRadius ?? source.radiusPx, ring: ringC, table: table)
+        lastRingC = ringC
         if let expected = drift?.predicted(at: timeS), abs((source.setTemperatureC - discC) - expected) > config.maxJumpK {
             // A jump that holds is a step (the camera's flat-field correction moved its offset):
             // after `stepConfirmFrames` readings that agree with each other the estimate restarts there.
@@ -123,20 +126,27 @@ public struct ReferenceMonitor {
 
     /// Pixels within this of the ring's median read like the mount (K): a housing is one
     /// surface at one temperature, its pixels apart by their noise (a few hundredths of a kelvin
-    /// to a tenth), and skin or a room's background several kelvins from it.
+    /// to a tenth). A mount is told from the room only when its ring reads at least twice this
+    /// from the frame's median (the room): the dev set's kiosks' rings read 0–1.3 K from it,
+    /// a housing warmed by the disc's heater more.
     static let mountBandK = 0.5
     /// A mount reaches at most this many disc radii from the disc's centre: read like the ring
     /// further out, it is the background or a wall, not the disc's housing.
     static let maxMountRadii = 5.0
 
-    /// The disc's mount: from the disc's centre along its row and its column, out from its ring's
-    /// inner edge (1.8 r) to the last pixel reading within `mountBandK` of the ring's median —
-    /// the box those four reaches span. Kept as the largest seen while the disc stays in place
-    /// (someone in front of the mount hides part of it for a while); left as it was when a
-    /// reach runs past `maxMountRadii` (the ring reads like what lies around the mount).
-    mutating func observeMount(_ pixels: UnsafeBufferPointer<UInt16>, at p: (x: Double, y: Double), radius: Double, ring ringC: Double, table: CountTable) {
+    /// Measures the disc's mount in a frame in which the disc was read (`update`), `backgroundC`
+    /// the room's reading (the frame's median): from the disc's centre along its row and its
+    /// column, out from its ring's inner edge (1.8 r) to the last pixel reading within
+    /// `mountBandK` of the ring's median — the box those four reaches span. Kept as the largest
+    /// seen while the disc stays in place (someone in front of the mount hides part of it for a
+    /// while); left as it was when the ring reads like the room or a reach runs past
+    /// `maxMountRadii` (what lies around the mount reads like it).
+    public mutating func observeMount(_ pixels: UnsafeBufferPointer<UInt16>, table: CountTable, backgroundC: Double) {
+        guard let p = position, let ringC = lastRingC, let source else { return }
         if let at = mountAt, at.x != p.x || at.y != p.y { mount = nil }
         mountAt = p
+        guard abs(ringC - backgroundC) >= 2 * Self.mountBandK else { return }
+        let radius = foundRadius ?? source.radiusPx
         let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
         guard cx >= 0, cx < width, cy >= 0, cy < height else { return }
         let low = table.firstCount(atLeast: ringC - Self.mountBandK), high = table.firstCount(atLeast: ringC + Self.mountBandK)

@@ -266,17 +266,17 @@ import Testing
     /// side as a face turned to the camera does, where the same pixels without the mount known
     /// look like a face in profile (less skin on one side). (The face is drawn squarish, as
     /// wide at the brow as at the cheeks, so that its rows above the mount give its width.) A
-    /// ring that reads like the room around it is no mount.
+    /// ring that reads like the room, or like what lies further than 5 radii out, is no mount.
     @Test func aFacePartlyBehindTheReferencesMountIsNotLopsided() throws {
         let disc = (x: 40, y: 36, r: 4)
-        func frame(mountK: Double) -> [UInt16] {
+        func frame(mountK: Double, halfWidth: Int = 12) -> [UInt16] {
             var px = [UInt16](repeating: 0, count: Self.w * Self.h)
             for y in 0..<Self.h {
                 for x in 0..<Self.w {
                     let dx = x - disc.x, dy = y - disc.y
                     let fx = Double(x - 26) / 10.5, fy = Double(y - 30) / 13.5
                     let c = dx * dx + dy * dy <= disc.r * disc.r ? 35
-                        : abs(dx) <= 12 && abs(dy) <= 12 ? 22 + mountK
+                        : abs(dx) <= halfWidth && abs(dy) <= 12 ? 22 + mountK
                         : fx * fx * fx * fx + fy * fy * fy * fy <= 1 ? 34 : 22
                     px[y * Self.w + x] = Self.count(c)
                 }
@@ -287,7 +287,10 @@ import Testing
             var reference = ReferenceMonitor(source: ReferenceSource(radiusPx: Double(disc.r), setTemperatureC: 35), rotation: .none,
                                              sensorWidth: Self.w, sensorHeight: Self.h, config: ReferenceConfig())
             for i in 0..<20 {
-                _ = px.withUnsafeBufferPointer { reference.update($0, table: Self.table, timeS: Double(i) / 9, shutter: false) }
+                px.withUnsafeBufferPointer {
+                    _ = reference.update($0, table: Self.table, timeS: Double(i) / 9, shutter: false)
+                    reference.observeMount($0, table: Self.table, backgroundC: 22)   // the frame's median
+                }
             }
             #expect(reference.locked)
             return reference.mount
@@ -297,7 +300,8 @@ import Testing
         #expect(found == Box(minX: 28, minY: 24, maxX: 52, maxY: 48), "\(found)")
         let behind = measured(px, mount: found).skinBalance, lopsided = measured(px).skinBalance
         #expect(behind > 0.9 && lopsided < 0.75, "balance \(behind) with the mount, \(lopsided) without")
-        #expect(mount(frame(mountK: 0.2)) == nil)
+        #expect(mount(frame(mountK: 0.8)) == nil)                 // within 1 K of the room
+        #expect(mount(frame(mountK: 2.5, halfWidth: 30)) == nil)  // a shelf, no housing: reaches past 5 radii
     }
 
     /// Someone who steps up turned away and turns to the camera as the decision falls due (a
