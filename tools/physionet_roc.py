@@ -51,6 +51,11 @@ def main():
         s, p = rates(canthus, oral, o)
         print(f"offset {o:.2f} K: alarm when canthus >= {FEVER_C - o:.2f} °C: sensitivity {s:.3f}, specificity {p:.3f}, J {s + p - 1:.3f}")
     print(f"offset maximising Youden's J: {best:.2f} K")
+    # The cold bounds (cold_canthus_c, and cold_forehead_c for glasses wearers, whose reading
+    # is of the forehead): the lowest canthus and the lowest forehead maximum of the subjects.
+    _, _, forehead = load(path, "T_FH_Max1")
+    print(f"lowest canthiMax1: {canthus.min():.2f} °C (next {np.sort(canthus)[1]:.2f}); "
+          f"lowest T_FH_Max1 (forehead maximum): {forehead.min():.2f} °C (next {np.sort(forehead)[1]:.2f})")
 
     _, _, room = load(path, "T_atm")
     normal = oral < FEVER_C

@@ -691,7 +691,7 @@ public final class Screener {
     /// (`Tracker.returning`; only where people step up one at a time: at a walk-through gate
     /// the next person often appears where the last one left); `not_facing` when in profile;
     /// a `cold` rejection when the canthus reads below any healthy person's (through glasses,
-    /// by `glassesDeficitK` less) — either one, for something that has not moved since it
+    /// the forehead: `coldForeheadC`) — either one, for something that has not moved since it
     /// appeared, kept until its track ends (`Track.pendingRejection`, `end`); else a decision.
     private func decide(_ t: inout Track, best: Reading, returning: Int?, index: Int, timeS: Double, emit: (Event) -> Void) {
         t.decided = true
@@ -713,7 +713,7 @@ public final class Screener {
         // housing, a jacket) is no face turned to the camera.
         let lukewarm = best.canthusC < config.coldCanthusC && best.reliefK < config.minColdReliefK
         let rejection: ReasonCode? = best.turnedAway(config) || lukewarm ? .notFacing
-            : best.canthusC < config.coldCanthusC - (best.glasses ? config.glassesDeficitK : 0) ? .cold : nil
+            : best.canthusC < (best.glasses ? config.coldForeheadC : config.coldCanthusC) ? .cold : nil
         // A head in profile whose cheek stands kelvins above its hair, its warmest skin out of
         // the rest, is two surfaces, skin and hair: a person standing aside, however still, where
         // a fixture is one surface (the still, lopsided things on the dev set's fs-1216 kiosks

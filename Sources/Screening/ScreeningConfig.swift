@@ -25,11 +25,13 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
     /// just come in from the cold: no healthy person reads lower. The lowest canthus among the
     /// 1003 subjects of the PhysioNet face/oral data set is 33.85 °C (tools/physionet_roc.py).
     public var coldCanthusC = 33.85
-    /// Glasses hide the canthus: a wearer's reading comes from the best visible site, about this
-    /// much colder (K; the simulated wearers and the real kiosk wearers read 0.9–1.3 K low). A
-    /// wearer is `cold` below `cold_canthus_c` minus this. Readings are not corrected by it:
-    /// the decision carries the `glasses` flag instead.
-    public var glassesDeficitK = 1.0
+    /// Glasses hide the canthus: a wearer's reading comes from the warmest skin left in view,
+    /// the forehead and brow above the lenses (0.9–1.3 K below the canthus on the simulated and
+    /// the real kiosk wearers). No healthy person's forehead reads colder than this at its
+    /// warmest (°C): the lowest forehead maximum (`T_FH_Max1`) among the same 1003 subjects is
+    /// 33.08 °C (tools/physionet_roc.py). A wearer reading lower is `cold`. Readings are not
+    /// corrected: the decision carries the `glasses` flag instead.
+    public var coldForeheadC = 33.08
     /// The canthus reading averages at most this many of the hottest upper-face pixels (the
     /// 4×4 px region IEC 80601-2-59 asks for)…
     public var canthusPixels = 16
@@ -114,7 +116,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         case skinMarginK = "skin_margin_k", skinMinC = "skin_min_c", bodyMarginK = "body_margin_k", hotObjectC = "hot_object_c"
         case minBlobAreaPx = "min_blob_area_px", minFaceWidthPx = "min_face_width_px"
         case maxFaceFraction = "max_face_fraction", maxSpeedFaceWidthsPerS = "max_speed_face_widths_per_s"
-        case coldCanthusC = "cold_canthus_c", glassesDeficitK = "glasses_deficit_k", canthusPixels = "canthus_pixels", canthusBandSigma = "canthus_band_sigma"
+        case coldCanthusC = "cold_canthus_c", coldForeheadC = "cold_forehead_c", canthusPixels = "canthus_pixels", canthusBandSigma = "canthus_band_sigma"
         case framesForDecision = "frames_for_decision", trackTimeoutS = "track_timeout_s"
         case minFacingBalance = "min_facing_balance", maxFacingSideContrastK = "max_facing_side_contrast_k", minColdReliefK = "min_cold_relief_k", bestFrames = "best_frames", decisionWindowS = "decision_window_s", settleWindowS = "settle_window_s"
         case settledSpeedFaceWidthsPerS = "settled_speed_face_widths_per_s", settledGrowthPerS = "settled_growth_per_s"
@@ -137,7 +139,7 @@ public struct ScreeningConfig: Codable, Equatable, Sendable {
         maxFaceFraction = try c.value(.maxFaceFraction, default: d.maxFaceFraction)
         maxSpeedFaceWidthsPerS = try c.value(.maxSpeedFaceWidthsPerS, default: d.maxSpeedFaceWidthsPerS)
         coldCanthusC = try c.value(.coldCanthusC, default: d.coldCanthusC)
-        glassesDeficitK = try c.value(.glassesDeficitK, default: d.glassesDeficitK)
+        coldForeheadC = try c.value(.coldForeheadC, default: d.coldForeheadC)
         canthusPixels = try c.value(.canthusPixels, default: d.canthusPixels)
         canthusBandSigma = try c.value(.canthusBandSigma, default: d.canthusBandSigma)
         framesForDecision = try c.value(.framesForDecision, default: d.framesForDecision)

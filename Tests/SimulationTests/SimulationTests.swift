@@ -83,18 +83,34 @@ import TestSupport
 }
 
 @Suite struct PopulationTests {
-    /// The PhysioNet subjects with a canthus, an oral reading and their room's temperature
-    /// (`canthiMax1`, `aveOralM`, `T_atm`); nil without the reference data.
-    static func subjects() throws -> [(canthus: Double, oral: Double, room: Double)]? {
+    /// The PhysioNet subjects with a canthus, an oral reading, their room's temperature and
+    /// their forehead's warmest (`canthiMax1`, `aveOralM`, `T_atm`, `T_FH_Max1`); nil without the
+    /// reference data.
+    static func subjects() throws -> [(canthus: Double, oral: Double, room: Double, forehead: Double)]? {
         guard let path = RefData.path("face-oral-temp-physionet/FLIR_groups1and2.csv") else { return nil }
         let rows = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline)
             .map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
         let header = rows[2]  // three header rows: rounds, regions, column codes
         let ci = header.firstIndex(of: "canthiMax1")!, oi = header.firstIndex(of: "aveOralM")!, ai = header.firstIndex(of: "T_atm")!
+        let fi = header.firstIndex(of: "T_FH_Max1")!
         return rows.dropFirst(3).compactMap { r in
-            guard r.count > max(ci, oi, ai), let c = Double(r[ci]), let o = Double(r[oi]), let a = Double(r[ai]) else { return nil }
-            return (c, o, a)
+            guard r.count > max(ci, oi, ai, fi), let c = Double(r[ci]), let o = Double(r[oi]), let a = Double(r[ai]), let f = Double(r[fi]) else { return nil }
+            return (c, o, a, f)
         }
+    }
+
+    /// The cold bounds are the table's: no subject's canthus reads below `cold_canthus_c`, nor
+    /// (what a glasses wearer's reading comes from) their forehead's warmest below
+    /// `cold_forehead_c` — each the lowest of the 1003 (tools/physionet_roc.py prints them).
+    @Test(.needsRefData) func theColdBoundsAreTheLowestHealthyReadings() throws {
+        guard let subjects = try Self.subjects() else {
+            Issue.record(Comment(rawValue: RefData.absentMessage))
+            return
+        }
+        #expect(subjects.count == 1003)
+        let config = ScreeningConfig()
+        #expect(subjects.map(\.canthus).min() == config.coldCanthusC)
+        #expect(subjects.map(\.forehead).min() == config.coldForeheadC)
     }
 
     /// The embedded summary statistics equal what the PhysioNet table gives (tools/fit_population.py).
@@ -154,7 +170,7 @@ import TestSupport
             #expect(abs(s - p) >= abs(sensitivity - specificity) - 1e-9)
         }
         // Mann–Whitney AUC: the chance a febrile subject scores above a normal one.
-        func auc(_ score: ((canthus: Double, oral: Double, room: Double)) -> Double) -> Double {
+        func auc(_ score: ((canthus: Double, oral: Double, room: Double, forehead: Double)) -> Double) -> Double {
             let pos = subjects.filter { $0.oral >= 37.5 }.map(score), neg = normal.map(score)
             var wins = 0.0
             for p in pos { for n in neg { wins += p > n ? 1 : p == n ? 0.5 : 0 } }
