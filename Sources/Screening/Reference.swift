@@ -47,8 +47,13 @@ public struct ReferenceMonitor {
     /// not stand out from what lies beyond it. It is part of the kiosk, in front of anyone at it:
     /// skin it hides is neither seen nor missing (`FaceMeasurer.measure`).
     public private(set) var mount: Box?
-    /// Where the disc was when `mount` was measured.
+    /// Where the disc was when `mount` was measured, and when (frame time, s).
     private var mountAt: (x: Double, y: Double)?
+    private var mountMeasuredS = -Double.infinity
+    /// A known mount is measured again at most this often (s): it does not move, and its
+    /// reaches down and up the disc's column read a pixel a row, each a cache miss — every
+    /// frame, that showed at 10 people in view.
+    static let mountIntervalS = 1.0
     /// This frame's median of the ring around the disc (°C), when the disc was read.
     private var lastRingC: Double?
     private var hypotheses: [Hypothesis] = []
@@ -139,13 +144,14 @@ public struct ReferenceMonitor {
     /// column, out from its ring's inner edge (1.8 r) to the last pixel reading within
     /// `mountBandK` of the ring's median — the box those four reaches span. Kept as the largest
     /// seen while the disc stays in place (someone in front of the mount hides part of it for a
-    /// while); left as it was when the ring reads like the room or a reach runs past
-    /// `maxMountRadii` (what lies around the mount reads like it).
-    public mutating func observeMount(_ pixels: UnsafeBufferPointer<UInt16>, table: CountTable, backgroundC: Double) {
+    /// while; measured again once every `mountIntervalS`); left as it was when the ring reads
+    /// like the room or a reach runs past `maxMountRadii` (what lies around the mount reads like it).
+    public mutating func observeMount(_ pixels: UnsafeBufferPointer<UInt16>, table: CountTable, backgroundC: Double, timeS: Double) {
         guard let p = position, let ringC = lastRingC, let source else { return }
         if let at = mountAt, at.x != p.x || at.y != p.y { mount = nil }
         mountAt = p
-        guard abs(ringC - backgroundC) >= 2 * Self.mountBandK else { return }
+        guard mount == nil || timeS - mountMeasuredS >= Self.mountIntervalS,
+              abs(ringC - backgroundC) >= 2 * Self.mountBandK else { return }
         let radius = foundRadius ?? source.radiusPx
         let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
         guard cx >= 0, cx < width, cy >= 0, cy < height else { return }
@@ -167,6 +173,7 @@ public struct ReferenceMonitor {
         }
         guard let l = reach(-1, 0), let r = reach(1, 0), let u = reach(0, -1), let d = reach(0, 1) else { return }
         let seen = Box(minX: cx - l, minY: cy - u, maxX: cx + r, maxY: cy + d)
+        mountMeasuredS = timeS
         mount = mount.map { Box(minX: min($0.minX, seen.minX), minY: min($0.minY, seen.minY), maxX: max($0.maxX, seen.maxX), maxY: max($0.maxY, seen.maxY)) } ?? seen
     }
 

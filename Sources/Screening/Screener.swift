@@ -203,7 +203,7 @@ public final class Screener {
         if frozen { return }
         let w = upright.width, h = upright.height
         let median = frameMedian(px)
-        reference.observeMount(px, table: table, backgroundC: Double(table[median]))
+        reference.observeMount(px, table: table, backgroundC: Double(table[median]), timeS: timeS)
         let background = Double(table[median]) + offsetK
         if trusted {
             let weight = min(1, max(0, timeS - ambientUpdatedS) / Self.ambientTimeS)

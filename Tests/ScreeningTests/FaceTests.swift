@@ -289,7 +289,7 @@ import Testing
             for i in 0..<20 {
                 px.withUnsafeBufferPointer {
                     _ = reference.update($0, table: Self.table, timeS: Double(i) / 9, shutter: false)
-                    reference.observeMount($0, table: Self.table, backgroundC: 22)   // the frame's median
+                    reference.observeMount($0, table: Self.table, backgroundC: 22, timeS: Double(i) / 9)   // the frame's median
                 }
             }
             #expect(reference.locked)
