@@ -51,8 +51,8 @@ public struct ReferenceMonitor {
     private var mountAt: (x: Double, y: Double)?
     private var mountMeasuredS = -Double.infinity
     /// A known mount is measured again at most this often (s): it does not move, and its
-    /// reaches down and up the disc's column read a pixel a row, each a cache miss — every
-    /// frame, that showed at 10 people in view.
+    /// reaches down and up the disc's column read a pixel a row, each likely a cache miss —
+    /// work every frame would redo for nothing.
     static let mountIntervalS = 1.0
     /// This frame's median of the ring around the disc (°C), when the disc was read.
     private var lastRingC: Double?
@@ -132,7 +132,7 @@ public struct ReferenceMonitor {
     /// Pixels within this of the ring's median read like the mount (K): a housing is one
     /// surface at one temperature, its pixels apart by their noise (a few hundredths of a kelvin
     /// to a tenth). A mount is told from the room only when its ring reads at least twice this
-    /// from the frame's median (the room): the dev set's kiosks' rings read 0–1.3 K from it,
+    /// from the frame's median (the room): the dev set's kiosks' rings read 0–1.4 K from it,
     /// a housing warmed by the disc's heater more.
     static let mountBandK = 0.5
     /// A mount reaches at most this many disc radii from the disc's centre: read like the ring
@@ -157,7 +157,7 @@ public struct ReferenceMonitor {
         guard cx >= 0, cx < width, cy >= 0, cy < height else { return }
         let low = table.firstCount(atLeast: ringC - Self.mountBandK), high = table.firstCount(atLeast: ringC + Self.mountBandK)
         let start = Int((radius * 1.8).rounded(.up)), limit = Int((radius * Self.maxMountRadii).rounded(.up))
-        // The last step (1…limit) from the centre whose pixel reads like the ring, or nil when
+        // The last step (start…limit) from the centre whose pixel reads like the ring, or nil when
         // the reach runs past `limit`; 0 when the pixel at the ring's edge already does not.
         func reach(_ dx: Int, _ dy: Int) -> Int? {
             var last = 0
